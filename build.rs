@@ -1,0 +1,187 @@
+//! Generates the typed client from `openapi/partner-center-carts.yaml` with progenitor.
+//!
+//! The output is split in two files in `OUT_DIR`: `types.rs` (the schemas, always built, no HTTP
+//! stack) and `client.rs` (the operations, only with the `client` feature), plus `mock.rs` (typed
+//! httpmock helpers) with the `mock` feature. Nothing generated is ever edited by hand: a change of
+//! behaviour is a change of the spec, of the settings below, or of the wrapper in `src/`.
+
+use std::path::{Path, PathBuf};
+use std::process::exit;
+
+use openapiv3::OpenAPI;
+use progenitor::{
+    GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl, TypePatch,
+};
+use quote::quote;
+use schemars08::schema::{InstanceType, NumberValidation, SchemaObject};
+
+const SPEC: &str = "openapi/partner-center-carts.yaml";
+
+fn main() {
+    println!("cargo:rerun-if-changed={SPEC}");
+    println!("cargo:rerun-if-changed=build.rs");
+
+    let spec = load_spec(Path::new(SPEC));
+    let mut generator = Generator::new(&settings(&spec));
+
+    // progenitor reports most problems as errors but panics on a few (two error types for one
+    // operation, for instance); both become one message that names the spec.
+    let tokens = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        generator.generate_tokens(&spec)
+    })) {
+        Ok(Ok(tokens)) => tokens,
+        Ok(Err(e)) => fail(&format!("progenitor cannot generate a client from it: {e}")),
+        Err(_) => fail("progenitor panicked while generating the client (its message is above)"),
+    };
+    let file: syn::File = syn::parse2(tokens)
+        .unwrap_or_else(|e| fail(&format!("progenitor produced code that does not parse: {e}")));
+
+    let (types, client): (Vec<syn::Item>, Vec<syn::Item>) = file
+        .items
+        .into_iter()
+        .partition(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"));
+    let types = match types.into_iter().next() {
+        Some(syn::Item::Mod(syn::ItemMod {
+            content: Some((_, items)),
+            ..
+        })) => items,
+        _ => fail("progenitor produced no `types` module"),
+    };
+
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    write(&out.join("types.rs"), types);
+    if feature("CLIENT") {
+        write(&out.join("client.rs"), client);
+    }
+    if feature("MOCK") {
+        let mock = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            generator.httpmock(&spec, "crate::generated")
+        }));
+        let mock = match mock {
+            Ok(Ok(tokens)) => tokens,
+            Ok(Err(e)) => fail(&format!("progenitor cannot generate the typed mocks: {e}")),
+            Err(_) => fail("progenitor panicked while generating the typed mocks"),
+        };
+        let mock: syn::File = syn::parse2(mock)
+            .unwrap_or_else(|e| fail(&format!("the typed mocks do not parse: {e}")));
+        write(&out.join("mock.rs"), mock.items);
+    }
+}
+
+/// The generator settings: everything about the generated code that is not in the spec.
+fn settings(spec: &OpenAPI) -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    // `Default` on every object and open-value schema, so a new cart is
+    // `Cart { line_items, ..Default::default() }` and a field added to the spec breaks no caller.
+    let mut default = TypePatch::default();
+    default.with_derive("Default");
+    for name in spec.components.iter().flat_map(|c| c.schemas.keys()) {
+        if has_default(spec, name) {
+            settings.with_patch(name, &default);
+        }
+    }
+    settings
+        .with_interface(InterfaceStyle::Positional)
+        .with_tag(TagStyle::Merged)
+        // The wrapper hands each attempt its bearer token and reads back what the transport saw.
+        .with_inner_type(quote!(crate::transport::Attempt))
+        .with_hooks(HooksMode::Expected)
+        // Deterministic key order: the same cart always encodes to the same bytes.
+        .with_map_type("::std::collections::BTreeMap")
+        .with_derive("PartialEq")
+        .with_derive("::schemars::JsonSchema")
+        // Dates stay the text the service sent (seven fractional digits, `+00:00`, or the .NET
+        // SDK's zone-less `0001-01-01T00:00:00`), so a get-modify-put sends back what it read.
+        .with_conversion(
+            string_with_format("date-time"),
+            "crate::Timestamp",
+            [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
+        )
+        // GUIDs stay text too: the service sends both upper and lower case.
+        .with_conversion(
+            string_with_format("uuid"),
+            "::std::string::String",
+            [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
+        )
+        // `quantity` documents `minimum: 1`; typify would make that a `NonZeroU32`, and a 0 from
+        // the service would then fail to decode the whole cart. The check belongs to the wrapper.
+        .with_conversion(
+            int32_with_minimum(1.0),
+            "i32",
+            [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
+        );
+    settings
+}
+
+/// Whether a component schema is a struct or a newtype (a `oneOf` becomes an enum, which has no
+/// obvious default).
+fn has_default(spec: &OpenAPI, name: &str) -> bool {
+    let schema = spec
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get(name))
+        .and_then(|s| s.as_item());
+    matches!(
+        schema.map(|s| &s.schema_kind),
+        Some(openapiv3::SchemaKind::Type(_))
+    )
+}
+
+fn string_with_format(format: &str) -> SchemaObject {
+    SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        format: Some(format.to_string()),
+        ..Default::default()
+    }
+}
+
+fn int32_with_minimum(minimum: f64) -> SchemaObject {
+    SchemaObject {
+        instance_type: Some(InstanceType::Integer.into()),
+        format: Some("int32".to_string()),
+        number: Some(Box::new(NumberValidation {
+            minimum: Some(minimum),
+            ..Default::default()
+        })),
+        ..Default::default()
+    }
+}
+
+fn load_spec(path: &Path) -> OpenAPI {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| fail(&format!("cannot be read: {e}")));
+    let spec: OpenAPI = serde_norway::from_str(&text)
+        .unwrap_or_else(|e| fail(&format!("is not a valid OpenAPI 3.0 document: {e}")));
+    if !spec.openapi.starts_with("3.0.") {
+        fail(&format!(
+            "declares `openapi: {}`; progenitor reads only OpenAPI 3.0.x",
+            spec.openapi
+        ));
+    }
+    spec
+}
+
+fn feature(name: &str) -> bool {
+    std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some()
+}
+
+fn write(path: &Path, items: Vec<syn::Item>) {
+    let mut file: syn::File = syn::parse_quote! {};
+    file.items = items;
+    let text = format!(
+        "// @generated by build.rs from {SPEC}; do not edit.\n\n{}",
+        prettyplease::unparse(&file)
+    );
+    // Rewrite only on change, so an unrelated rebuild does not recompile the crate.
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text.as_str()) {
+        std::fs::write(path, text)
+            .unwrap_or_else(|e| fail(&format!("generated code cannot be written: {e}")));
+    }
+}
+
+/// Stops the build with one line that names the spec and the problem.
+fn fail(problem: &str) -> ! {
+    eprintln!("error: {SPEC} {problem}");
+    println!("cargo::error={SPEC} {problem}");
+    exit(1)
+}

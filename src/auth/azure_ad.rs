@@ -1,0 +1,301 @@
+//! Tokens from Azure AD (Microsoft Entra ID): app-only (client credentials) and app+user
+//! (refresh token), with the v2.0 token endpoint of a configurable authority.
+
+use std::fmt;
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::cache::TokenCache;
+use super::{AccessToken, TokenFuture, TokenProvider};
+use crate::{Error, ErrorKind};
+
+/// The public Azure AD authority.
+pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+
+/// The scope of a Partner Center token.
+pub const PARTNER_CENTER_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
+
+/// How long a token request may take.
+const TOKEN_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// App-only tokens: the OAuth 2.0 client-credentials grant, with a client secret.
+///
+/// ```
+/// use partner_center_carts::auth::ClientCredentials;
+///
+/// let tokens = ClientCredentials::new("contoso.onmicrosoft.com", "app-id", "app-secret");
+/// // For tests, or a sovereign cloud:
+/// let tokens = tokens.with_authority("http://127.0.0.1:9999")?;
+/// # Ok::<(), partner_center_carts::Error>(())
+/// ```
+pub struct ClientCredentials {
+    endpoint: Endpoint,
+    client_secret: SecretString,
+}
+
+/// App+user tokens: the OAuth 2.0 refresh-token grant. When Azure AD answers with a new refresh
+/// token, it replaces the old one.
+pub struct RefreshToken {
+    endpoint: Endpoint,
+    refresh_token: Mutex<SecretString>,
+    client_secret: Option<SecretString>,
+}
+
+/// What both grants share: where to ask, for what, and the cached answer.
+struct Endpoint {
+    authority: String,
+    tenant: String,
+    client_id: String,
+    scope: String,
+    http: OnceLock<reqwest::Client>,
+    cache: TokenCache,
+}
+
+impl ClientCredentials {
+    /// Tokens for the app `client_id` in `tenant` (a tenant id or domain), from the public
+    /// authority, with the Partner Center scope.
+    pub fn new(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+    ) -> Self {
+        Self {
+            endpoint: Endpoint::new(tenant.into(), client_id.into()),
+            client_secret: SecretString::from(client_secret.into()),
+        }
+    }
+
+    /// Asks another authority (a sovereign cloud, or a test server). It must be https, or http
+    /// to a loopback address, since the client secret is sent to it.
+    pub fn with_authority(mut self, authority: &str) -> Result<Self, Error> {
+        self.endpoint.set_authority(authority)?;
+        Ok(self)
+    }
+
+    /// Asks for another scope than [`PARTNER_CENTER_SCOPE`].
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.endpoint.scope = scope.into();
+        self
+    }
+}
+
+impl RefreshToken {
+    /// Tokens for the app `client_id` in `tenant`, on behalf of the user whose refresh token
+    /// this is. Confidential apps add their secret with [`with_client_secret`](Self::with_client_secret).
+    pub fn new(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        refresh_token: impl Into<String>,
+    ) -> Self {
+        Self {
+            endpoint: Endpoint::new(tenant.into(), client_id.into()),
+            refresh_token: Mutex::new(SecretString::from(refresh_token.into())),
+            client_secret: None,
+        }
+    }
+
+    /// Sends the app's client secret with each refresh.
+    pub fn with_client_secret(mut self, secret: impl Into<String>) -> Self {
+        self.client_secret = Some(SecretString::from(secret.into()));
+        self
+    }
+
+    /// Asks another authority; see [`ClientCredentials::with_authority`].
+    pub fn with_authority(mut self, authority: &str) -> Result<Self, Error> {
+        self.endpoint.set_authority(authority)?;
+        Ok(self)
+    }
+
+    /// Asks for another scope than [`PARTNER_CENTER_SCOPE`].
+    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
+        self.endpoint.scope = scope.into();
+        self
+    }
+
+    fn current_refresh_token(&self) -> SecretString {
+        match self.refresh_token.lock() {
+            Ok(t) => t.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+}
+
+impl TokenProvider for ClientCredentials {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(self.endpoint.cache.get_or_fetch(|| async {
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("client_id", self.endpoint.client_id.as_str()),
+                ("client_secret", self.client_secret.expose_secret()),
+                ("scope", self.endpoint.scope.as_str()),
+            ];
+            self.endpoint.request(&form).await.map(|(token, _)| token)
+        }))
+    }
+
+    fn invalidate(&self, rejected: &AccessToken) -> bool {
+        self.endpoint.cache.invalidate(rejected);
+        true
+    }
+}
+
+impl TokenProvider for RefreshToken {
+    fn token(&self) -> TokenFuture<'_> {
+        Box::pin(self.endpoint.cache.get_or_fetch(|| async {
+            let refresh = self.current_refresh_token();
+            let mut form = vec![
+                ("grant_type", "refresh_token"),
+                ("client_id", self.endpoint.client_id.as_str()),
+                ("refresh_token", refresh.expose_secret()),
+                ("scope", self.endpoint.scope.as_str()),
+            ];
+            if let Some(secret) = &self.client_secret {
+                form.push(("client_secret", secret.expose_secret()));
+            }
+            let (token, rotated) = self.endpoint.request(&form).await?;
+            if let (Some(rotated), Ok(mut slot)) = (rotated, self.refresh_token.lock()) {
+                *slot = rotated;
+            }
+            Ok(token)
+        }))
+    }
+
+    fn invalidate(&self, rejected: &AccessToken) -> bool {
+        self.endpoint.cache.invalidate(rejected);
+        true
+    }
+}
+
+/// The token endpoint's answer. `expires_in` is a number from v2.0 and a string from v1.0.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: SecretString,
+    expires_in: Option<serde_json::Value>,
+    refresh_token: Option<SecretString>,
+}
+
+/// The token endpoint's error answer.
+#[derive(Deserialize)]
+struct TokenError {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+impl Endpoint {
+    fn new(tenant: String, client_id: String) -> Self {
+        Self {
+            authority: DEFAULT_AUTHORITY.to_string(),
+            tenant,
+            client_id,
+            scope: PARTNER_CENTER_SCOPE.to_string(),
+            http: OnceLock::new(),
+            cache: TokenCache::default(),
+        }
+    }
+
+    fn set_authority(&mut self, authority: &str) -> Result<(), Error> {
+        crate::tls::check_secure("authority", authority)?;
+        self.authority = authority.trim_end_matches('/').to_string();
+        Ok(())
+    }
+
+    fn url(&self) -> String {
+        format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant)
+    }
+
+    fn http(&self) -> Result<&reqwest::Client, Error> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let client = crate::tls::http_client(&[], TOKEN_REQUEST_TIMEOUT)?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
+    /// Posts the grant; returns the access token and, if Azure AD sent one, a new refresh token.
+    async fn request(
+        &self,
+        form: &[(&str, &str)],
+    ) -> Result<(AccessToken, Option<SecretString>), Error> {
+        let url = self.url();
+        let response = self
+            .http()?
+            .post(&url)
+            .timeout(TOKEN_REQUEST_TIMEOUT)
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| auth_error(format!("the token request to {url} failed: {e}")))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| auth_error(format!("the token answer from {url} broke off: {e}")))?;
+        if !status.is_success() {
+            let detail = serde_json::from_slice::<TokenError>(&body)
+                .ok()
+                .map(|e| {
+                    let first_line = e.error_description.as_deref().unwrap_or("").lines().next();
+                    format!(
+                        "{}: {}",
+                        e.error.as_deref().unwrap_or("error"),
+                        first_line.unwrap_or("")
+                    )
+                })
+                .unwrap_or_else(|| "no error detail".to_string());
+            return Err(auth_error(format!(
+                "{url} refused the token request with {status} ({detail})"
+            )));
+        }
+        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
+            auth_error(format!("the token answer from {url} cannot be read: {e}"))
+        })?;
+        let expires_in = match answer.expires_in {
+            Some(serde_json::Value::Number(n)) => n.as_u64(),
+            Some(serde_json::Value::String(s)) => s.parse().ok(),
+            _ => None,
+        }
+        .map(Duration::from_secs);
+        let token = AccessToken::new(answer.access_token.expose_secret(), expires_in)?;
+        Ok((token, answer.refresh_token))
+    }
+}
+
+fn auth_error(reason: String) -> Error {
+    Error::new(ErrorKind::Auth {
+        reason,
+        service: None,
+    })
+}
+
+impl fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("authority", &self.authority)
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for ClientCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientCredentials")
+            .field("endpoint", &self.endpoint)
+            .field("client_secret", &"[REDACTED]")
+            .finish()
+    }
+}
+
+impl fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RefreshToken")
+            .field("endpoint", &self.endpoint)
+            .field("refresh_token", &"[REDACTED]")
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "[REDACTED]"))
+            .finish()
+    }
+}

@@ -1,0 +1,228 @@
+//! Configuration: [`PartnerCenterBuilder`] and its defaults.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+use uuid::Uuid;
+
+use crate::auth::{StaticToken, TokenProvider};
+use crate::client::Shared;
+use crate::headers::DEFAULT_LOCALE;
+use crate::retry::{Clock, RetryBudget, RetryPolicy, SystemClock};
+use crate::{Error, PartnerCenter};
+
+/// The global Partner Center.
+pub const DEFAULT_BASE_URL: &str = "https://api.partnercenter.microsoft.com";
+
+/// Partner Center operated by 21Vianet.
+pub const CHINA_BASE_URL: &str = "https://partner.partnercenterapi.microsoftonline.cn";
+
+/// How long one attempt may take by default, connecting, sending and reading included.
+pub const DEFAULT_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long connecting may take by default.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest answer read by default; a larger one is an error, not an allocation.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Builds a [`PartnerCenter`]. Every setting has a default but the token.
+///
+/// | setting | default |
+/// |---|---|
+/// | [`base_url`](Self::base_url) | [`DEFAULT_BASE_URL`] |
+/// | [`locale`](Self::locale) (`X-Locale`) | `en-US` |
+/// | [`application_name`](Self::application_name) (`MS-PartnerCenter-Application`) | not sent |
+/// | [`retry_policy`](Self::retry_policy) | [`RetryPolicy::default`] |
+/// | [`retry_budget`](Self::retry_budget) | [`RetryBudget::default`]: 500 tokens, 5 a retry |
+/// | [`attempt_timeout`](Self::attempt_timeout) | 120 s |
+/// | [`connect_timeout`](Self::connect_timeout) | 10 s |
+/// | [`max_response_bytes`](Self::max_response_bytes) | 16 MiB |
+///
+/// ```
+/// use partner_center_carts::PartnerCenter;
+///
+/// let pc = PartnerCenter::builder()
+///     .base_url("http://127.0.0.1:8080")
+///     .bearer_token("eyJ0...")
+///     .locale("nl-NL")
+///     .build()?;
+/// # Ok::<(), partner_center_carts::Error>(())
+/// ```
+pub struct PartnerCenterBuilder {
+    base_url: String,
+    tokens: Option<Result<Arc<dyn TokenProvider>, Error>>,
+    locale: String,
+    application: Option<String>,
+    correlation_id: Option<Uuid>,
+    retry: RetryPolicy,
+    budget: Arc<RetryBudget>,
+    attempt_timeout: Duration,
+    connect_timeout: Duration,
+    max_response_bytes: usize,
+    root_certificates: Vec<Vec<u8>>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for PartnerCenterBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.to_string(),
+            tokens: None,
+            locale: DEFAULT_LOCALE.to_string(),
+            application: None,
+            correlation_id: None,
+            retry: RetryPolicy::default(),
+            budget: Arc::new(RetryBudget::default()),
+            attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            root_certificates: Vec::new(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl PartnerCenterBuilder {
+    /// Where requests go: https, or http to a loopback address (the emulator, tests). A path
+    /// stem is kept; a trailing `/` is not needed.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// A fixed access token (without `Bearer `). It is never refreshed; for tokens that expire
+    /// during the client's life use [`token_provider`](Self::token_provider).
+    pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
+        self.tokens = Some(
+            StaticToken::new(token).map(|t| Arc::new(t) as Arc<dyn TokenProvider>),
+        );
+        self
+    }
+
+    /// Where access tokens come from, such as [`ClientCredentials`](crate::auth::ClientCredentials).
+    pub fn token_provider(mut self, provider: impl TokenProvider) -> Self {
+        self.tokens = Some(Ok(Arc::new(provider)));
+        self
+    }
+
+    /// The `X-Locale` sent with every request.
+    pub fn locale(mut self, locale: impl Into<String>) -> Self {
+        self.locale = locale.into();
+        self
+    }
+
+    /// The `MS-PartnerCenter-Application` sent with every request: your application's name.
+    pub fn application_name(mut self, name: impl Into<String>) -> Self {
+        self.application = Some(name.into());
+        self
+    }
+
+    /// The `MS-CorrelationId` of every operation of the client (see
+    /// [`PartnerCenter::with_correlation_id`]). By default each operation gets a new one.
+    pub fn correlation_id(mut self, id: Uuid) -> Self {
+        self.correlation_id = Some(id);
+        self
+    }
+
+    /// How operations are retried.
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The retry budget the client's operations share.
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.budget = Arc::new(budget);
+        self
+    }
+
+    /// How long one attempt may take, connecting, sending and reading the answer included.
+    pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.attempt_timeout = timeout;
+        self
+    }
+
+    /// How long connecting may take.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// The largest answer body read; a larger one fails the operation.
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
+        self
+    }
+
+    /// Trusts the certificates in this PEM text besides the platform's roots (a private CA,
+    /// or a test server's).
+    pub fn add_root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
+    /// The clock retries read and wait on; tests use a [`VirtualClock`](crate::retry::VirtualClock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// The client, or an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) that says
+    /// which setting cannot work.
+    pub fn build(self) -> Result<PartnerCenter, Error> {
+        let tokens = self.tokens.ok_or_else(|| {
+            Error::invalid_input(
+                "no access token: set one with bearer_token(...) or token_provider(...)",
+            )
+        })??;
+        let base_url = crate::tls::check_secure("base URL", &self.base_url)?;
+        for (name, value) in [("locale", Some(&self.locale)), ("application name", self.application.as_ref())] {
+            if let Some(value) = value
+                && HeaderValue::from_str(value).is_err()
+            {
+                return Err(Error::invalid_input(format!(
+                    "the {name} {value:?} cannot be sent in a header"
+                )));
+            }
+        }
+        let roots = self
+            .root_certificates
+            .iter()
+            .map(|pem| crate::tls::certificates_from_pem(pem))
+            .collect::<Result<Vec<_>, _>>()?
+            .concat();
+        let http = crate::tls::http_client(&roots, self.connect_timeout)?;
+        let shared = Shared {
+            base_url: base_url.as_str().trim_end_matches('/').to_string(),
+            http,
+            tokens,
+            locale: self.locale,
+            application: self.application,
+            retry: self.retry,
+            budget: self.budget,
+            attempt_timeout: self.attempt_timeout,
+            max_response_bytes: self.max_response_bytes,
+            clock: self.clock,
+        };
+        Ok(PartnerCenter::from_shared(shared, self.correlation_id))
+    }
+}
+
+impl fmt::Debug for PartnerCenterBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PartnerCenterBuilder")
+            .field("base_url", &self.base_url)
+            .field("tokens", &self.tokens)
+            .field("locale", &self.locale)
+            .field("application", &self.application)
+            .field("correlation_id", &self.correlation_id)
+            .field("retry", &self.retry)
+            .field("attempt_timeout", &self.attempt_timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}

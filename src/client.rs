@@ -1,0 +1,135 @@
+//! The client handle: configuration shared by every operation.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use uuid::Uuid;
+
+use crate::auth::TokenProvider;
+use crate::headers::{OperationIds, RequestHeaders};
+use crate::operations::Customer;
+use crate::retry::{Clock, RetryBudget, RetryPolicy};
+use crate::transport::Attempt;
+use crate::{Error, PartnerCenterBuilder, generated};
+
+/// A Partner Center client. Cheap to clone; clones share the connection pool, the token cache
+/// and the retry budget.
+///
+/// ```no_run
+/// use partner_center_carts::PartnerCenter;
+///
+/// # async fn run() -> Result<(), partner_center_carts::Error> {
+/// let pc = PartnerCenter::builder().bearer_token("eyJ0...").build()?;
+/// let cart = pc
+///     .customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d")
+///     .cart("65faf57b-0205-47ee-92b3-08dcf233ea73")
+///     .get()
+///     .await?;
+/// println!("{} line items", cart.line_items.len());
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct PartnerCenter {
+    pub(crate) shared: Arc<Shared>,
+    correlation_id: Option<Uuid>,
+}
+
+/// What every operation of one client uses.
+pub(crate) struct Shared {
+    pub base_url: String,
+    pub http: reqwest::Client,
+    pub tokens: Arc<dyn TokenProvider>,
+    pub locale: String,
+    pub application: Option<String>,
+    pub retry: RetryPolicy,
+    pub budget: Arc<RetryBudget>,
+    pub attempt_timeout: Duration,
+    pub max_response_bytes: usize,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl PartnerCenter {
+    /// A builder with the defaults: the global Partner Center, `en-US`, the default
+    /// [`RetryPolicy`]. A token is required.
+    pub fn builder() -> PartnerCenterBuilder {
+        PartnerCenterBuilder::default()
+    }
+
+    pub(crate) fn from_shared(shared: Shared, correlation_id: Option<Uuid>) -> Self {
+        Self {
+            shared: Arc::new(shared),
+            correlation_id,
+        }
+    }
+
+    /// The customer with this tenant id (a GUID; checked when an operation is sent).
+    pub fn customer(&self, customer_id: impl Into<String>) -> Customer {
+        Customer::new(self.clone(), customer_id.into())
+    }
+
+    /// A client whose operations all send this `MS-CorrelationId`, to tie a flow of calls
+    /// together in the service's traces. It shares everything else with `self`.
+    pub fn with_correlation_id(&self, correlation_id: Uuid) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            correlation_id: Some(correlation_id),
+        }
+    }
+
+    /// The fixed `MS-CorrelationId`, if any.
+    pub fn correlation_id(&self) -> Option<Uuid> {
+        self.correlation_id
+    }
+
+    /// The base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The generated client, for what the front door does not cover, authenticated with a
+    /// token fetched now. Its methods take every documented header as an argument, and it does
+    /// not retry. Fetch a new one rather than keeping it past the token's life.
+    pub async fn generated(&self) -> Result<generated::Client, Error> {
+        let token = self.shared.tokens.token().await?;
+        Ok(self.attempt_client(Attempt::new(
+            Some(token.header().clone()),
+            Some(self.shared.attempt_timeout),
+            self.shared.max_response_bytes,
+        )))
+    }
+
+    pub(crate) fn attempt_client(&self, attempt: Attempt) -> generated::Client {
+        generated::Client::new_with_client(&self.shared.base_url, self.shared.http.clone(), attempt)
+    }
+
+    /// Ids for a new operation: the fixed ones where set, fresh ones otherwise.
+    pub(crate) fn ids(&self, request_id: Option<Uuid>) -> OperationIds {
+        OperationIds::new(request_id, self.correlation_id)
+    }
+
+    pub(crate) fn headers<'a>(&'a self, ids: &'a OperationIds) -> RequestHeaders<'a> {
+        RequestHeaders {
+            ids,
+            locale: &self.shared.locale,
+            application: self.shared.application.as_deref(),
+        }
+    }
+}
+
+impl fmt::Debug for PartnerCenter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.shared;
+        f.debug_struct("PartnerCenter")
+            .field("base_url", &s.base_url)
+            .field("tokens", &s.tokens)
+            .field("locale", &s.locale)
+            .field("application", &s.application)
+            .field("correlation_id", &self.correlation_id)
+            .field("retry", &s.retry)
+            .field("budget", &s.budget)
+            .field("attempt_timeout", &s.attempt_timeout)
+            .field("max_response_bytes", &s.max_response_bytes)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,122 @@
+//! Turns what the generated client returned, and what the transport saw, into this crate's
+//! result. Every answer maps to a value; nothing here can panic on a response.
+
+use progenitor_client::ResponseValue;
+
+use super::{Error, ErrorKind, ServiceError};
+use crate::retry::retry_after;
+use crate::transport::{BODY_PREFIX_BYTES, Seen};
+use crate::types::PartnerCenterError;
+
+/// The result type of every generated operation.
+pub(crate) type Generated<T> =
+    Result<ResponseValue<T>, progenitor_client::Error<PartnerCenterError>>;
+
+pub(crate) fn classify<T>(result: Generated<T>, seen: Option<Seen>) -> Result<T, Error> {
+    use progenitor_client::Error as G;
+
+    let err = match result {
+        Ok(value) => return Ok(value.into_inner()),
+        Err(e) => e,
+    };
+    match err {
+        G::ErrorResponse(value) => {
+            let status = value.status().as_u16();
+            let wait = retry_after::from_headers(value.headers());
+            Err(from_status(status, Some(value.into_inner()), None, wait))
+        }
+        G::InvalidResponsePayload(bytes, decode_error) => {
+            let Some(seen) = seen else {
+                return Err(undecodable(0, &bytes, decode_error.to_string()));
+            };
+            let prefix = seen.body_prefix;
+            let reason = if seen.oversized {
+                format!("the body is larger than {} bytes", seen.max_response_bytes)
+            } else {
+                decode_error.to_string()
+            };
+            if (200..300).contains(&seen.status) {
+                Err(undecodable(seen.status, &prefix, reason))
+            } else {
+                // An error status whose body is not the documented JSON (a proxy's HTML page, an
+                // empty 401): the status still says what happened.
+                Err(from_status(seen.status, None, Some(text_prefix(&prefix)), seen.retry_after))
+            }
+        }
+        G::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let prefix = seen.map(|s| s.body_prefix).unwrap_or_default();
+            Err(undecodable(
+                status,
+                &prefix,
+                "the status is not one the spec lists for this operation".to_string(),
+            ))
+        }
+        G::CommunicationError(e) | G::ResponseBodyError(e) | G::InvalidUpgrade(e) => {
+            Err(from_reqwest(e))
+        }
+        G::InvalidRequest(reason) | G::Custom(reason) => Err(Error::invalid_input(reason)),
+    }
+}
+
+/// The error for an answer with an error status.
+pub(crate) fn from_status(
+    status: u16,
+    body: Option<PartnerCenterError>,
+    raw_body: Option<String>,
+    retry_after: Option<std::time::Duration>,
+) -> Error {
+    let service = ServiceError::new(status, body, raw_body, retry_after);
+    Error::new(match status {
+        401 => ErrorKind::Auth {
+            reason: "the service refused the access token".to_string(),
+            service: Some(service),
+        },
+        429 => ErrorKind::Throttled {
+            retry_after,
+            service,
+        },
+        _ => ErrorKind::Service(service),
+    })
+}
+
+/// The error for a failure of the HTTP stack.
+pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_builder() {
+        ErrorKind::InvalidInput {
+            reason: format!("the request cannot be built: {e}"),
+        }
+    } else {
+        ErrorKind::Transport {
+            reason: full_message(&e),
+        }
+    };
+    Error::new(kind).with_source(e)
+}
+
+fn undecodable(status: u16, body: &[u8], reason: String) -> Error {
+    Error::new(ErrorKind::Undecodable {
+        status,
+        body_prefix: text_prefix(body),
+        reason,
+    })
+}
+
+/// At most [`BODY_PREFIX_BYTES`] of a body, as text.
+fn text_prefix(body: &[u8]) -> String {
+    String::from_utf8_lossy(&body[..body.len().min(BODY_PREFIX_BYTES)]).into_owned()
+}
+
+/// An error with its causes, since reqwest's own message is often just "error sending request".
+fn full_message(e: &dyn std::error::Error) -> String {
+    let mut message = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}

@@ -1,0 +1,285 @@
+//! One error type for every operation.
+//!
+//! [`Error`] says what went wrong ([`ErrorKind`], to match on), which operation it was, and the
+//! `MS-RequestId` and `MS-CorrelationId` to quote to Microsoft support. It never holds a token.
+
+mod category;
+pub(crate) mod classify;
+mod service;
+
+use std::fmt;
+use std::time::Duration;
+
+pub use category::ErrorCategory;
+pub use service::ServiceError;
+
+/// The boxed error source kept behind an [`Error`].
+type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// The error of every operation of this crate.
+///
+/// Its `Display` gives the operation, the HTTP status, the Partner Center error code and
+/// description when the service sent them, and the request and correlation ids:
+///
+/// ```text
+/// updateCart failed: 400 Bad Request, Partner Center error 800002: Invalid request input.
+/// (MS-RequestId 4fa6dad6-..., MS-CorrelationId 0e93c70c-...)
+/// ```
+///
+/// Match on [`Error::kind`] to handle a case:
+///
+/// ```
+/// use partner_center_carts::{Error, ErrorKind};
+///
+/// fn describe(e: &Error) -> String {
+///     match e.kind() {
+///         ErrorKind::Throttled { retry_after, .. } => format!("throttled, wait {retry_after:?}"),
+///         ErrorKind::Service(s) if s.code_number() == Some(800065) => "already ordered".into(),
+///         _ => e.to_string(),
+///     }
+/// }
+/// ```
+pub struct Error(Box<Inner>);
+
+struct Inner {
+    kind: ErrorKind,
+    operation: Option<&'static str>,
+    request_id: Option<String>,
+    correlation_id: Option<String>,
+    source: Option<Source>,
+}
+
+/// What went wrong.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The caller's input was refused before anything was sent: an id that is not a GUID, a
+    /// quantity below 1, a missing `catalogItemId`, or a builder setting that cannot work.
+    InvalidInput {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No access token could be obtained, or the service refused the token (401) even after a
+    /// fresh one was fetched.
+    Auth {
+        /// Why.
+        reason: String,
+        /// The service's answer, when it was a 401.
+        service: Option<ServiceError>,
+    },
+    /// The connection could not be made or broke before the answer was read.
+    Transport {
+        /// What the HTTP stack said.
+        reason: String,
+    },
+    /// An attempt took longer than its time-out, or the operation's time budget ran out.
+    Timeout,
+    /// The service throttled the operation (429) and the retries, within their budget, did not
+    /// get through.
+    Throttled {
+        /// The wait the service asked for in `Retry-After`.
+        retry_after: Option<Duration>,
+        /// The service's answer.
+        service: ServiceError,
+    },
+    /// The service answered with an error status.
+    Service(ServiceError),
+    /// The service answered with a success (or an unexpected) status but a body that is not the
+    /// expected JSON: empty, HTML from a proxy, truncated, wrong types, or over the size limit.
+    Undecodable {
+        /// The HTTP status of the answer.
+        status: u16,
+        /// The first bytes of the body (at most 512), as text.
+        body_prefix: String,
+        /// Why it could not be decoded.
+        reason: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn new(kind: ErrorKind) -> Self {
+        Self(Box::new(Inner {
+            kind,
+            operation: None,
+            request_id: None,
+            correlation_id: None,
+            source: None,
+        }))
+    }
+
+    pub(crate) fn invalid_input(reason: impl Into<String>) -> Self {
+        Self::new(ErrorKind::InvalidInput {
+            reason: reason.into(),
+        })
+    }
+
+    pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
+        self.0.source = Some(source.into());
+        self
+    }
+
+    /// Names the operation (for an error raised before anything was sent).
+    pub(crate) fn named(mut self, operation: &'static str) -> Self {
+        self.0.operation.get_or_insert(operation);
+        self
+    }
+
+    /// Names the operation and its ids; kept if already set.
+    pub(crate) fn in_operation(
+        mut self,
+        operation: &'static str,
+        request_id: &str,
+        correlation_id: &str,
+    ) -> Self {
+        let inner = &mut self.0;
+        inner.operation.get_or_insert(operation);
+        inner
+            .request_id
+            .get_or_insert_with(|| request_id.to_string());
+        inner
+            .correlation_id
+            .get_or_insert_with(|| correlation_id.to_string());
+        self
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0.kind
+    }
+
+    /// The operation (`createCart`, `getCart`, `updateCart`, `checkoutCart`), when one was
+    /// under way.
+    pub fn operation(&self) -> Option<&'static str> {
+        self.0.operation
+    }
+
+    /// The `MS-RequestId` the operation was sent with.
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+
+    /// The `MS-CorrelationId` the operation was sent with.
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.0.correlation_id.as_deref()
+    }
+
+    /// The HTTP status of the service's answer, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        match &self.0.kind {
+            ErrorKind::Service(s) | ErrorKind::Throttled { service: s, .. } => Some(s.status()),
+            ErrorKind::Auth {
+                service: Some(s), ..
+            } => Some(s.status()),
+            ErrorKind::Undecodable { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// The service's error, when it answered with one.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match &self.0.kind {
+            ErrorKind::Service(s) | ErrorKind::Throttled { service: s, .. } => Some(s),
+            ErrorKind::Auth { service, .. } => service.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The Partner Center error code (such as 800002), when the service sent one.
+    pub fn code(&self) -> Option<i64> {
+        self.service_error().and_then(ServiceError::code_number)
+    }
+
+    /// The wait the service asked for with `Retry-After`, if any.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match &self.0.kind {
+            ErrorKind::Throttled { retry_after, .. } => *retry_after,
+            ErrorKind::Service(s) => s.retry_after(),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same operation again may succeed: 408, 429, 500, 502, 503, 504,
+    /// connection failures and time-outs. This is the rule the built-in retries follow.
+    pub fn is_retryable(&self) -> bool {
+        crate::retry::is_retryable(self)
+    }
+
+    /// Whether the cart changed under the operation: 412 (its `If-Match` no longer matches) or
+    /// 409 with code 800064 (another request is processing it). `modify` re-reads and re-applies
+    /// on these.
+    pub fn is_conflict(&self) -> bool {
+        match &self.0.kind {
+            ErrorKind::Service(s) => {
+                s.status() == 412 || (s.status() == 409 && s.code_number() == Some(800_064))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let inner = &self.0;
+        if let Some(op) = inner.operation {
+            write!(f, "{op} failed: ")?;
+        }
+        match &inner.kind {
+            ErrorKind::InvalidInput { reason } => {
+                write!(f, "invalid input, nothing was sent: {reason}")?
+            }
+            ErrorKind::Auth { reason, service } => {
+                write!(f, "authentication failed: {reason}")?;
+                if let Some(s) = service {
+                    write!(f, " ({s})")?;
+                }
+            }
+            ErrorKind::Transport { reason } => write!(f, "connection failed: {reason}")?,
+            ErrorKind::Timeout => f.write_str("timed out")?,
+            ErrorKind::Throttled {
+                retry_after,
+                service,
+            } => {
+                write!(f, "throttled: {service}")?;
+                if let Some(wait) = retry_after {
+                    write!(f, "; the service asked to wait {} s", wait.as_secs_f64())?;
+                }
+            }
+            ErrorKind::Service(s) => write!(f, "{s}")?,
+            ErrorKind::Undecodable {
+                status,
+                body_prefix,
+                reason,
+            } => write!(
+                f,
+                "{} answered with a body that cannot be decoded ({reason}); it starts {body_prefix:?}",
+                service::status_text(*status)
+            )?,
+        }
+        match (&inner.request_id, &inner.correlation_id) {
+            (Some(r), Some(c)) => write!(f, " (MS-RequestId {r}, MS-CorrelationId {c})"),
+            (Some(r), None) => write!(f, " (MS-RequestId {r})"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Error")
+            .field("kind", &self.0.kind)
+            .field("operation", &self.0.operation)
+            .field("request_id", &self.0.request_id)
+            .field("correlation_id", &self.0.correlation_id)
+            .field("source", &self.0.source)
+            .finish()
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}

@@ -1,0 +1,164 @@
+//! One cart: get, put, check out.
+
+use uuid::Uuid;
+
+use super::{checked, checked_cart};
+use crate::headers::OperationIds;
+use crate::types::{Cart, CartCheckoutResult};
+use crate::{Error, PartnerCenter};
+
+/// One of a customer's carts. Get one from [`Customer::cart`](crate::Customer::cart).
+#[derive(Clone, Debug)]
+pub struct CartRef {
+    pub(super) pc: PartnerCenter,
+    customer_id: String,
+    cart_id: String,
+    pub(super) request_id: Option<Uuid>,
+}
+
+impl CartRef {
+    pub(crate) fn new(pc: PartnerCenter, customer_id: String, cart_id: String) -> Self {
+        Self {
+            pc,
+            customer_id,
+            cart_id,
+            request_id: None,
+        }
+    }
+
+    /// The customer's tenant id, as given.
+    pub fn customer_id(&self) -> &str {
+        &self.customer_id
+    }
+
+    /// The cart's id, as given.
+    pub fn id(&self) -> &str {
+        &self.cart_id
+    }
+
+    /// Sends the next operation with this `MS-RequestId` instead of a new one (for `modify`,
+    /// its first PUT). The service treats a repeat with the same id as the same request: keep
+    /// the id of a checkout before sending it, and a checkout replayed after a crash places
+    /// nothing twice.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
+    /// let request_id = uuid::Uuid::new_v4(); // stored before sending
+    /// let cart = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d")
+    ///     .cart("65faf57b-0205-47ee-92b3-08dcf233ea73");
+    /// let result = cart.with_request_id(request_id).checkout().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_request_id(mut self, request_id: Uuid) -> Self {
+        self.request_id = Some(request_id);
+        self
+    }
+
+    /// Gets the cart (`GET /v1/customers/{customer-id}/carts/{cart-id}`).
+    pub async fn get(&self) -> Result<Cart, Error> {
+        self.get_with(self.pc.ids(self.request_id)).await
+    }
+
+    /// Replaces the cart with `cart` (`PUT /v1/customers/{customer-id}/carts/{cart-id}`) and
+    /// returns the service's answer. Send the whole cart as read: what it leaves out is not
+    /// kept. When `cart` carries an etag (`attributes.etag`) it is sent as `If-Match`, and the
+    /// service refuses the change if the cart has changed since.
+    ///
+    /// To change a cart without losing concurrent changes, use [`modify`](Self::modify).
+    pub async fn put(&self, cart: &Cart) -> Result<Cart, Error> {
+        self.put_with(cart, self.pc.ids(self.request_id)).await
+    }
+
+    /// Checks the cart out (`POST /v1/customers/{customer-id}/carts/{cart-id}/checkout`),
+    /// placing one order per order group.
+    pub async fn checkout(&self) -> Result<CartCheckoutResult, Error> {
+        const OP: &str = "checkoutCart";
+        let (customer, cart) = self.checked_ids(OP)?;
+        let ids = self.pc.ids(self.request_id);
+        let h = self.pc.headers(&ids);
+        self.pc
+            .run(OP, &ids, |client| {
+                let (customer, cart) = (&customer, &cart);
+                async move {
+                    let result = client
+                        .checkout_cart(
+                            customer,
+                            cart,
+                            None,
+                            h.contract_version(),
+                            h.correlation_id(),
+                            h.application(),
+                            h.client_name(),
+                            h.request_id(),
+                            h.locale(),
+                        )
+                        .await;
+                    (result, client.inner.take_seen())
+                }
+            })
+            .await
+    }
+
+    pub(super) async fn get_with(&self, ids: OperationIds) -> Result<Cart, Error> {
+        const OP: &str = "getCart";
+        let (customer, cart) = self.checked_ids(OP)?;
+        let h = self.pc.headers(&ids);
+        self.pc
+            .run(OP, &ids, |client| {
+                let (customer, cart) = (&customer, &cart);
+                async move {
+                    let result = client
+                        .get_cart(
+                            customer,
+                            cart,
+                            h.contract_version(),
+                            h.correlation_id(),
+                            h.application(),
+                            h.client_name(),
+                            h.request_id(),
+                            h.locale(),
+                        )
+                        .await;
+                    (result, client.inner.take_seen())
+                }
+            })
+            .await
+    }
+
+    pub(super) async fn put_with(&self, body: &Cart, ids: OperationIds) -> Result<Cart, Error> {
+        const OP: &str = "updateCart";
+        let (customer, cart) = self.checked_ids(OP)?;
+        checked_cart(OP, body)?;
+        let etag = body.attributes.as_ref().and_then(|a| a.etag.as_deref());
+        let h = self.pc.headers(&ids);
+        self.pc
+            .run(OP, &ids, |client| {
+                let (customer, cart) = (&customer, &cart);
+                async move {
+                    let result = client
+                        .update_cart(
+                            customer,
+                            cart,
+                            etag,
+                            h.contract_version(),
+                            h.correlation_id(),
+                            h.application(),
+                            h.client_name(),
+                            h.request_id(),
+                            h.locale(),
+                            body,
+                        )
+                        .await;
+                    (result, client.inner.take_seen())
+                }
+            })
+            .await
+    }
+
+    fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {
+        Ok((
+            checked(operation, "customer", &self.customer_id)?,
+            checked(operation, "cart", &self.cart_id)?,
+        ))
+    }
+}

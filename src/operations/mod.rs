@@ -1,0 +1,22 @@
+//! The cart operations, as the service's own SDK names them:
+//! `pc.customer(id).create(&cart)`, `pc.customer(id).cart(id).get() / put(&cart) / modify(..) /
+//! checkout()`.
+
+mod cart;
+mod customer;
+mod modify;
+
+pub use cart::CartRef;
+pub use customer::Customer;
+
+use crate::{Error, validate};
+
+/// The customer and cart ids of an operation, checked to be GUIDs before anything is sent.
+fn checked(operation: &'static str, what: &str, id: &str) -> Result<String, Error> {
+    validate::guid(what, id).map_err(|reason| Error::invalid_input(reason).named(operation))
+}
+
+/// A cart about to be sent, checked.
+fn checked_cart(operation: &'static str, cart: &crate::types::Cart) -> Result<(), Error> {
+    validate::cart(cart).map_err(|reason| Error::invalid_input(reason).named(operation))
+}

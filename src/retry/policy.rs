@@ -1,0 +1,241 @@
+//! The retry policy: its settings, defaults, and the wait before the next attempt.
+
+use std::time::Duration;
+
+use super::{honours_retry_after, is_retryable};
+use crate::{Error, ErrorKind};
+
+/// How an operation is retried. [`RetryPolicy::default`] suits most callers;
+/// [`RetryPolicy::none`] sends each operation once.
+///
+/// | setting | default |
+/// |---|---|
+/// | [`max_attempts`](Self::max_attempts) | 4 (the first and 3 retries) |
+/// | [`initial_backoff`](Self::initial_backoff) | 500 ms, doubling: 0.5 s, 1 s, 2 s, ... |
+/// | [`max_backoff`](Self::max_backoff) (the longest single wait, `Retry-After` included) | 60 s |
+/// | [`max_elapsed`](Self::max_elapsed) (the operation's total time, attempts and waits) | 5 min |
+/// | [`jitter`](Self::jitter) | on: each backoff is a random 50-100% of its nominal value |
+/// | [`max_modify_rounds`](Self::max_modify_rounds) (re-reads of a cart that changed under `modify`) | 10 |
+///
+/// The service's `Retry-After` on 429 and 503 replaces the backoff (capped by `max_backoff`);
+/// Partner Center asks for about a minute when it throttles, which the defaults honour.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_center_carts::retry::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .max_attempts(6)
+///     .max_elapsed(Duration::from_secs(600));
+/// let once = RetryPolicy::none();
+/// # let _ = (patient, once);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_elapsed: Duration,
+    jitter: bool,
+    modify_rounds: u32,
+}
+
+/// What to do after a failed attempt.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Next {
+    /// Wait this long, then try again.
+    RetryAfter(Duration),
+    /// Stop and return the error.
+    GiveUp,
+}
+
+impl RetryPolicy {
+    /// Each operation is sent once. (A 401 still gets one more try with a fresh token.)
+    pub fn none() -> Self {
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
+    }
+
+    /// The most attempts of one operation, the first included; at least 1.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The wait before the first retry; it doubles for each retry after.
+    pub fn initial_backoff(mut self, wait: Duration) -> Self {
+        self.initial_backoff = wait;
+        self
+    }
+
+    /// The longest single wait, whether from backoff or from `Retry-After`.
+    pub fn max_backoff(mut self, wait: Duration) -> Self {
+        self.max_backoff = wait;
+        self
+    }
+
+    /// The total time an operation may take, attempts and waits together. No attempt's
+    /// time-out reaches past it.
+    pub fn max_elapsed(mut self, budget: Duration) -> Self {
+        self.max_elapsed = budget;
+        self
+    }
+
+    /// Whether backoff waits are randomised (to 50-100% of their nominal value), so that many
+    /// clients failing together do not retry together.
+    pub fn jitter(mut self, on: bool) -> Self {
+        self.jitter = on;
+        self
+    }
+
+    /// How many times [`CartRef::modify`](crate::CartRef::modify) reads and changes a cart
+    /// that others keep changing under it (412, or 409 with code 800064) before it gives up
+    /// with that error; at least 1. Between rounds it waits a random time that grows from
+    /// 10 ms to at most 1 s, so concurrent writers spread out.
+    pub fn max_modify_rounds(mut self, rounds: u32) -> Self {
+        self.modify_rounds = rounds.max(1);
+        self
+    }
+
+    pub(crate) fn modify_rounds(&self) -> u32 {
+        self.modify_rounds
+    }
+
+    /// The wait after round `round` of a `modify` lost to a concurrent change: "full jitter",
+    /// a random share of `10 ms * 2^(round-1)`, at most 1 s.
+    pub(crate) fn conflict_backoff(&self, round: u32) -> Duration {
+        let nominal = Duration::from_millis(10)
+            .saturating_mul(2u32.saturating_pow(round.saturating_sub(1)))
+            .min(Duration::from_secs(1));
+        if self.jitter {
+            nominal.mul_f64(fastrand::f64())
+        } else {
+            nominal
+        }
+    }
+
+    pub(crate) fn total_budget(&self) -> Duration {
+        self.max_elapsed
+    }
+
+    /// What to do after attempt number `attempt` (1-based) failed with `error`, `elapsed` into
+    /// the operation.
+    pub(crate) fn next(&self, attempt: u32, error: &Error, elapsed: Duration) -> Next {
+        if attempt >= self.max_attempts || !is_retryable(error) {
+            return Next::GiveUp;
+        }
+        let asked = match (error.kind(), error.status()) {
+            (ErrorKind::Throttled { retry_after, .. }, _) => *retry_after,
+            (_, Some(status)) if honours_retry_after(status) => error.retry_after(),
+            _ => None,
+        };
+        let wait = match asked {
+            Some(asked) => asked.min(self.max_backoff),
+            None => self.backoff(attempt),
+        };
+        let left = self.max_elapsed.saturating_sub(elapsed);
+        // A wait the budget cannot hold fails now; a `Retry-After` it cannot hold fails with
+        // the wait the service asked for, which the error carries.
+        if wait >= left || asked.is_some_and(|asked| asked >= left) {
+            return Next::GiveUp;
+        }
+        Next::RetryAfter(wait)
+    }
+
+    /// The backoff after attempt number `attempt`: `initial_backoff * 2^(attempt-1)`, capped,
+    /// and with jitter a random 50-100% of that.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let nominal = self
+            .initial_backoff
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
+            .min(self.max_backoff);
+        if self.jitter {
+            nominal.mul_f64(0.5 + fastrand::f64() * 0.5)
+        } else {
+            nominal
+        }
+    }
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(60),
+            max_elapsed: Duration::from_secs(300),
+            jitter: true,
+            modify_rounds: 10,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::classify::from_status;
+
+    const S: fn(u64) -> Duration = Duration::from_secs;
+
+    fn status(code: u16, retry_after: Option<Duration>) -> Error {
+        from_status(code, None, None, retry_after)
+    }
+
+    #[test]
+    fn backs_off_exponentially_without_jitter() {
+        let p = RetryPolicy::default().jitter(false);
+        let e = status(500, None);
+        assert_eq!(p.next(1, &e, S(0)), Next::RetryAfter(Duration::from_millis(500)));
+        assert_eq!(p.next(2, &e, S(0)), Next::RetryAfter(S(1)));
+        assert_eq!(p.next(3, &e, S(0)), Next::RetryAfter(S(2)));
+        assert_eq!(p.next(4, &e, S(0)), Next::GiveUp);
+    }
+
+    #[test]
+    fn jitter_stays_within_half_and_full() {
+        let p = RetryPolicy::default().initial_backoff(S(4));
+        for _ in 0..200 {
+            let Next::RetryAfter(w) = p.next(1, &status(502, None), S(0)) else {
+                panic!("502 is retried")
+            };
+            assert!(w >= S(2) && w <= S(4), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn honours_retry_after_on_429_and_503_only() {
+        let p = RetryPolicy::default().jitter(false);
+        assert_eq!(p.next(1, &status(429, Some(S(7))), S(0)), Next::RetryAfter(S(7)));
+        assert_eq!(p.next(1, &status(503, Some(S(7))), S(0)), Next::RetryAfter(S(7)));
+        assert_eq!(
+            p.next(1, &status(500, Some(S(7))), S(0)),
+            Next::RetryAfter(Duration::from_millis(500))
+        );
+    }
+
+    #[test]
+    fn caps_a_single_wait_and_gives_up_past_the_budget() {
+        let p = RetryPolicy::default().max_backoff(S(10)).max_elapsed(S(30));
+        assert_eq!(p.next(1, &status(429, Some(S(20))), S(0)), Next::RetryAfter(S(10)));
+        // 20 s asked, 15 s left: fail now rather than retry too early or overrun.
+        assert_eq!(p.next(1, &status(429, Some(S(20))), S(15)), Next::GiveUp);
+    }
+
+    #[test]
+    fn never_retries_other_client_errors_or_501() {
+        let p = RetryPolicy::default();
+        for code in [400, 401, 403, 404, 409, 412, 417, 501] {
+            assert_eq!(p.next(1, &status(code, None), S(0)), Next::GiveUp, "{code}");
+        }
+        for code in [408, 429, 500, 502, 503, 504] {
+            assert_ne!(p.next(1, &status(code, None), S(0)), Next::GiveUp, "{code}");
+        }
+    }
+
+    #[test]
+    fn none_sends_once() {
+        assert_eq!(RetryPolicy::none().next(1, &status(503, None), S(0)), Next::GiveUp);
+    }
+}

@@ -1,0 +1,108 @@
+//! The HTTP client underneath: reqwest over rustls.
+//!
+//! rustls runs on the *ring* provider (quick to build, no C toolchain beyond a compiler) and
+//! verifies certificates against the platform's roots, plus any the caller adds for a private
+//! CA. Redirects are not followed: Partner Center does not redirect, and a redirect must not
+//! carry a bearer token to another host.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+use rustls_platform_verifier::Verifier;
+
+use crate::Error;
+
+/// Parses PEM text holding one or more certificates.
+pub(crate) fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::invalid_input(format!("the root certificate PEM cannot be read: {e}")))?;
+    if certs.is_empty() {
+        return Err(Error::invalid_input("the root certificate PEM holds no certificate"));
+    }
+    Ok(certs)
+}
+
+/// A reqwest client over rustls that trusts the platform's roots and `extra_roots`.
+pub(crate) fn http_client(
+    extra_roots: &[CertificateDer<'static>],
+    connect_timeout: Duration,
+) -> Result<reqwest::Client, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Verifier::new_with_extra_roots(extra_roots.iter().cloned(), provider.clone())
+        .map_err(|e| Error::invalid_input(format!("TLS certificate verification cannot be set up: {e}")))?;
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::invalid_input(format!("TLS cannot be set up: {e}")))?
+        .dangerous() // only to plug in the platform verifier, which does verify
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .connect_timeout(connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| Error::invalid_input(format!("the HTTP client cannot be built: {e}")))
+}
+
+/// Refuses to send a secret over plain HTTP, except to this machine (the emulator, tests).
+pub(crate) fn check_secure(what: &str, url: &str) -> Result<reqwest::Url, Error> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| Error::invalid_input(format!("{what} {url:?} is not a URL: {e}")))?;
+    match parsed.scheme() {
+        "https" => Ok(parsed),
+        "http" if is_loopback(&parsed) => Ok(parsed),
+        "http" => Err(Error::invalid_input(format!(
+            "{what} {url:?} is plain http to another machine; a bearer token is only sent over \
+             https, or over http to a loopback address"
+        ))),
+        other => Err(Error::invalid_input(format!(
+            "{what} {url:?} has scheme {other:?}; use https"
+        ))),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_anywhere_and_http_only_to_loopback() {
+        for ok in [
+            "https://api.partnercenter.microsoft.com",
+            "http://127.0.0.1:8080",
+            "http://127.8.9.1",
+            "http://localhost:3000/stem",
+            "http://[::1]:8080",
+        ] {
+            assert!(check_secure("base URL", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://api.partnercenter.microsoft.com",
+            "http://10.0.0.1",
+            "http://localhost.evil.example",
+            "ftp://127.0.0.1",
+            "not a url",
+        ] {
+            let e = check_secure("base URL", bad).unwrap_err();
+            assert!(e.to_string().contains("base URL"), "{e}");
+        }
+    }
+
+    #[test]
+    fn pem_without_certificates_is_refused() {
+        assert!(certificates_from_pem(b"").is_err());
+        assert!(certificates_from_pem(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n").is_err());
+    }
+}

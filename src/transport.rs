@@ -1,0 +1,153 @@
+//! What happens to one attempt on the wire: the hooks of the generated client.
+//!
+//! The generated code builds the request (path, headers from the spec, JSON body) and decodes
+//! the answer. Around that, per attempt:
+//!
+//! - `pre`: removes progenitor's `api-version` header (Partner Center defines none), sets
+//!   `Authorization: Bearer` (marked sensitive, so the HTTP stack never logs it) and the
+//!   attempt's time-out, which is never longer than what is left of the operation's budget;
+//! - `exec`: sends it, then reads the body, up to a size limit, and drops a leading byte-order
+//!   mark (the service's checkout answer starts with one), so the generated decoder sees plain
+//!   JSON. What was seen is kept in [`Attempt`] for the error, if decoding then fails.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use bytes::{Bytes, BytesMut};
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+
+use crate::generated::Client;
+use crate::retry::retry_after;
+
+/// How many bytes of a body an error keeps.
+pub(crate) const BODY_PREFIX_BYTES: usize = 512;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The state of one attempt, given to the generated client as its inner value.
+///
+/// Get a generated client with it from [`crate::PartnerCenter::generated`].
+#[derive(Debug)]
+pub struct Attempt {
+    authorization: Option<HeaderValue>,
+    timeout: Option<Duration>,
+    max_response_bytes: usize,
+    seen: Mutex<Option<Seen>>,
+}
+
+/// What the transport saw of an answer.
+#[derive(Clone, Debug)]
+pub(crate) struct Seen {
+    pub status: u16,
+    pub retry_after: Option<Duration>,
+    /// The first bytes of the body, at most [`BODY_PREFIX_BYTES`].
+    pub body_prefix: Bytes,
+    /// Whether the body was over the size limit (and so was not passed on).
+    pub oversized: bool,
+    pub max_response_bytes: usize,
+}
+
+impl Attempt {
+    pub(crate) fn new(
+        authorization: Option<HeaderValue>,
+        timeout: Option<Duration>,
+        max_response_bytes: usize,
+    ) -> Self {
+        Self {
+            authorization,
+            timeout,
+            max_response_bytes,
+            seen: Mutex::new(None),
+        }
+    }
+
+    /// What the transport saw, once the attempt is over.
+    pub(crate) fn take_seen(&self) -> Option<Seen> {
+        self.seen.lock().ok()?.take()
+    }
+}
+
+/// A clone is another client with the same token and limits, and its own observations.
+impl Clone for Attempt {
+    fn clone(&self) -> Self {
+        Self::new(self.authorization.clone(), self.timeout, self.max_response_bytes)
+    }
+}
+
+impl ClientHooks<Attempt> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        _info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let headers = request.headers_mut();
+        headers.remove("api-version");
+        if let Some(value) = &self.inner.authorization {
+            headers.insert(AUTHORIZATION, value.clone());
+        }
+        if let Some(timeout) = self.inner.timeout {
+            *request.timeout_mut() = Some(timeout);
+        }
+        Ok(())
+    }
+
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        _info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client.execute(request).await?;
+        read_bounded(response, &self.inner).await
+    }
+}
+
+/// Reads the whole body, at most `max_response_bytes` of it, and hands on a response whose body
+/// is that buffer without a leading byte-order mark.
+async fn read_bounded(
+    mut response: reqwest::Response,
+    attempt: &Attempt,
+) -> reqwest::Result<reqwest::Response> {
+    let limit = attempt.max_response_bytes;
+    let status = response.status();
+    let version = response.version();
+    let headers = std::mem::take(response.headers_mut());
+
+    // Trust a declared length only as far as the limit and a sane first allocation.
+    let capacity = response
+        .content_length()
+        .map_or(8 * 1024, |n| n.min(limit.min(1 << 20) as u64) as usize);
+    let mut body = BytesMut::with_capacity(capacity);
+    let mut oversized = false;
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            // Keep only a prefix for the error; the rest is neither read nor passed on.
+            body.extend_from_slice(&chunk[..chunk.len().min(BODY_PREFIX_BYTES)]);
+            oversized = true;
+            break;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if body.starts_with(BOM) {
+        let _ = body.split_to(BOM.len());
+    }
+    let body = body.freeze();
+    let body_prefix = body.slice(..body.len().min(BODY_PREFIX_BYTES));
+    let body = if oversized { Bytes::new() } else { body };
+
+    if let Ok(mut seen) = attempt.seen.lock() {
+        *seen = Some(Seen {
+            status: status.as_u16(),
+            retry_after: retry_after::from_headers(&headers),
+            body_prefix,
+            oversized,
+            max_response_bytes: limit,
+        });
+    }
+
+    let mut rebuilt = http::Response::new(body);
+    *rebuilt.status_mut() = status;
+    *rebuilt.version_mut() = version;
+    *rebuilt.headers_mut() = headers;
+    Ok(reqwest::Response::from(rebuilt))
+}

@@ -1,0 +1,95 @@
+//! Checks on the caller's input, made before anything is sent.
+//!
+//! An id becomes part of the request path, so only a GUID is accepted: `../../admin` or an id
+//! with a `?` can never reach a server.
+
+use uuid::Uuid;
+
+use crate::types::{Cart, CartLineItem};
+
+/// A customer or cart id, checked to be a GUID.
+pub(crate) fn guid(what: &str, id: &str) -> Result<String, String> {
+    // `try_parse` accepts only the hyphenated, simple, braced and URN forms; send the canonical
+    // hyphenated form whatever the caller wrote.
+    Uuid::try_parse(id)
+        .map(|u| u.hyphenated().to_string())
+        .map_err(|_| format!("{what} id {id:?} is not a GUID"))
+}
+
+/// A cart about to be created or updated.
+pub(crate) fn cart(cart: &Cart) -> Result<(), String> {
+    if cart.line_items.is_empty() {
+        return Err("the cart has no line items".to_string());
+    }
+    cart.line_items
+        .iter()
+        .enumerate()
+        .try_for_each(|(i, item)| line_item(&format!("line item {i}"), item))
+}
+
+fn line_item(at: &str, item: &CartLineItem) -> Result<(), String> {
+    if item.catalog_item_id.trim().is_empty() {
+        return Err(format!("{at} has no catalogItemId"));
+    }
+    if item.quantity < 1 {
+        return Err(format!("{at} has quantity {}, which is below 1", item.quantity));
+    }
+    item.addon_items
+        .iter()
+        .flatten()
+        .enumerate()
+        .try_for_each(|(j, addon)| line_item(&format!("{at}, add-on {j}"), addon))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(catalog: &str, quantity: i32) -> CartLineItem {
+        CartLineItem {
+            catalog_item_id: catalog.into(),
+            quantity,
+            billing_cycle: "monthly".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn accepts_guids_in_any_case_and_sends_them_canonical() {
+        assert_eq!(
+            guid("cart", "65FAF57B-0205-47EE-92B3-08DCF233EA73").unwrap(),
+            "65faf57b-0205-47ee-92b3-08dcf233ea73"
+        );
+    }
+
+    #[test]
+    fn refuses_anything_that_could_change_the_path() {
+        for bad in ["../../admin", "", "65faf57b/../x", "65faf57b-0205-47ee-92b3-08dcf233ea73?x=1"] {
+            let err = guid("customer", bad).unwrap_err();
+            assert!(err.contains("is not a GUID"), "{err}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_line_items_and_names_them() {
+        let ok = Cart { line_items: vec![item("A:1:B", 1)], ..Default::default() };
+        assert!(cart(&ok).is_ok());
+
+        let empty = Cart::default();
+        assert_eq!(cart(&empty).unwrap_err(), "the cart has no line items");
+
+        let zero = Cart { line_items: vec![item("A:1:B", 1), item("A:1:B", 0)], ..Default::default() };
+        assert_eq!(cart(&zero).unwrap_err(), "line item 1 has quantity 0, which is below 1");
+
+        let blank = Cart { line_items: vec![item(" ", 1)], ..Default::default() };
+        assert_eq!(cart(&blank).unwrap_err(), "line item 0 has no catalogItemId");
+
+        let mut parent = item("A:1:B", 1);
+        parent.addon_items = Some(vec![item("C:1:D", -2)]);
+        let addon = Cart { line_items: vec![parent], ..Default::default() };
+        assert_eq!(
+            cart(&addon).unwrap_err(),
+            "line item 0, add-on 0 has quantity -2, which is below 1"
+        );
+    }
+}
