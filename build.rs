@@ -22,19 +22,15 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
 
     let spec = load_spec(Path::new(SPEC));
+    check_collections_keep_empty(&spec);
     let mut generator = Generator::new(&settings(&spec));
 
-    // progenitor reports most problems as errors but panics on a few (two error types for one
-    // operation, for instance); both become one message that names the spec.
-    let tokens = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        generator.generate_tokens(&spec)
-    })) {
-        Ok(Ok(tokens)) => tokens,
-        Ok(Err(e)) => fail(&format!("progenitor cannot generate a client from it: {e}")),
-        Err(_) => fail("progenitor panicked while generating the client (its message is above)"),
-    };
-    let file: syn::File = syn::parse2(tokens)
-        .unwrap_or_else(|e| fail(&format!("progenitor produced code that does not parse: {e}")));
+    let tokens = generate("the client", || generator.generate_tokens(&spec));
+    let file: syn::File = syn::parse2(tokens).unwrap_or_else(|e| {
+        fail(&format!(
+            "progenitor produced code that does not parse: {e}"
+        ))
+    });
 
     let (types, client): (Vec<syn::Item>, Vec<syn::Item>) = file
         .items
@@ -54,17 +50,36 @@ fn main() {
         write(&out.join("client.rs"), client);
     }
     if feature("MOCK") {
-        let mock = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mock = generate("the typed mocks", || {
             generator.httpmock(&spec, "crate::generated")
-        }));
-        let mock = match mock {
-            Ok(Ok(tokens)) => tokens,
-            Ok(Err(e)) => fail(&format!("progenitor cannot generate the typed mocks: {e}")),
-            Err(_) => fail("progenitor panicked while generating the typed mocks"),
-        };
+        });
         let mock: syn::File = syn::parse2(mock)
             .unwrap_or_else(|e| fail(&format!("the typed mocks do not parse: {e}")));
         write(&out.join("mock.rs"), mock.items);
+    }
+}
+
+/// Runs a progenitor step. progenitor reports most problems as errors but panics on a few (two
+/// error types for one operation, an unknown schema type); both become one message that names
+/// the spec, without a backtrace.
+fn generate<T>(what: &str, step: impl FnOnce() -> Result<T, progenitor::Error>) -> T {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(step));
+    std::panic::set_hook(quiet);
+    match outcome {
+        Ok(Ok(value)) => value,
+        Ok(Err(e)) => fail(&format!("cannot be turned into {what}: {e}")),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            fail(&format!(
+                "cannot be turned into {what}: progenitor stopped with: {message}"
+            ))
+        }
     }
 }
 
@@ -148,8 +163,8 @@ fn int32_with_minimum(minimum: f64) -> SchemaObject {
 }
 
 fn load_spec(path: &Path) -> OpenAPI {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| fail(&format!("cannot be read: {e}")));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("cannot be read: {e}")));
     let spec: OpenAPI = serde_norway::from_str(&text)
         .unwrap_or_else(|e| fail(&format!("is not a valid OpenAPI 3.0 document: {e}")));
     if !spec.openapi.starts_with("3.0.") {
@@ -159,6 +174,42 @@ fn load_spec(path: &Path) -> OpenAPI {
         ));
     }
     spec
+}
+
+/// Refuses an optional array or map that is not `nullable`.
+///
+/// typify makes such a property a plain `Vec` or map that is skipped when empty, so an `[]` or
+/// `{}` the service sent would vanish from a cart read and written back. `nullable: true` makes
+/// it an `Option`, which keeps empty and absent apart (and accepts a `null`).
+fn check_collections_keep_empty(spec: &OpenAPI) {
+    use openapiv3::{ReferenceOr, SchemaKind, Type};
+
+    let schemas = spec.components.iter().flat_map(|c| c.schemas.iter());
+    for (name, schema) in schemas {
+        let Some(schema) = schema.as_item() else {
+            continue;
+        };
+        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
+            continue;
+        };
+        for (property, value) in &object.properties {
+            let ReferenceOr::Item(value) = value else {
+                continue;
+            };
+            let collection = match &value.schema_kind {
+                SchemaKind::Type(Type::Array(_)) => "an array",
+                SchemaKind::Type(Type::Object(o)) if o.properties.is_empty() => "a map",
+                _ => continue,
+            };
+            if !object.required.contains(property) && !value.schema_data.nullable {
+                fail(&format!(
+                    "has {name}.{property}, an optional property that is {collection} without \
+                     `nullable: true`: an empty value would be dropped when a {name} is \
+                     written back; add `nullable: true`"
+                ));
+            }
+        }
+    }
 }
 
 fn feature(name: &str) -> bool {
@@ -182,6 +233,5 @@ fn write(path: &Path, items: Vec<syn::Item>) {
 /// Stops the build with one line that names the spec and the problem.
 fn fail(problem: &str) -> ! {
     eprintln!("error: {SPEC} {problem}");
-    println!("cargo::error={SPEC} {problem}");
     exit(1)
 }

@@ -96,9 +96,7 @@ impl PartnerCenterBuilder {
     /// A fixed access token (without `Bearer `). It is never refreshed; for tokens that expire
     /// during the client's life use [`token_provider`](Self::token_provider).
     pub fn bearer_token(mut self, token: impl Into<String>) -> Self {
-        self.tokens = Some(
-            StaticToken::new(token).map(|t| Arc::new(t) as Arc<dyn TokenProvider>),
-        );
+        self.tokens = Some(StaticToken::new(token).map(|t| Arc::new(t) as Arc<dyn TokenProvider>));
         self
     }
 
@@ -179,7 +177,10 @@ impl PartnerCenterBuilder {
             )
         })??;
         let base_url = crate::tls::check_secure("base URL", &self.base_url)?;
-        for (name, value) in [("locale", Some(&self.locale)), ("application name", self.application.as_ref())] {
+        for (name, value) in [
+            ("locale", Some(&self.locale)),
+            ("application name", self.application.as_ref()),
+        ] {
             if let Some(value) = value
                 && HeaderValue::from_str(value).is_err()
             {

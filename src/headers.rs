@@ -10,7 +10,8 @@ use uuid::Uuid;
 pub(crate) const CONTRACT_VERSION: &str = "v1";
 
 /// `MS-PartnerCenter-Client`: this crate's name and version.
-pub(crate) const CLIENT_NAME: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+pub(crate) const CLIENT_NAME: &str =
+    concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// `X-Locale` when the builder sets none.
 pub const DEFAULT_LOCALE: &str = "en-US";

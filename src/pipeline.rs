@@ -87,7 +87,9 @@ impl PartnerCenter {
                 if is_refused_token(&error) && !fresh_token_tried {
                     fresh_token_tried = true;
                     if shared.tokens.invalidate(&token) {
-                        tracing::info!("the service refused the token; trying once more with a fresh one");
+                        tracing::info!(
+                            "the service refused the token; trying once more with a fresh one"
+                        );
                         continue;
                     }
                 }
@@ -113,5 +115,11 @@ impl PartnerCenter {
 
 /// A 401 from the service (as opposed to a token that could not be obtained).
 fn is_refused_token(error: &Error) -> bool {
-    matches!(error.kind(), ErrorKind::Auth { service: Some(_), .. })
+    matches!(
+        error.kind(),
+        ErrorKind::Auth {
+            service: Some(_),
+            ..
+        }
+    )
 }

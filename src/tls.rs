@@ -18,9 +18,13 @@ use crate::Error;
 pub(crate) fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Error::invalid_input(format!("the root certificate PEM cannot be read: {e}")))?;
+        .map_err(|e| {
+            Error::invalid_input(format!("the root certificate PEM cannot be read: {e}"))
+        })?;
     if certs.is_empty() {
-        return Err(Error::invalid_input("the root certificate PEM holds no certificate"));
+        return Err(Error::invalid_input(
+            "the root certificate PEM holds no certificate",
+        ));
     }
     Ok(certs)
 }
@@ -32,7 +36,11 @@ pub(crate) fn http_client(
 ) -> Result<reqwest::Client, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Verifier::new_with_extra_roots(extra_roots.iter().cloned(), provider.clone())
-        .map_err(|e| Error::invalid_input(format!("TLS certificate verification cannot be set up: {e}")))?;
+        .map_err(|e| {
+            Error::invalid_input(format!(
+                "TLS certificate verification cannot be set up: {e}"
+            ))
+        })?;
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::invalid_input(format!("TLS cannot be set up: {e}")))?
@@ -103,6 +111,11 @@ mod tests {
     #[test]
     fn pem_without_certificates_is_refused() {
         assert!(certificates_from_pem(b"").is_err());
-        assert!(certificates_from_pem(b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n").is_err());
+        assert!(
+            certificates_from_pem(
+                b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n"
+            )
+            .is_err()
+        );
     }
 }

@@ -71,7 +71,11 @@ impl Attempt {
 /// A clone is another client with the same token and limits, and its own observations.
 impl Clone for Attempt {
     fn clone(&self) -> Self {
-        Self::new(self.authorization.clone(), self.timeout, self.max_response_bytes)
+        Self::new(
+            self.authorization.clone(),
+            self.timeout,
+            self.max_response_bytes,
+        )
     }
 }
 

@@ -32,7 +32,10 @@ fn line_item(at: &str, item: &CartLineItem) -> Result<(), String> {
         return Err(format!("{at} has no catalogItemId"));
     }
     if item.quantity < 1 {
-        return Err(format!("{at} has quantity {}, which is below 1", item.quantity));
+        return Err(format!(
+            "{at} has quantity {}, which is below 1",
+            item.quantity
+        ));
     }
     item.addon_items
         .iter()
@@ -64,7 +67,12 @@ mod tests {
 
     #[test]
     fn refuses_anything_that_could_change_the_path() {
-        for bad in ["../../admin", "", "65faf57b/../x", "65faf57b-0205-47ee-92b3-08dcf233ea73?x=1"] {
+        for bad in [
+            "../../admin",
+            "",
+            "65faf57b/../x",
+            "65faf57b-0205-47ee-92b3-08dcf233ea73?x=1",
+        ] {
             let err = guid("customer", bad).unwrap_err();
             assert!(err.contains("is not a GUID"), "{err}");
         }
@@ -72,21 +80,39 @@ mod tests {
 
     #[test]
     fn refuses_bad_line_items_and_names_them() {
-        let ok = Cart { line_items: vec![item("A:1:B", 1)], ..Default::default() };
+        let ok = Cart {
+            line_items: vec![item("A:1:B", 1)],
+            ..Default::default()
+        };
         assert!(cart(&ok).is_ok());
 
         let empty = Cart::default();
         assert_eq!(cart(&empty).unwrap_err(), "the cart has no line items");
 
-        let zero = Cart { line_items: vec![item("A:1:B", 1), item("A:1:B", 0)], ..Default::default() };
-        assert_eq!(cart(&zero).unwrap_err(), "line item 1 has quantity 0, which is below 1");
+        let zero = Cart {
+            line_items: vec![item("A:1:B", 1), item("A:1:B", 0)],
+            ..Default::default()
+        };
+        assert_eq!(
+            cart(&zero).unwrap_err(),
+            "line item 1 has quantity 0, which is below 1"
+        );
 
-        let blank = Cart { line_items: vec![item(" ", 1)], ..Default::default() };
-        assert_eq!(cart(&blank).unwrap_err(), "line item 0 has no catalogItemId");
+        let blank = Cart {
+            line_items: vec![item(" ", 1)],
+            ..Default::default()
+        };
+        assert_eq!(
+            cart(&blank).unwrap_err(),
+            "line item 0 has no catalogItemId"
+        );
 
         let mut parent = item("A:1:B", 1);
         parent.addon_items = Some(vec![item("C:1:D", -2)]);
-        let addon = Cart { line_items: vec![parent], ..Default::default() };
+        let addon = Cart {
+            line_items: vec![parent],
+            ..Default::default()
+        };
         assert_eq!(
             cart(&addon).unwrap_err(),
             "line item 0, add-on 0 has quantity -2, which is below 1"

@@ -249,9 +249,8 @@ impl Endpoint {
                 "{url} refused the token request with {status} ({detail})"
             )));
         }
-        let answer: TokenAnswer = serde_json::from_slice(&body).map_err(|e| {
-            auth_error(format!("the token answer from {url} cannot be read: {e}"))
-        })?;
+        let answer: TokenAnswer = serde_json::from_slice(&body)
+            .map_err(|e| auth_error(format!("the token answer from {url} cannot be read: {e}")))?;
         let expires_in = match answer.expires_in {
             Some(serde_json::Value::Number(n)) => n.as_u64(),
             Some(serde_json::Value::String(s)) => s.parse().ok(),
@@ -295,7 +294,10 @@ impl fmt::Debug for RefreshToken {
         f.debug_struct("RefreshToken")
             .field("endpoint", &self.endpoint)
             .field("refresh_token", &"[REDACTED]")
-            .field("client_secret", &self.client_secret.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+            )
             .finish()
     }
 }

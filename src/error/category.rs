@@ -75,12 +75,21 @@ mod tests {
     #[test]
     fn follows_the_sdk_for_the_statuses_it_names() {
         assert_eq!(ErrorCategory::from_status(400), ErrorCategory::BadInput);
-        assert_eq!(ErrorCategory::from_status(409), ErrorCategory::AlreadyExists);
-        assert_eq!(ErrorCategory::from_status(429), ErrorCategory::TooManyRequests);
+        assert_eq!(
+            ErrorCategory::from_status(409),
+            ErrorCategory::AlreadyExists
+        );
+        assert_eq!(
+            ErrorCategory::from_status(429),
+            ErrorCategory::TooManyRequests
+        );
         assert_eq!(ErrorCategory::from_status(503), ErrorCategory::ServerBusy);
         assert_eq!(ErrorCategory::from_status(500), ErrorCategory::ServerError);
         assert_eq!(ErrorCategory::from_status(502), ErrorCategory::ServerError);
-        assert_eq!(ErrorCategory::from_status(412), ErrorCategory::PreconditionFailed);
+        assert_eq!(
+            ErrorCategory::from_status(412),
+            ErrorCategory::PreconditionFailed
+        );
         assert_eq!(ErrorCategory::from_status(422), ErrorCategory::ClientError);
     }
 }

@@ -40,7 +40,12 @@ pub(crate) fn classify<T>(result: Generated<T>, seen: Option<Seen>) -> Result<T,
             } else {
                 // An error status whose body is not the documented JSON (a proxy's HTML page, an
                 // empty 401): the status still says what happened.
-                Err(from_status(seen.status, None, Some(text_prefix(&prefix)), seen.retry_after))
+                Err(from_status(
+                    seen.status,
+                    None,
+                    Some(text_prefix(&prefix)),
+                    seen.retry_after,
+                ))
             }
         }
         G::UnexpectedResponse(response) => {

@@ -139,7 +139,9 @@ mod tests {
     fn displays_status_code_and_description() {
         let e = ServiceError::new(
             400,
-            body(serde_json::json!({"code": 800002, "description": "Invalid request input.", "source": "PartnerFD"})),
+            body(
+                serde_json::json!({"code": 800002, "description": "Invalid request input.", "source": "PartnerFD"}),
+            ),
             None,
             None,
         );
@@ -153,7 +155,10 @@ mod tests {
             None,
             None,
         );
-        assert_eq!(throttled.to_string(), "429 Too Many Requests: Rate limit is exceeded.");
+        assert_eq!(
+            throttled.to_string(),
+            "429 Too Many Requests: Rate limit is exceeded."
+        );
         let html = ServiceError::new(502, None, Some("<html>".into()), None);
         assert_eq!(html.to_string(), "502 Bad Gateway, body starts \"<html>\"");
     }

@@ -44,7 +44,9 @@ impl CartRef {
         let mut round = 0;
         loop {
             round += 1;
-            let current = self.get_with(OperationIds::new(None, Some(correlation))).await?;
+            let current = self
+                .get_with(OperationIds::new(None, Some(correlation)))
+                .await?;
             let mut changed = current.clone();
             change(&mut changed);
             if changed == current {

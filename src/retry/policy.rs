@@ -187,7 +187,10 @@ mod tests {
     fn backs_off_exponentially_without_jitter() {
         let p = RetryPolicy::default().jitter(false);
         let e = status(500, None);
-        assert_eq!(p.next(1, &e, S(0)), Next::RetryAfter(Duration::from_millis(500)));
+        assert_eq!(
+            p.next(1, &e, S(0)),
+            Next::RetryAfter(Duration::from_millis(500))
+        );
         assert_eq!(p.next(2, &e, S(0)), Next::RetryAfter(S(1)));
         assert_eq!(p.next(3, &e, S(0)), Next::RetryAfter(S(2)));
         assert_eq!(p.next(4, &e, S(0)), Next::GiveUp);
@@ -207,8 +210,14 @@ mod tests {
     #[test]
     fn honours_retry_after_on_429_and_503_only() {
         let p = RetryPolicy::default().jitter(false);
-        assert_eq!(p.next(1, &status(429, Some(S(7))), S(0)), Next::RetryAfter(S(7)));
-        assert_eq!(p.next(1, &status(503, Some(S(7))), S(0)), Next::RetryAfter(S(7)));
+        assert_eq!(
+            p.next(1, &status(429, Some(S(7))), S(0)),
+            Next::RetryAfter(S(7))
+        );
+        assert_eq!(
+            p.next(1, &status(503, Some(S(7))), S(0)),
+            Next::RetryAfter(S(7))
+        );
         assert_eq!(
             p.next(1, &status(500, Some(S(7))), S(0)),
             Next::RetryAfter(Duration::from_millis(500))
@@ -218,7 +227,10 @@ mod tests {
     #[test]
     fn caps_a_single_wait_and_gives_up_past_the_budget() {
         let p = RetryPolicy::default().max_backoff(S(10)).max_elapsed(S(30));
-        assert_eq!(p.next(1, &status(429, Some(S(20))), S(0)), Next::RetryAfter(S(10)));
+        assert_eq!(
+            p.next(1, &status(429, Some(S(20))), S(0)),
+            Next::RetryAfter(S(10))
+        );
         // 20 s asked, 15 s left: fail now rather than retry too early or overrun.
         assert_eq!(p.next(1, &status(429, Some(S(20))), S(15)), Next::GiveUp);
     }
@@ -236,6 +248,9 @@ mod tests {
 
     #[test]
     fn none_sends_once() {
-        assert_eq!(RetryPolicy::none().next(1, &status(503, None), S(0)), Next::GiveUp);
+        assert_eq!(
+            RetryPolicy::none().next(1, &status(503, None), S(0)),
+            Next::GiveUp
+        );
     }
 }

@@ -18,7 +18,8 @@ pub(crate) fn parse(value: &str, now: SystemTime) -> Option<Duration> {
         return Some(Duration::from_secs(seconds));
     }
     let at = DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(u64::try_from(at.timestamp()).ok()?))?;
+    let at = SystemTime::UNIX_EPOCH
+        .checked_add(Duration::from_secs(u64::try_from(at.timestamp()).ok()?))?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
@@ -36,7 +37,10 @@ mod tests {
             Some(Duration::from_secs(30))
         );
         let later = now + Duration::from_secs(3600);
-        assert_eq!(parse("Fri, 31 Dec 1999 23:59:59 GMT", later), Some(Duration::ZERO));
+        assert_eq!(
+            parse("Fri, 31 Dec 1999 23:59:59 GMT", later),
+            Some(Duration::ZERO)
+        );
     }
 
     #[test]

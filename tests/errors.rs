@@ -1,0 +1,146 @@
+//! Error answers decoded into the error value and its `Display`.
+
+mod support;
+
+use httpmock::prelude::*;
+use partner_center_carts::error::ErrorCategory;
+use partner_center_carts::types::Cart;
+use partner_center_carts::{Error, ErrorKind};
+use serde_json::json;
+use support::*;
+
+async fn get_answering(status: u16, body: serde_json::Value) -> (Error, usize) {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path(cart_path());
+            then.status(status)
+                .header("ms-requestid", "echoed")
+                .json_body(body);
+        })
+        .await;
+    let err = client(&server)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap_err();
+    (err, mock.calls_async().await)
+}
+
+#[tokio::test]
+async fn a_400_shows_status_code_description_and_ids() {
+    let (err, calls) = get_answering(
+        400,
+        json!({"code": 800002, "description": "Invalid request input.", "data": [], "source": "PartnerFD"}),
+    )
+    .await;
+    assert_eq!(calls, 1, "a 400 is not retried");
+
+    let ErrorKind::Service(service) = err.kind() else {
+        panic!("{err:?}")
+    };
+    assert_eq!(service.status(), 400);
+    assert_eq!(service.category(), ErrorCategory::BadInput);
+    assert_eq!(service.code_number(), Some(800_002));
+    assert_eq!(service.source(), Some("PartnerFD"));
+    assert_eq!(err.code(), Some(800_002));
+    assert!(!err.is_retryable());
+
+    let text = err.to_string();
+    let request_id = err.request_id().expect("the request id is kept");
+    let correlation_id = err.correlation_id().expect("the correlation id is kept");
+    assert!(
+        text.starts_with(
+            "getCart failed: 400 Bad Request, Partner Center error 800002: Invalid request input."
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("MS-RequestId {request_id}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("MS-CorrelationId {correlation_id}")),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_code_sent_as_a_string_reads_as_a_number() {
+    let (err, _) = get_answering(
+        404,
+        json!({"code": "800008", "description": "Unable to retrieve cart ID.", "source": "PartnerFD"}),
+    )
+    .await;
+    assert_eq!(err.code(), Some(800_008));
+    assert_eq!(
+        err.service_error().unwrap().category(),
+        ErrorCategory::NotFound
+    );
+    assert!(
+        err.to_string()
+            .contains("404 Not Found, Partner Center error 800008"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_conflict_with_800064_is_a_conflict() {
+    let (err, _) = get_answering(
+        409,
+        json!({"code": 800064, "description": "Cart is being processed by another request."}),
+    )
+    .await;
+    assert!(err.is_conflict());
+    assert_eq!(
+        err.service_error().unwrap().category(),
+        ErrorCategory::AlreadyExists
+    );
+}
+
+#[tokio::test]
+async fn extra_fields_in_an_error_body_are_kept() {
+    let (err, _) = get_answering(
+        400,
+        json!({"code": 800009, "description": "Error in cart item(s).", "isRetryable": false, "errorName": "CartItemError"}),
+    )
+    .await;
+    let body = err.service_error().unwrap().body().unwrap();
+    assert_eq!(body.extra["errorName"], "CartItemError");
+}
+
+#[tokio::test]
+async fn a_line_item_error_with_an_integer_code_decodes() {
+    let server = MockServer::start_async().await;
+    let mut cart = example("ActiveCart");
+    cart["lineItems"][0]["error"] =
+        json!({"errorCode": 10001, "errorDescription": "Catalog item id is not valid."});
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(cart_path());
+            then.status(200).json_body(cart.clone());
+        })
+        .await;
+    let got: Cart = client(&server)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap();
+    let code = got.line_items[0]
+        .error
+        .as_ref()
+        .unwrap()
+        .error_code
+        .clone()
+        .unwrap();
+    assert_eq!(code.0, 10001);
+    assert_eq!(code.name(), Some("CatalogItemIdIsNotValid"));
+}
+
+#[tokio::test]
+async fn errors_are_send_sync_and_std_errors() {
+    fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
+    assert_error::<Error>();
+}

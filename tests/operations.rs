@@ -1,0 +1,193 @@
+//! The path, method and body of each operation, and the answers each one accepts.
+
+mod support;
+
+use httpmock::prelude::*;
+use partner_center_carts::types::{BillingCycle, Cart, CartLineItem};
+use serde_json::json;
+use support::*;
+
+fn one_line_cart() -> Cart {
+    Cart {
+        line_items: vec![CartLineItem {
+            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
+            quantity: 3,
+            billing_cycle: BillingCycle::MONTHLY.into(),
+            term_duration: Some("P1M".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn create_posts_the_cart_in_camel_case_and_returns_the_created_cart() {
+    let server = MockServer::start_async().await;
+    let created = example("ActiveCart");
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(carts_path()).json_body(json!({
+                "lineItems": [{
+                    "catalogItemId": "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+                    "quantity": 3,
+                    "billingCycle": "monthly",
+                    "termDuration": "P1M"
+                }]
+            }));
+            then.status(201).json_body(created.clone());
+        })
+        .await;
+
+    let cart = client(&server)
+        .customer(CUSTOMER)
+        .create(&one_line_cart())
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(serde_json::to_value(&cart).unwrap(), created);
+    assert_eq!(cart.id.as_deref(), Some(CART));
+}
+
+#[tokio::test]
+async fn get_reads_the_cart_at_its_path() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path(cart_path());
+            then.status(200).json_body(example("ActiveCart"));
+        })
+        .await;
+
+    let cart = client(&server)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(cart.line_items.len(), 2);
+    assert_eq!(
+        cart.line_items[1]
+            .error
+            .as_ref()
+            .unwrap()
+            .error_code
+            .as_ref()
+            .unwrap()
+            .0,
+        10012
+    );
+}
+
+#[tokio::test]
+async fn ids_are_sent_in_canonical_form_whatever_case_the_caller_used() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path(cart_path());
+            then.status(200).json_body(example("ActiveCart"));
+        })
+        .await;
+
+    client(&server)
+        .customer(CUSTOMER.to_uppercase())
+        .cart(format!("{{{}}}", CART.to_uppercase()))
+        .get()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+}
+
+#[tokio::test]
+async fn put_sends_the_whole_cart_and_accepts_201_and_200() {
+    let server = MockServer::start_async().await;
+    let body = example("UpdatedCart");
+    let cart: Cart = serde_json::from_value(body.clone()).unwrap();
+    for status in [201, 200] {
+        let mock = server
+            .mock_async(|when, then| {
+                when.method(PUT).path(cart_path()).json_body(body.clone());
+                then.status(status).json_body(body.clone());
+            })
+            .await;
+        let answer = client(&server)
+            .customer(CUSTOMER)
+            .cart(CART)
+            .put(&cart)
+            .await;
+        assert_eq!(answer.unwrap(), cart, "status {status}");
+        mock.assert_async().await;
+        mock.delete_async().await;
+    }
+}
+
+#[tokio::test]
+async fn checkout_posts_no_body_and_reads_an_answer_with_a_byte_order_mark() {
+    let server = MockServer::start_async().await;
+    let result = example("CheckoutResult");
+    let mut with_bom = b"\xEF\xBB\xBF".to_vec();
+    with_bom.extend(serde_json::to_vec(&result).unwrap());
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(POST).path(checkout_path()).body("");
+            then.status(201)
+                .header("content-type", "application/json; charset=utf-8")
+                .body(with_bom);
+        })
+        .await;
+
+    let answer = client(&server)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .checkout()
+        .await
+        .unwrap();
+    mock.assert_async().await;
+    assert_eq!(serde_json::to_value(&answer).unwrap(), result);
+    let orders = answer.orders.unwrap();
+    assert_eq!(
+        orders[0].line_items.as_ref().unwrap()[1]
+            .additional_partner_ids_on_record
+            .as_ref()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn checkout_accepts_200_too() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(POST).path(checkout_path());
+            then.status(200).json_body(
+                json!({"orders": [], "attributes": {"objectType": "CartCheckoutResult"}}),
+            );
+        })
+        .await;
+    let answer = client(&server)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .checkout()
+        .await
+        .unwrap();
+    assert_eq!(answer.orders, Some(vec![]));
+}
+
+#[tokio::test]
+async fn a_base_url_with_a_path_stem_and_a_trailing_slash_works() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path(format!("/stem{}", cart_path()));
+            then.status(200).json_body(example("ActiveCart"));
+        })
+        .await;
+    let pc = builder(&server)
+        .base_url(format!("{}/stem/", server.base_url()))
+        .build()
+        .unwrap();
+    pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+    mock.assert_async().await;
+}

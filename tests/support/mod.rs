@@ -1,0 +1,100 @@
+//! What the integration tests share: a client pointed at a loopback server, a recorder of the
+//! requests that server receives, and the examples of the spec.
+#![allow(dead_code)]
+
+use std::sync::{Arc, Mutex};
+
+use httpmock::prelude::*;
+use partner_center_carts::PartnerCenter;
+use partner_center_carts::retry::RetryPolicy;
+use serde_json::Value;
+
+pub const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
+pub const CART: &str = "65faf57b-0205-47ee-92b3-08dcf233ea73";
+pub const TOKEN: &str = "eyJ0-test-token";
+
+pub fn cart_path() -> String {
+    format!("/v1/customers/{CUSTOMER}/carts/{CART}")
+}
+
+pub fn carts_path() -> String {
+    format!("/v1/customers/{CUSTOMER}/carts")
+}
+
+pub fn checkout_path() -> String {
+    format!("{}/checkout", cart_path())
+}
+
+/// A client for `server` with a fixed token and no retries.
+pub fn client(server: &MockServer) -> PartnerCenter {
+    builder(server).build().expect("client builds")
+}
+
+pub fn builder(server: &MockServer) -> partner_center_carts::PartnerCenterBuilder {
+    PartnerCenter::builder()
+        .base_url(server.base_url())
+        .bearer_token(TOKEN)
+        .retry_policy(RetryPolicy::none())
+}
+
+/// One request as the server received it.
+#[derive(Clone, Debug)]
+pub struct Received {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Received {
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).expect("the request body is JSON")
+    }
+}
+
+/// Records every request matched by the mocks it is attached to.
+#[derive(Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<Received>>>);
+
+impl Recorder {
+    /// A matcher that records the request and matches it.
+    pub fn matcher(&self) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
+        let log = self.0.clone();
+        move |req: &HttpMockRequest| {
+            log.lock().unwrap().push(Received {
+                method: req.method_str().to_string(),
+                path: req.uri().path().to_string(),
+                headers: req.headers_vec().clone(),
+                body: req.body_vec(),
+            });
+            true
+        }
+    }
+
+    pub fn all(&self) -> Vec<Received> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// The spec, parsed.
+pub fn spec() -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/openapi/partner-center-carts.yaml"
+    ))
+    .unwrap();
+    serde_norway::from_str(&text).unwrap()
+}
+
+/// A named example of the spec's `components/examples`.
+pub fn example(name: &str) -> Value {
+    spec()["components"]["examples"][name]["value"].clone()
+}
