@@ -64,6 +64,10 @@ pub use timestamp::Timestamp;
 /// and every value the service may extend is an open string or integer, so a cart read and
 /// written back loses nothing. Optional collections are `Option`s, so `[]` and absent stay
 /// apart. Dates stay the text the service sent ([`Timestamp`]).
+///
+/// One normalisation is made: a known property sent as `null` reads as `None` and is written
+/// back absent, which the service treats the same. (A `null` inside an unknown property is
+/// kept.)
 pub mod types {
     #![allow(clippy::all, missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/types.rs"));

@@ -60,21 +60,15 @@ impl PartnerCenter {
                     shared.max_response_bytes,
                 ));
 
-                let attempt_span = tracing::debug_span!(
-                    "attempt",
-                    attempt,
-                    status = field::Empty,
-                    elapsed_ms = field::Empty,
-                );
+                let attempt_span = tracing::debug_span!("attempt", attempt);
                 let sent = Instant::now();
                 let (result, seen) = send(client).instrument(attempt_span.clone()).await;
-                if let Some(seen) = &seen {
-                    attempt_span.record("status", seen.status);
-                }
-                attempt_span.record("elapsed_ms", sent.elapsed().as_millis() as u64);
+                let status = seen.as_ref().map(|s| s.status);
+                let elapsed_ms = sent.elapsed().as_millis() as u64;
 
                 let error = match classify(result, seen) {
                     Ok(value) => {
+                        tracing::debug!(parent: &attempt_span, status, elapsed_ms, "answered");
                         // A success refills the budget: what this operation's retries took, or
                         // one token for a first-time success.
                         shared.budget.deposit(withdrawn.max(1));
@@ -82,7 +76,7 @@ impl PartnerCenter {
                     }
                     Err(e) => e,
                 };
-                tracing::debug!(parent: &attempt_span, error = %error, "attempt failed");
+                tracing::debug!(parent: &attempt_span, status, elapsed_ms, error = %error, "failed");
 
                 if is_refused_token(&error) && !fresh_token_tried {
                     fresh_token_tried = true;

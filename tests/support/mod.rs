@@ -9,6 +9,8 @@ use partner_center_carts::PartnerCenter;
 use partner_center_carts::retry::RetryPolicy;
 use serde_json::Value;
 
+pub mod scripted;
+
 pub const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
 pub const CART: &str = "65faf57b-0205-47ee-92b3-08dcf233ea73";
 pub const TOKEN: &str = "eyJ0-test-token";
@@ -31,8 +33,13 @@ pub fn client(server: &MockServer) -> PartnerCenter {
 }
 
 pub fn builder(server: &MockServer) -> partner_center_carts::PartnerCenterBuilder {
+    builder_at(&server.base_url())
+}
+
+/// A builder for the server at `url`, with a fixed token and no retries.
+pub fn builder_at(url: &str) -> partner_center_carts::PartnerCenterBuilder {
     PartnerCenter::builder()
-        .base_url(server.base_url())
+        .base_url(url)
         .bearer_token(TOKEN)
         .retry_policy(RetryPolicy::none())
 }

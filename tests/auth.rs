@@ -1,0 +1,273 @@
+//! Tokens: Azure AD grants, caching, one refresh at a time, a fresh token after a 401, and
+//! where a token may be sent.
+
+mod support;
+
+use std::time::Duration;
+
+use partner_center_carts::auth::{
+    ClientCredentials, PARTNER_CENTER_SCOPE, RefreshToken, TokenProvider,
+};
+use partner_center_carts::{ErrorKind, PartnerCenter};
+use serde_json::json;
+use support::scripted::{Answer, Scripted};
+use support::*;
+
+const TENANT: &str = "contoso.onmicrosoft.com";
+const SECRET: &str = "app-secret-value-1234";
+
+fn token(value: &str) -> Answer {
+    Answer::json(
+        200,
+        json!({"token_type": "Bearer", "expires_in": 3599, "access_token": value}),
+    )
+}
+
+fn form(body: &[u8]) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(body).into_owned().collect()
+}
+
+fn authorizations(server: &Scripted) -> Vec<String> {
+    server
+        .received()
+        .iter()
+        .map(|r| r.header("authorization").unwrap_or("").to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn client_credentials_asks_once_and_the_token_is_cached() {
+    let aad = Scripted::start().await;
+    aad.then(token("tok-1"));
+    let pc_server = Scripted::start().await;
+    pc_server.always(Answer::json(200, example("ActiveCart")));
+
+    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+    let pc = PartnerCenter::builder()
+        .base_url(&pc_server.url)
+        .token_provider(tokens)
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+    }
+
+    let asked = aad.received();
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].method, "POST");
+    assert_eq!(asked[0].path, format!("/{TENANT}/oauth2/v2.0/token"));
+    let form = form(&asked[0].body);
+    for (name, value) in [
+        ("grant_type", "client_credentials"),
+        ("client_id", "app-id"),
+        ("client_secret", SECRET),
+        ("scope", PARTNER_CENTER_SCOPE),
+    ] {
+        assert!(
+            form.contains(&(name.into(), value.into())),
+            "{name} missing from {form:?}"
+        );
+    }
+    assert_eq!(authorizations(&pc_server), ["Bearer tok-1"; 3]);
+}
+
+#[tokio::test]
+async fn concurrent_operations_share_one_refresh() {
+    let aad = Scripted::start().await;
+    aad.then(token("tok-1").delay(Duration::from_millis(100)));
+    let pc_server = Scripted::start().await;
+    pc_server.always(Answer::json(200, example("ActiveCart")));
+    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+    let pc = PartnerCenter::builder()
+        .base_url(&pc_server.url)
+        .token_provider(tokens)
+        .build()
+        .unwrap();
+
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let pc = pc.clone();
+            tokio::spawn(async move { pc.customer(CUSTOMER).cart(CART).get().await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(
+        aad.received().len(),
+        1,
+        "one token request for twenty operations"
+    );
+    assert_eq!(pc_server.received().len(), 20);
+}
+
+#[tokio::test]
+async fn a_401_drops_the_token_and_tries_once_more_with_a_fresh_one() {
+    let aad = Scripted::start().await;
+    aad.then(token("tok-revoked")).then(token("tok-2"));
+    let pc_server = Scripted::start().await;
+    pc_server
+        .then(Answer::raw(401, "").header("www-authenticate", "Bearer"))
+        .then(Answer::json(200, example("ActiveCart")));
+    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+    let pc = PartnerCenter::builder()
+        .base_url(&pc_server.url)
+        .token_provider(tokens)
+        .build()
+        .unwrap();
+
+    pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+
+    assert_eq!(
+        authorizations(&pc_server),
+        ["Bearer tok-revoked", "Bearer tok-2"]
+    );
+    let request_ids: Vec<_> = pc_server
+        .received()
+        .iter()
+        .map(|r| r.header("ms-requestid").unwrap().to_string())
+        .collect();
+    assert_eq!(request_ids[0], request_ids[1]);
+}
+
+#[tokio::test]
+async fn a_second_401_is_an_auth_error_and_a_fixed_token_is_not_retried() {
+    let aad = Scripted::start().await;
+    aad.always(token("tok-bad"));
+    let pc_server = Scripted::start().await;
+    pc_server.always(Answer::json(
+        401,
+        json!({"code": 900, "description": "Token is expired."}),
+    ));
+    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+    let pc = PartnerCenter::builder()
+        .base_url(&pc_server.url)
+        .token_provider(tokens)
+        .build()
+        .unwrap();
+
+    let err = pc.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
+    assert_eq!(
+        pc_server.received().len(),
+        2,
+        "one retry with a fresh token, no more"
+    );
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::Auth {
+                service: Some(_),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.status(), Some(401));
+    assert!(err.to_string().contains("Token is expired."), "{err}");
+
+    let fixed = builder_at(&pc_server.url).build().unwrap();
+    fixed.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
+    assert_eq!(
+        pc_server.received().len(),
+        3,
+        "a fixed token cannot get fresher"
+    );
+}
+
+#[tokio::test]
+async fn refresh_token_sends_the_grant_and_keeps_a_rotated_refresh_token() {
+    let aad = Scripted::start().await;
+    aad.then(Answer::json(
+        200,
+        json!({"access_token": "tok-1", "expires_in": "0", "refresh_token": "refresh-2"}),
+    ))
+    .then(Answer::json(
+        200,
+        json!({"access_token": "tok-2", "expires_in": 3600}),
+    ));
+    let tokens = RefreshToken::new(TENANT, "app-id", "refresh-1")
+        .with_client_secret(SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+
+    // expires_in "0" (v1.0 sends a string): due for refresh at once.
+    let first = tokens.token().await.unwrap();
+    let second = tokens.token().await.unwrap();
+    use secrecy::ExposeSecret;
+    assert_eq!(first.secret().expose_secret(), "tok-1");
+    assert_eq!(second.secret().expose_secret(), "tok-2");
+
+    let forms: Vec<_> = aad.received().iter().map(|r| form(&r.body)).collect();
+    assert!(forms[0].contains(&("grant_type".into(), "refresh_token".into())));
+    assert!(forms[0].contains(&("refresh_token".into(), "refresh-1".into())));
+    assert!(forms[0].contains(&("client_secret".into(), SECRET.into())));
+    assert!(
+        forms[1].contains(&("refresh_token".into(), "refresh-2".into())),
+        "the rotated token is used"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_token_request_is_an_auth_error_that_names_the_reason_not_the_secret() {
+    let aad = Scripted::start().await;
+    aad.always(Answer::json(
+        401,
+        json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1"}),
+    ));
+    let pc_server = Scripted::start().await;
+    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+    let pc = PartnerCenter::builder()
+        .base_url(&pc_server.url)
+        .token_provider(tokens)
+        .build()
+        .unwrap();
+
+    let err = pc.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Auth { service: None, .. }),
+        "{err:?}"
+    );
+    let text = err.to_string();
+    assert!(text.contains("invalid_client: AADSTS7000215"), "{text}");
+    assert!(!text.contains(SECRET));
+    assert!(
+        pc_server.received().is_empty(),
+        "nothing is sent without a token"
+    );
+}
+
+#[tokio::test]
+async fn tokens_go_only_over_https_or_to_loopback() {
+    let err = PartnerCenter::builder()
+        .base_url("http://api.partnercenter.microsoft.com")
+        .bearer_token(TOKEN)
+        .build()
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::InvalidInput { .. }));
+    assert!(
+        err.to_string().contains("plain http to another machine"),
+        "{err}"
+    );
+
+    let err = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority("http://login.example.com")
+        .unwrap_err();
+    assert!(err.to_string().contains("authority"), "{err}");
+
+    assert!(
+        PartnerCenter::builder().bearer_token(TOKEN).build().is_ok(),
+        "https by default"
+    );
+    let err = PartnerCenter::builder().build().unwrap_err();
+    assert!(err.to_string().contains("no access token"), "{err}");
+}

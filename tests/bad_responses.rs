@@ -1,0 +1,274 @@
+//! Whatever the server answers, the result is a value: never a panic, never a silent loss.
+
+mod support;
+
+use partner_center_carts::types::Cart;
+use partner_center_carts::{Error, ErrorKind, PartnerCenter};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+use support::scripted::{Answer, Scripted};
+use support::*;
+
+async fn get(pc: &PartnerCenter) -> Result<Cart, Error> {
+    pc.customer(CUSTOMER).cart(CART).get().await
+}
+
+async fn answered(answer: Answer) -> Error {
+    let server = Scripted::start().await;
+    server.always(answer);
+    get(&builder_at(&server.url).build().unwrap())
+        .await
+        .unwrap_err()
+}
+
+fn undecodable(err: &Error) -> (u16, &str, &str) {
+    match err.kind() {
+        ErrorKind::Undecodable {
+            status,
+            body_prefix,
+            reason,
+        } => (*status, body_prefix, reason),
+        _ => panic!("expected an undecodable answer, got {err:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_success_without_the_expected_json_is_undecodable() {
+    let cases: Vec<(Answer, &str)> = vec![
+        (Answer::raw(200, ""), ""),
+        (
+            Answer::raw(200, "<html><body>Sign in</body></html>")
+                .header("content-type", "text/html"),
+            "<html>",
+        ),
+        (
+            Answer::raw(200, r#"{"lineItems": [{"catalogItemId": "A:1:B", "quan"#),
+            "{\"lineItems\"",
+        ),
+        (
+            Answer::json(
+                200,
+                json!({"lineItems": [{"catalogItemId": "A", "quantity": "two", "billingCycle": "monthly"}]}),
+            ),
+            "{",
+        ),
+        (Answer::json(200, json!(null)), "null"),
+        (Answer::json(200, json!({"lineItems": "none"})), "{"),
+        (
+            Answer::raw(200, "OK").header("content-type", "text/plain"),
+            "OK",
+        ),
+    ];
+    for (answer, starts) in cases {
+        let err = answered(answer).await;
+        let (status, prefix, _) = undecodable(&err);
+        assert_eq!(status, 200);
+        assert!(prefix.starts_with(starts), "{prefix:?}");
+        assert!(
+            !err.is_retryable(),
+            "the operation may have happened: no blind retry"
+        );
+        assert!(err.request_id().is_some());
+    }
+}
+
+#[tokio::test]
+async fn wrong_types_say_where() {
+    let err = answered(Answer::json(
+        200,
+        json!({"lineItems": [{"catalogItemId": "A", "quantity": "two", "billingCycle": "monthly"}]}),
+    ))
+    .await;
+    let (_, _, reason) = undecodable(&err);
+    assert!(reason.contains("invalid type: string \"two\""), "{reason}");
+}
+
+#[tokio::test]
+async fn an_enormous_body_is_capped_not_read() {
+    let server = Scripted::start().await;
+    let huge = format!(
+        "{{\"lineItems\": [], \"padding\": \"{}\"}}",
+        "x".repeat(1 << 20)
+    );
+    server.always(Answer::raw(200, huge).header("content-type", "application/json"));
+    let pc = builder_at(&server.url)
+        .max_response_bytes(64 * 1024)
+        .build()
+        .unwrap();
+
+    let err = get(&pc).await.unwrap_err();
+    let (status, prefix, reason) = undecodable(&err);
+    assert_eq!(status, 200);
+    assert!(reason.contains("larger than 65536 bytes"), "{reason}");
+    assert!(
+        prefix.len() <= 512 && prefix.starts_with("{\"lineItems\""),
+        "{}",
+        prefix.len()
+    );
+}
+
+#[tokio::test]
+async fn an_error_status_without_json_keeps_its_meaning_and_its_first_bytes() {
+    let err = answered(Answer::raw(502, "<html><h1>502 Bad Gateway</h1></html>")).await;
+    let service = err.service_error().expect("a 502 is the service's error");
+    assert_eq!(service.status(), 502);
+    assert_eq!(
+        service.raw_body(),
+        Some("<html><h1>502 Bad Gateway</h1></html>")
+    );
+    assert!(err.is_retryable());
+    assert!(
+        err.to_string().contains("502 Bad Gateway, body starts"),
+        "{err}"
+    );
+
+    let err = answered(Answer::raw(401, "")).await;
+    assert!(matches!(err.kind(), ErrorKind::Auth { .. }), "{err:?}");
+
+    let err = answered(Answer::raw(429, "slow down").header("retry-after", "1")).await;
+    assert!(matches!(err.kind(), ErrorKind::Throttled { .. }), "{err:?}");
+    assert_eq!(err.retry_after(), Some(std::time::Duration::from_secs(1)));
+}
+
+#[tokio::test]
+async fn a_status_the_spec_does_not_list_is_undecodable_and_redirects_are_not_followed() {
+    let err = answered(Answer::raw(204, "")).await;
+    assert_eq!(undecodable(&err).0, 204);
+
+    let err = answered(Answer::raw(302, "moved").header("location", "https://evil.example/")).await;
+    let (status, prefix, reason) = undecodable(&err);
+    assert_eq!((status, prefix), (302, "moved"));
+    assert!(reason.contains("not one the spec lists"), "{reason}");
+}
+
+/// Arbitrary JSON values, nested a few levels.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            prop::collection::btree_map("[a-zA-Z]{1,12}", inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// The spec's cart example with one value somewhere replaced by arbitrary JSON: close enough
+/// to a cart to reach deep into the decoder.
+fn perturbed_cart() -> impl Strategy<Value = Value> {
+    (any::<prop::sample::Index>(), any_json()).prop_map(|(at, replacement)| {
+        let mut cart = example("ActiveCart");
+        let mut pointers = Vec::new();
+        collect_pointers(&cart, String::new(), &mut pointers);
+        let target = at.get(&pointers).clone();
+        if let Some(slot) = cart.pointer_mut(&target) {
+            *slot = replacement;
+        }
+        cart
+    })
+}
+
+fn collect_pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    out.push(at.clone());
+    match value {
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(k, v)| collect_pointers(v, format!("{at}/{k}"), out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| collect_pointers(v, format!("{at}/{i}"), out)),
+        _ => {}
+    }
+}
+
+/// Serves `body` with `status` to all four operations and checks each outcome is a value that
+/// agrees with what was served.
+fn check_every_decoder(status: u16, body: Vec<u8>) -> Result<(), TestCaseError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let server = Scripted::start().await;
+        server.always(Answer::raw(status, body.clone()).header("content-type", "application/json"));
+        let pc = builder_at(&server.url).build().unwrap();
+        let cart = pc.customer(CUSTOMER).cart(CART);
+        let new_cart: Cart = serde_json::from_value(example("ActiveCart")).unwrap();
+
+        let outcomes: Vec<Result<Value, Error>> = vec![
+            pc.customer(CUSTOMER)
+                .create(&new_cart)
+                .await
+                .map(|c| serde_json::to_value(c).unwrap()),
+            cart.get().await.map(|c| serde_json::to_value(c).unwrap()),
+            cart.put(&new_cart)
+                .await
+                .map(|c| serde_json::to_value(c).unwrap()),
+            cart.checkout()
+                .await
+                .map(|c| serde_json::to_value(c).unwrap()),
+        ];
+        for outcome in outcomes {
+            match outcome {
+                // A success must be what was served, decoded without loss (a `null` member reads
+                // as absent, the one normalisation the types make).
+                Ok(value) => {
+                    prop_assert!((200..300).contains(&status));
+                    let served: Value = serde_json::from_slice(&body).unwrap();
+                    prop_assert_eq!(without_nulls(value), without_nulls(served));
+                }
+                Err(e) => {
+                    prop_assert!(!e.to_string().is_empty());
+                    if !(200..300).contains(&status) {
+                        prop_assert_eq!(e.status(), Some(status));
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `value` without object members whose value is `null`.
+fn without_nulls(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| (k, without_nulls(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_nulls).collect()),
+        other => other,
+    }
+}
+
+const STATUSES: &[u16] = &[200, 201, 400, 401, 404, 409, 412, 429, 500, 502, 503];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(status in prop::sample::select(STATUSES), body in prop::collection::vec(any::<u8>(), 0..600)) {
+        check_every_decoder(status, body)?;
+    }
+
+    #[test]
+    fn arbitrary_json_never_panics(status in prop::sample::select(STATUSES), body in any_json()) {
+        check_every_decoder(status, serde_json::to_vec(&body).unwrap())?;
+    }
+
+    #[test]
+    fn a_perturbed_cart_decodes_losslessly_or_fails_cleanly(body in perturbed_cart()) {
+        check_every_decoder(200, serde_json::to_vec(&body).unwrap())?;
+    }
+}

@@ -1,0 +1,344 @@
+//! Retries: what is retried, with which ids, after which waits, and when it stops. The clock is
+//! virtual: waits are recorded, not slept.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use partner_center_carts::retry::{RetryBudget, RetryPolicy, VirtualClock};
+use partner_center_carts::{ErrorKind, PartnerCenter};
+use serde_json::json;
+use support::scripted::{Answer, Scripted};
+use support::*;
+
+const S: fn(u64) -> Duration = Duration::from_secs;
+const MS: fn(u64) -> Duration = Duration::from_millis;
+
+/// A client of `server` with the default policy, without jitter, on a virtual clock.
+fn retrying(server: &Scripted, clock: &Arc<VirtualClock>) -> PartnerCenter {
+    builder_at(&server.url)
+        .retry_policy(RetryPolicy::default().jitter(false))
+        .clock(clock.clone())
+        .build()
+        .unwrap()
+}
+
+fn cart() -> Answer {
+    Answer::json(200, example("ActiveCart"))
+}
+
+fn error(status: u16, code: u32) -> Answer {
+    Answer::json(
+        status,
+        json!({"code": code, "description": "failed", "source": "PartnerFD"}),
+    )
+}
+
+fn ids(server: &Scripted, method: &str, header: &str) -> Vec<String> {
+    server
+        .received()
+        .iter()
+        .filter(|r| r.method == method)
+        .map(|r| r.header(header).unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_modify_throttled_once_waits_as_asked_and_repeats_the_put_with_the_same_ids() {
+    let server = Scripted::start().await;
+    server
+        .then(cart())
+        .then(
+            Answer::json(429, json!({"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}))
+                .header("retry-after", "1"),
+        )
+        .then(Answer::json(201, example("ActiveCart")));
+    let clock = Arc::new(VirtualClock::new());
+
+    retrying(&server, &clock)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .modify(|c| c.line_items[0].quantity += 1)
+        .await
+        .unwrap();
+
+    let puts = ids(&server, "PUT", "ms-requestid");
+    assert_eq!(puts.len(), 2);
+    assert_eq!(puts[0], puts[1], "both PUT attempts carry one MS-RequestId");
+    let correlation = ids(&server, "PUT", "ms-correlationid");
+    assert_eq!(correlation[0], correlation[1]);
+    assert_eq!(
+        clock.sleeps(),
+        [S(1)],
+        "the wait is the one Retry-After asked for"
+    );
+}
+
+#[tokio::test]
+async fn two_503s_then_200_is_three_attempts_with_one_request_id() {
+    let server = Scripted::start().await;
+    server.then(error(503, 0)).then(error(503, 0)).then(cart());
+    let clock = Arc::new(VirtualClock::new());
+
+    retrying(&server, &clock)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap();
+
+    let gets = ids(&server, "GET", "ms-requestid");
+    assert_eq!(gets.len(), 3);
+    assert!(gets.iter().all(|id| id == &gets[0]));
+    assert_eq!(
+        clock.sleeps(),
+        [MS(500), S(1)],
+        "exponential backoff from 500 ms"
+    );
+}
+
+#[tokio::test]
+async fn a_400_is_tried_once_and_its_code_is_in_the_error() {
+    let server = Scripted::start().await;
+    server.always(error(400, 800002));
+    let clock = Arc::new(VirtualClock::new());
+
+    let err = retrying(&server, &clock)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap_err();
+
+    assert_eq!(server.received().len(), 1);
+    assert_eq!(err.code(), Some(800_002));
+    assert!(err.to_string().contains("800002"), "{err}");
+    assert!(clock.sleeps().is_empty());
+}
+
+#[tokio::test]
+async fn other_client_errors_and_501_are_never_retried() {
+    for status in [401, 403, 404, 405, 409, 412, 417, 501] {
+        let server = Scripted::start().await;
+        server.always(error(status, 800000));
+        let clock = Arc::new(VirtualClock::new());
+        let err = retrying(&server, &clock)
+            .customer(CUSTOMER)
+            .cart(CART)
+            .get()
+            .await
+            .unwrap_err();
+        assert_eq!(server.received().len(), 1, "{status} was retried");
+        assert_eq!(err.status(), Some(status));
+        assert!(!err.is_retryable());
+    }
+}
+
+#[tokio::test]
+async fn every_retryable_status_is_retried_up_to_the_attempt_limit() {
+    for status in [408, 429, 500, 502, 503, 504] {
+        let server = Scripted::start().await;
+        server.always(error(status, 0));
+        let clock = Arc::new(VirtualClock::new());
+        let err = retrying(&server, &clock)
+            .customer(CUSTOMER)
+            .cart(CART)
+            .get()
+            .await
+            .unwrap_err();
+        assert_eq!(server.received().len(), 4, "{status}");
+        assert_eq!(clock.sleeps().len(), 3, "{status}");
+        assert!(err.is_retryable());
+        assert_eq!(err.status(), Some(status));
+    }
+}
+
+#[tokio::test]
+async fn a_create_and_a_checkout_are_retried_with_their_request_id() {
+    let server = Scripted::start().await;
+    server
+        .then(error(500, 0))
+        .then(Answer::json(201, example("ActiveCart")))
+        .then(error(502, 0))
+        .then(Answer::json(201, example("CheckoutResult")));
+    let clock = Arc::new(VirtualClock::new());
+    let pc = retrying(&server, &clock);
+    let new_cart = serde_json::from_value(example("ActiveCart")).unwrap();
+
+    pc.customer(CUSTOMER).create(&new_cart).await.unwrap();
+    pc.customer(CUSTOMER).cart(CART).checkout().await.unwrap();
+
+    let posts = ids(&server, "POST", "ms-requestid");
+    assert_eq!(posts.len(), 4);
+    assert_eq!(posts[0], posts[1]);
+    assert_eq!(posts[2], posts[3]);
+    assert_ne!(posts[0], posts[2]);
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_honoured() {
+    let server = Scripted::start().await;
+    let at = std::time::SystemTime::now() + S(30);
+    let http_date = chrono::DateTime::<chrono::Utc>::from(at)
+        .to_rfc2822()
+        .replace("+0000", "GMT");
+    server
+        .then(error(503, 0).header("retry-after", &http_date))
+        .then(cart());
+    let clock = Arc::new(VirtualClock::new());
+
+    retrying(&server, &clock)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap();
+
+    let waited = clock.sleeps()[0];
+    assert!(waited > S(27) && waited <= S(30), "{waited:?}");
+}
+
+#[tokio::test]
+async fn a_retry_after_longer_than_the_budget_fails_at_once_with_that_wait() {
+    let server = Scripted::start().await;
+    server.always(
+        Answer::json(
+            429,
+            json!({"statusCode": 429, "message": "Rate limit is exceeded."}),
+        )
+        .header("retry-after", "120"),
+    );
+    let clock = Arc::new(VirtualClock::new());
+    let pc = builder_at(&server.url)
+        .retry_policy(RetryPolicy::default().max_elapsed(S(60)))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    let err = pc.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
+
+    assert_eq!(server.received().len(), 1);
+    assert!(clock.sleeps().is_empty());
+    let ErrorKind::Throttled { retry_after, .. } = err.kind() else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*retry_after, Some(S(120)));
+    assert!(err.to_string().contains("asked to wait 120 s"), "{err}");
+}
+
+#[tokio::test]
+async fn a_long_retry_after_is_capped_by_the_longest_single_wait() {
+    let server = Scripted::start().await;
+    server
+        .then(error(503, 0).header("retry-after", "90"))
+        .then(cart());
+    let clock = Arc::new(VirtualClock::new());
+    let pc = builder_at(&server.url)
+        .retry_policy(RetryPolicy::default().max_backoff(S(20)))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    // 90 s asked fits in the 5-minute budget, so the operation waits, but no more than 20 s.
+    pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+    assert_eq!(clock.sleeps(), [S(20)]);
+}
+
+#[tokio::test]
+async fn the_shared_retry_budget_stops_a_retry_storm() {
+    let server = Scripted::start().await;
+    server.always(error(503, 0));
+    let clock = Arc::new(VirtualClock::new());
+    let pc = builder_at(&server.url)
+        .retry_policy(RetryPolicy::default().jitter(false))
+        .retry_budget(RetryBudget::new(10, 5))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    // The first operation spends the budget on two retries...
+    pc.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
+    assert_eq!(server.received().len(), 3);
+    // ...so the next ones, on clones of the client too, are tried once.
+    pc.clone()
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap_err();
+    pc.customer(CUSTOMER)
+        .cart(CART)
+        .checkout()
+        .await
+        .unwrap_err();
+    assert_eq!(server.received().len(), 5);
+}
+
+#[tokio::test]
+async fn a_success_refills_the_budget() {
+    let server = Scripted::start().await;
+    server
+        .then(error(503, 0))
+        .then(cart())
+        .then(error(503, 0))
+        .then(cart());
+    let clock = Arc::new(VirtualClock::new());
+    let pc = builder_at(&server.url)
+        .retry_policy(RetryPolicy::default().jitter(false))
+        .retry_budget(RetryBudget::new(5, 5))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    // Each operation retries once: the first takes the whole budget, its success puts it back.
+    pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+    pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+    assert_eq!(server.received().len(), 4);
+}
+
+#[tokio::test]
+async fn connection_failures_are_retried() {
+    // A port nothing listens on: bind, note it, close.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let clock = Arc::new(VirtualClock::new());
+    let pc = builder_at(&format!("http://127.0.0.1:{port}"))
+        .retry_policy(RetryPolicy::default().jitter(false))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+
+    let err = pc.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
+
+    assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert_eq!(clock.sleeps(), [MS(500), S(1), S(2)]);
+    assert!(err.request_id().is_some());
+}
+
+#[tokio::test]
+async fn an_attempt_that_times_out_is_retried_and_then_reported_as_a_timeout() {
+    let server = Scripted::start().await;
+    server.then(cart().delay(MS(300))).then(cart());
+    let clock = Arc::new(VirtualClock::new());
+    let pc = builder_at(&server.url)
+        .retry_policy(RetryPolicy::default().jitter(false))
+        .attempt_timeout(MS(100))
+        .clock(clock.clone())
+        .build()
+        .unwrap();
+    pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+    assert_eq!(server.received().len(), 2);
+
+    server.always(cart().delay(MS(300)));
+    let once = builder_at(&server.url)
+        .attempt_timeout(MS(50))
+        .build()
+        .unwrap();
+    let err = once.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Timeout), "{err:?}");
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
