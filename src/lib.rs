@@ -73,6 +73,11 @@ pub mod types {
     include!(concat!(env!("OUT_DIR"), "/types.rs"));
 }
 
+/// The README's examples, compiled as doctests.
+#[cfg(all(doctest, feature = "client"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 #[cfg(feature = "client")]
 pub mod auth;
 #[cfg(feature = "client")]
