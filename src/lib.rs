@@ -30,6 +30,8 @@
 //!
 //! - `client` (default): the HTTP client and its wrapper. Without it
 //!   (`default-features = false`) the crate is [`types`] alone, with no HTTP stack.
+//! - `emulator`: an in-memory Partner Center cart service on loopback (`emulator`), for
+//!   offline tests and demos.
 //!
 //! # What the wrapper adds to the generated client
 //!
@@ -84,6 +86,8 @@ pub mod auth;
 mod builder;
 #[cfg(feature = "client")]
 mod client;
+#[cfg(feature = "emulator")]
+pub mod emulator;
 #[cfg(feature = "client")]
 pub mod error;
 #[cfg(feature = "client")]

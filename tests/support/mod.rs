@@ -105,3 +105,10 @@ pub fn spec() -> Value {
 pub fn example(name: &str) -> Value {
     spec()["components"]["examples"][name]["value"].clone()
 }
+
+/// A plain reqwest client, for requests the crate's client would refuse to send.
+pub fn raw_http() -> reqwest::Client {
+    // The crate builds its own TLS config; a bare reqwest client needs a process default.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
