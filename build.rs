@@ -13,7 +13,7 @@ use progenitor::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl, TypePatch,
 };
 use quote::quote;
-use schemars08::schema::{InstanceType, NumberValidation, SchemaObject};
+use schemars08::schema::{InstanceType, NumberValidation, SchemaObject, StringValidation};
 
 const SPEC: &str = "openapi/partner-center-carts.yaml";
 
@@ -124,6 +124,12 @@ fn settings(spec: &OpenAPI) -> GenerationSettings {
             int32_with_minimum(1.0),
             "i32",
             [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
+        )
+        // Likewise `catalogItemId` documents `minLength: 1`, which would make it a newtype.
+        .with_conversion(
+            string_with_min_length(1),
+            "::std::string::String",
+            [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
         );
     settings
 }
@@ -146,6 +152,17 @@ fn string_with_format(format: &str) -> SchemaObject {
     SchemaObject {
         instance_type: Some(InstanceType::String.into()),
         format: Some(format.to_string()),
+        ..Default::default()
+    }
+}
+
+fn string_with_min_length(min_length: u32) -> SchemaObject {
+    SchemaObject {
+        instance_type: Some(InstanceType::String.into()),
+        string: Some(Box::new(StringValidation {
+            min_length: Some(min_length),
+            ..Default::default()
+        })),
         ..Default::default()
     }
 }

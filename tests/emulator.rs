@@ -6,10 +6,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use partner_center_carts::PartnerCenter;
 use partner_center_carts::emulator::{Emulator, Faults, RunningEmulator};
 use partner_center_carts::retry::{RetryBudget, RetryPolicy, VirtualClock};
 use partner_center_carts::types::{Cart, CartLineItem};
-use partner_center_carts::PartnerCenter;
 use serde_json::{Value, json};
 use support::CUSTOMER;
 use uuid::Uuid;
@@ -307,4 +307,87 @@ async fn ids_are_echoed_and_unknown_fields_and_pascal_case_names_are_kept() {
     assert_eq!(item["quantity"], 2);
     assert_eq!(item["loyaltyTier"], "gold");
     assert_eq!(item["provisioningContext"]["SubscriptionId"], "3D5ECED6");
+}
+
+#[tokio::test]
+async fn a_request_id_reused_for_a_different_request_is_refused() {
+    let (emulator, pc) = started().await;
+    let request_id = Uuid::new_v4();
+    let customer = pc.customer(CUSTOMER).with_request_id(request_id);
+    let first = customer.create(&new_cart(1)).await.unwrap();
+    assert_eq!(
+        customer.create(&new_cart(1)).await.unwrap(),
+        first,
+        "the same request is replayed"
+    );
+
+    let err = customer.create(&new_cart(2)).await.unwrap_err();
+    assert_eq!((err.status(), err.code()), (Some(400), Some(800_002)));
+    assert!(
+        err.to_string()
+            .contains("already used for a different request"),
+        "{err}"
+    );
+    assert_eq!(emulator.stats().replayed, 1);
+}
+
+#[tokio::test]
+async fn it_can_accept_one_token_only_and_drop_the_byte_order_mark() {
+    let emulator = Emulator::new()
+        .accept_only_token("the-one")
+        .byte_order_mark(false)
+        .start()
+        .await
+        .unwrap();
+    let wrong = emulator.client().build().unwrap();
+    let err = wrong
+        .customer(CUSTOMER)
+        .create(&new_cart(1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(401));
+
+    let right = emulator.client().bearer_token("the-one").build().unwrap();
+    let id = right
+        .customer(CUSTOMER)
+        .create(&new_cart(1))
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let answer = support::raw_http()
+        .post(format!(
+            "{}/v1/customers/{CUSTOMER}/carts/{id}/checkout",
+            emulator.url()
+        ))
+        .bearer_auth("the-one")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    let body = answer.bytes().await.unwrap();
+    assert_eq!(body[0], b'{', "no byte-order mark");
+
+    // By default it has one, as the service does.
+    let (default, pc) = started().await;
+    let id = pc
+        .customer(CUSTOMER)
+        .create(&new_cart(1))
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let body = support::raw_http()
+        .post(format!(
+            "{}/v1/customers/{CUSTOMER}/carts/{id}/checkout",
+            default.url()
+        ))
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(body.starts_with(b"\xEF\xBB\xBF{"));
 }

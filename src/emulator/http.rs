@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::names::match_case;
 use super::store::{Refusal, Store};
-use super::{Faults, Stats};
+use super::{Faults, Received, Settings, Stats};
 use crate::types::{Cart, PartnerCenterError, PartnerCenterErrorCode};
 
 const SOURCE: &str = "PartnerCenterEmulator";
@@ -28,23 +28,29 @@ const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid"
 /// The state behind the routes.
 pub(crate) struct Shared {
     pub store: Mutex<Store>,
+    pub settings: Settings,
     pub faults: Faults,
     pub rng: Mutex<fastrand::Rng>,
     pub stats: Mutex<Stats>,
-    /// The first success of each mutating request, by customer and `MS-RequestId`.
-    replays: Mutex<HashMap<(String, String), Reply>>,
+    /// The last requests received, newest last.
+    pub received: Mutex<std::collections::VecDeque<Received>>,
+    /// The first success of each write, by customer and `MS-RequestId`, with a fingerprint of
+    /// the request it answered.
+    replays: Mutex<HashMap<(String, String), (u64, Reply)>>,
 }
 
 impl Shared {
-    pub fn new(faults: Faults) -> Self {
+    pub fn new(settings: Settings, faults: Faults) -> Self {
         let rng = faults
             .seed
             .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
         Self {
             store: Mutex::default(),
+            settings,
             faults,
             rng: Mutex::new(rng),
             stats: Mutex::default(),
+            received: Mutex::default(),
             replays: Mutex::default(),
         }
     }
@@ -115,6 +121,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
 /// configured faults injected.
 async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
     shared.count(|s| s.requests += 1);
+    record(&shared, &request);
     let ids = guid_header(request.headers(), &MS_REQUEST_ID).and_then(|request_id| {
         Ok((
             request_id,
@@ -125,11 +132,11 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
         Ok((r, c)) => (r.unwrap_or_else(|| Uuid::new_v4().to_string()), c),
         Err(reply) => return reply.into_response(),
     };
-    let response = if !has_bearer_token(request.headers()) {
+    let response = if !has_bearer_token(request.headers(), shared.settings.token.as_deref()) {
         error(
             StatusCode::UNAUTHORIZED,
             401,
-            "An access token is required: send `Authorization: Bearer <token>`.",
+            "A valid access token is required: send `Authorization: Bearer <token>`.",
         )
         .into_response()
     } else {
@@ -139,6 +146,39 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
         with_faults(&shared, request, next).await
     };
     echo(response, &request_id, correlation_id.as_deref())
+}
+
+/// How many requests the log keeps.
+const RECEIVED_KEPT: usize = 1000;
+
+/// Logs the request's method, path and headers, the token redacted.
+fn record(shared: &Shared, request: &Request) {
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            let value = if name == axum::http::header::AUTHORIZATION {
+                let scheme = value
+                    .to_str()
+                    .ok()
+                    .and_then(|v| v.split(' ').next())
+                    .unwrap_or("");
+                format!("{scheme} [redacted]")
+            } else {
+                String::from_utf8_lossy(value.as_bytes()).into_owned()
+            };
+            (name.to_string(), value)
+        })
+        .collect();
+    let mut log = lock(&shared.received);
+    if log.len() == RECEIVED_KEPT {
+        log.pop_front();
+    }
+    log.push_back(Received {
+        method: request.method().to_string(),
+        path: request.uri().path().to_string(),
+        headers,
+    });
 }
 
 /// Runs the request through the configured faults: latency, throttling and unavailability
@@ -203,7 +243,8 @@ async fn create(
         Ok(c) => c,
         Err(reply) => return reply,
     };
-    replayed(&shared, &customer, &request.request, || {
+    let fingerprint = fingerprint("createCart", "", &body);
+    replayed(&shared, &customer, &request.request, fingerprint, || {
         let cart = decode_cart(&body)?;
         let created = lock(&shared.store).create(&customer, cart, Utc::now());
         Ok(answer(StatusCode::CREATED, created, false))
@@ -237,7 +278,8 @@ async fn update(
         (Err(reply), _) | (_, Err(reply)) => return reply,
     };
     let if_match = headers.get("if-match").and_then(|v| v.to_str().ok());
-    replayed(&shared, &customer, &request.request, || {
+    let fingerprint = fingerprint("updateCart", &cart_id, &body);
+    replayed(&shared, &customer, &request.request, fingerprint, || {
         let cart = decode_cart(&body)?;
         let updated = lock(&shared.store).update(&customer, &cart_id, cart, if_match, Utc::now());
         Ok(answer(StatusCode::CREATED, updated, false))
@@ -255,33 +297,55 @@ async fn checkout(
         (Err(reply), _) | (_, Err(reply)) => return reply,
     };
     let if_match = headers.get("if-match").and_then(|v| v.to_str().ok());
-    replayed(&shared, &customer, &request.request, || {
+    let fingerprint = fingerprint("checkoutCart", &cart_id, b"");
+    replayed(&shared, &customer, &request.request, fingerprint, || {
         let result = lock(&shared.store).checkout(&customer, &cart_id, if_match, Utc::now());
         // The service's checkout answer starts with a byte-order mark.
-        Ok(answer(StatusCode::CREATED, result, true))
+        Ok(answer(
+            StatusCode::CREATED,
+            result,
+            shared.settings.byte_order_mark,
+        ))
     })
 }
 
 /// Answers a repeat of a request that already succeeded with that first answer, and does
-/// nothing new: `MS-RequestId` is the service's idempotency key.
+/// nothing new: `MS-RequestId` is the service's idempotency key. The same id on a different
+/// request is a caller's bug, and is refused rather than answered with another request's
+/// answer.
 fn replayed(
     shared: &Shared,
     customer: &str,
     request_id: &str,
+    fingerprint: u64,
     work: impl FnOnce() -> Result<Reply, Reply>,
 ) -> Reply {
     let key = (customer.to_string(), request_id.to_string());
-    if let Some(first) = lock(&shared.replays).get(&key).cloned() {
+    if let Some((first, reply)) = lock(&shared.replays).get(&key).cloned() {
+        if first != fingerprint {
+            return invalid(&format!(
+                "MS-RequestId {request_id} was already used for a different request; send a new \
+                 MS-RequestId with each new request."
+            ));
+        }
         shared.count(|s| s.replayed += 1);
-        return first;
+        return reply;
     }
     let reply = match work() {
         Ok(r) | Err(r) => r,
     };
     if reply.status.is_success() {
-        lock(&shared.replays).insert(key, reply.clone());
+        lock(&shared.replays).insert(key, (fingerprint, reply.clone()));
     }
     reply
+}
+
+/// What makes two requests the same request: the operation, the cart, the body.
+fn fingerprint(operation: &str, cart: &str, body: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (operation, cart, body).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// A request's cart: JSON (a leading byte-order mark allowed), names matched to the schema's
@@ -377,13 +441,17 @@ fn guid_header(headers: &HeaderMap, name: &HeaderName) -> Result<Option<String>,
     }
 }
 
-fn has_bearer_token(headers: &HeaderMap) -> bool {
+/// Whether the request carries a bearer token: any, or the one the emulator accepts.
+fn has_bearer_token(headers: &HeaderMap, accepted: Option<&str>) -> bool {
     headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' '))
         .is_some_and(|(scheme, token)| {
-            scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()
+            let token = token.trim();
+            scheme.eq_ignore_ascii_case("bearer")
+                && !token.is_empty()
+                && accepted.is_none_or(|accepted| token == accepted)
         })
 }
 

@@ -65,7 +65,26 @@ pub const EMULATOR_TOKEN: &str = "emulator-token";
 /// The emulator, before it is started.
 #[derive(Clone, Debug, Default)]
 pub struct Emulator {
+    settings: Settings,
     faults: Faults,
+}
+
+/// How the emulator behaves when nothing goes wrong.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// The only bearer token accepted; any when `None`.
+    token: Option<String>,
+    /// Whether a checkout answer starts with a byte-order mark, as the service's does.
+    byte_order_mark: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            token: None,
+            byte_order_mark: true,
+        }
+    }
 }
 
 /// Faults to inject, as shares of requests (0.0 to 1.0) and durations. None by default.
@@ -173,6 +192,28 @@ pub struct Stats {
     pub replayed: u64,
 }
 
+/// A request the emulator received, its bearer token redacted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Received {
+    /// The method, such as `PUT`.
+    pub method: String,
+    /// The path.
+    pub path: String,
+    /// The headers, names in lower case, in the order received.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Received {
+    /// A header's value, by name in any case.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 impl Emulator {
     /// An emulator without faults.
     pub fn new() -> Self {
@@ -185,12 +226,27 @@ impl Emulator {
         self
     }
 
+    /// Accepts only this bearer token; any other gets 401. By default any token is accepted.
+    /// [`RunningEmulator::client`] then needs `.bearer_token(token)`.
+    pub fn accept_only_token(mut self, token: impl Into<String>) -> Self {
+        self.settings.token = Some(token.into());
+        self
+    }
+
+    /// Whether a checkout answer starts with a UTF-8 byte-order mark, as the service's does
+    /// (on by default). JSON parsers may refuse one (RFC 8259 lets them), so turn it off for
+    /// tools that do.
+    pub fn byte_order_mark(mut self, on: bool) -> Self {
+        self.settings.byte_order_mark = on;
+        self
+    }
+
     /// Starts serving on `127.0.0.1` on a free port, in the background of the current tokio
     /// runtime. It stops when the returned handle is dropped or [stopped](RunningEmulator::stop).
     pub async fn start(self) -> std::io::Result<RunningEmulator> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(self.faults));
+        let shared = Arc::new(Shared::new(self.settings, self.faults));
         let app = http::router(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -213,7 +269,7 @@ impl Emulator {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = http::router(Arc::new(Shared::new(self.faults)));
+        let app = http::router(Arc::new(Shared::new(self.settings, self.faults)));
         axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
@@ -269,6 +325,16 @@ impl RunningEmulator {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         store.orders(&customer)
+    }
+
+    /// The last requests it received (up to 1,000), oldest first.
+    pub fn received(&self) -> Vec<Received> {
+        let log = self
+            .shared
+            .received
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        log.iter().cloned().collect()
     }
 
     /// What it has seen so far.

@@ -150,20 +150,43 @@ impl Store {
 const ORDERED: &str = "Ordered";
 
 /// The service's own checks of a cart in a request: the client's, so the two agree, and dates
-/// that are dates (a cart echoes them back, and its schema says `date-time`).
+/// that are dates. The dates the service assigns may come in the .NET SDK's zone-less form (it
+/// sends `0001-01-01T00:00:00` for "unset"); the ones a cart keeps must be RFC 3339, since the
+/// cart echoes them and its schema says `date-time`.
 fn check(cart: &Cart) -> Result<(), Refusal> {
     crate::validate::cart(cart).map_err(Refusal::InvalidInput)?;
-    for (i, item) in cart.line_items.iter().enumerate() {
+    if let Some(id) = &cart.id {
+        crate::validate::guid("cart", id).map_err(Refusal::InvalidInput)?;
+    }
+    let assigned = [
+        ("creationTimestamp", &cart.creation_timestamp),
+        ("lastModifiedTimestamp", &cart.last_modified_timestamp),
+        ("expirationTimestamp", &cart.expiration_timestamp),
+    ];
+    for (name, date) in assigned {
+        if let Some(date) = date
+            && date.to_datetime().is_none()
+        {
+            return Err(not_a_date(name, date));
+        }
+    }
+    check_kept_dates(&cart.line_items)
+}
+
+fn check_kept_dates(items: &[crate::types::CartLineItem]) -> Result<(), Refusal> {
+    for item in items {
         if let Some(date) = &item.custom_term_end_date
             && DateTime::parse_from_rfc3339(date.as_str()).is_err()
         {
-            return Err(Refusal::InvalidInput(format!(
-                "line item {i} has customTermEndDate {:?}, which is not a date-time",
-                date.as_str()
-            )));
+            return Err(not_a_date("customTermEndDate", date));
         }
+        check_kept_dates(item.addon_items.as_deref().unwrap_or_default())?;
     }
     Ok(())
+}
+
+fn not_a_date(name: &str, date: &Timestamp) -> Refusal {
+    Refusal::InvalidInput(format!("{name} {:?} is not a date-time", date.as_str()))
 }
 
 fn precondition(stored: &Stored, if_match: Option<&str>) -> Result<(), Refusal> {
@@ -285,6 +308,32 @@ mod tests {
             store.update(CUSTOMER, &id, cart(0), None, Utc::now()),
             Err(Refusal::InvalidInput(_))
         ));
+    }
+
+    #[test]
+    fn dates_must_be_dates() {
+        let mut store = Store::default();
+        let mut bad = cart(1);
+        bad.expiration_timestamp = Some("2024-01-01T12:99:00Z".into());
+        assert!(
+            matches!(store.create(CUSTOMER, bad, Utc::now()), Err(Refusal::InvalidInput(e)) if e.contains("expirationTimestamp"))
+        );
+
+        let mut dotnet = cart(1);
+        dotnet.expiration_timestamp = Some("0001-01-01T00:00:00".into());
+        assert!(
+            store.create(CUSTOMER, dotnet, Utc::now()).is_ok(),
+            "the .NET SDK's unset date"
+        );
+
+        let mut kept = cart(1);
+        kept.line_items[0].addon_items = Some(vec![CartLineItem {
+            custom_term_end_date: Some("2026-13-01T00:00:00Z".into()),
+            ..cart(1).line_items[0].clone()
+        }]);
+        assert!(
+            matches!(store.create(CUSTOMER, kept, Utc::now()), Err(Refusal::InvalidInput(e)) if e.contains("customTermEndDate"))
+        );
     }
 
     #[test]

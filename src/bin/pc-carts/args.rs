@@ -1,0 +1,162 @@
+//! The command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use uuid::Uuid;
+
+/// Drive Microsoft Partner Center carts, or an emulator of them.
+#[derive(Debug, Parser)]
+#[command(name = "pc-carts", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start an emulator and walk a cart through create, get, modify and checkout.
+    Demo,
+    /// Serve the emulator until stopped (Ctrl-C).
+    Emulator(EmulatorArgs),
+    /// Cart operations against Partner Center or an emulator.
+    #[command(subcommand)]
+    Cart(CartCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The share of requests throttled with 429 (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub throttle: f64,
+    /// The Retry-After of a throttled answer, in seconds.
+    #[arg(long, default_value_t = 1)]
+    pub retry_after: u64,
+    /// The share of requests answered 503 (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub unavailable: f64,
+    /// The share of writes done and then answered 504 (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0)]
+    pub lost_answers: f64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0)]
+    pub latency_ms: u64,
+    /// Seed of the fault draws, for repeatable runs.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Accept only this bearer token (any by default).
+    #[arg(long, env = "PC_CARTS_EMULATOR_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Send checkout answers without the byte-order mark the service puts before them.
+    #[arg(long)]
+    pub no_bom: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CartCommand {
+    /// Create a cart from a JSON file, or with one line item.
+    Create(CreateArgs),
+    /// Get a cart.
+    Get(CartArgs),
+    /// Set line item quantities (get, change, put; re-read on a conflict).
+    Update(UpdateArgs),
+    /// Check a cart out.
+    Checkout(CartArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The customer's tenant id.
+    #[arg(long)]
+    pub customer: String,
+    /// A cart as JSON (`-` for standard input).
+    #[arg(long, conflicts_with = "item", required_unless_present = "item")]
+    pub file: Option<PathBuf>,
+    /// The catalog item of a one-line cart, such as CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P.
+    #[arg(long)]
+    pub item: Option<String>,
+    /// Its quantity.
+    #[arg(long, default_value_t = 1, requires = "item")]
+    pub quantity: i32,
+    /// Its billing cycle.
+    #[arg(long, default_value = "monthly", requires = "item")]
+    pub billing_cycle: String,
+    /// Its term, as an ISO 8601 duration.
+    #[arg(long, requires = "item")]
+    pub term_duration: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CartArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The customer's tenant id.
+    #[arg(long)]
+    pub customer: String,
+    /// The cart's id.
+    #[arg(long)]
+    pub cart: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub cart: CartArgs,
+    /// A line item's new quantity, as LINE=N where LINE is the line item's id.
+    #[arg(long = "quantity", value_name = "LINE=N", required = true, value_parser = line_quantity)]
+    pub quantities: Vec<(i32, i32)>,
+}
+
+/// Where to connect and how to authenticate, and how to show the answer.
+#[derive(Debug, Args)]
+pub struct Connection {
+    /// The service's base URL.
+    #[arg(long, env = "PARTNER_CENTER_BASE_URL", default_value = partner_center_carts::DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// An access token. Without one, the client-credentials variables are used:
+    /// PARTNER_CENTER_TENANT_ID, PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_CLIENT_SECRET and
+    /// optionally PARTNER_CENTER_AUTHORITY.
+    #[arg(long, env = "PARTNER_CENTER_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// The X-Locale to send.
+    #[arg(long, default_value = "en-US")]
+    pub locale: String,
+    /// The MS-RequestId of the operation (to replay it safely).
+    #[arg(long)]
+    pub request_id: Option<Uuid>,
+    /// The MS-CorrelationId of the operation.
+    #[arg(long)]
+    pub correlation_id: Option<Uuid>,
+    /// How to show the answer.
+    #[arg(long, value_enum, default_value_t = Output::Json)]
+    pub output: Output,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Pretty-printed JSON, as the service sent it.
+    Json,
+    /// A table.
+    Table,
+}
+
+fn line_quantity(value: &str) -> Result<(i32, i32), String> {
+    let (line, quantity) = value
+        .split_once('=')
+        .ok_or_else(|| format!("{value:?} is not LINE=N"))?;
+    let line = line
+        .trim()
+        .parse()
+        .map_err(|_| format!("line {line:?} is not a number"))?;
+    let quantity = quantity
+        .trim()
+        .parse()
+        .map_err(|_| format!("quantity {quantity:?} is not a number"))?;
+    Ok((line, quantity))
+}

@@ -1,0 +1,141 @@
+//! `pc-carts cart ...`: the four operations.
+
+use partner_center_carts::auth::ClientCredentials;
+use partner_center_carts::types::{Cart, CartLineItem};
+use partner_center_carts::{Customer, PartnerCenter};
+
+use crate::Failure;
+use crate::args::{CartArgs, CartCommand, Connection, CreateArgs, UpdateArgs};
+use crate::output::{cart_table, checkout_table, show};
+
+pub async fn run(command: CartCommand) -> Result<(), Failure> {
+    match command {
+        CartCommand::Create(args) => create(args).await,
+        CartCommand::Get(args) => {
+            let cart = cart_ref(&args)?.get().await?;
+            show(&cart, args.connection.output, cart_table);
+            Ok(())
+        }
+        CartCommand::Update(args) => update(args).await,
+        CartCommand::Checkout(args) => {
+            let result = cart_ref(&args)?.checkout().await?;
+            show(&result, args.connection.output, checkout_table);
+            Ok(())
+        }
+    }
+}
+
+async fn create(args: CreateArgs) -> Result<(), Failure> {
+    let cart = match (&args.file, &args.item) {
+        (Some(path), _) => read_cart(path)?,
+        (None, Some(item)) => Cart {
+            line_items: vec![CartLineItem {
+                catalog_item_id: item.clone(),
+                quantity: args.quantity,
+                billing_cycle: args.billing_cycle.as_str().into(),
+                term_duration: args.term_duration.clone(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        },
+        (None, None) => return Err(Failure::Other("give --file or --item".into())),
+    };
+    let created = customer(&args.connection, &args.customer)?
+        .create(&cart)
+        .await?;
+    show(&created, args.connection.output, cart_table);
+    Ok(())
+}
+
+async fn update(args: UpdateArgs) -> Result<(), Failure> {
+    let mut missing = Vec::new();
+    let cart = cart_ref(&args.cart)?
+        .modify(|cart| {
+            missing = args
+                .quantities
+                .iter()
+                .filter(|(line, _)| !cart.line_items.iter().any(|l| l.id == Some(*line)))
+                .map(|(line, _)| *line)
+                .collect();
+            if !missing.is_empty() {
+                return; // change nothing: no PUT is sent
+            }
+            for (line, quantity) in &args.quantities {
+                for item in cart.line_items.iter_mut().filter(|l| l.id == Some(*line)) {
+                    item.quantity = *quantity;
+                }
+            }
+        })
+        .await?;
+    if !missing.is_empty() {
+        return Err(Failure::Other(format!(
+            "the cart has no line item {missing:?}; nothing was changed"
+        )));
+    }
+    show(&cart, args.cart.connection.output, cart_table);
+    Ok(())
+}
+
+fn read_cart(path: &std::path::Path) -> Result<Cart, Failure> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))?
+    };
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::Other(format!("{} is not a cart: {e}", path.display())))
+}
+
+fn customer(connection: &Connection, id: &str) -> Result<Customer, Failure> {
+    let customer = client(connection)?.customer(id);
+    Ok(match connection.request_id {
+        Some(request_id) => customer.with_request_id(request_id),
+        None => customer,
+    })
+}
+
+fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
+    let cart = client(&args.connection)?
+        .customer(&args.customer)
+        .cart(&args.cart);
+    Ok(match args.connection.request_id {
+        Some(request_id) => cart.with_request_id(request_id),
+        None => cart,
+    })
+}
+
+/// The client the options describe: a token, or client credentials from the environment.
+fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
+    let mut builder = PartnerCenter::builder()
+        .base_url(&connection.base_url)
+        .locale(&connection.locale);
+    builder = match &connection.token {
+        Some(token) => builder.bearer_token(token),
+        None => builder.token_provider(credentials_from_environment()?),
+    };
+    if let Some(id) = connection.correlation_id {
+        builder = builder.correlation_id(id);
+    }
+    Ok(builder.build()?)
+}
+
+fn credentials_from_environment() -> Result<ClientCredentials, Failure> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(tenant), Some(client_id), Some(secret)) = (
+        var("PARTNER_CENTER_TENANT_ID"),
+        var("PARTNER_CENTER_CLIENT_ID"),
+        var("PARTNER_CENTER_CLIENT_SECRET"),
+    ) else {
+        return Err(Failure::Other(
+            "no credentials: pass --token (or set PARTNER_CENTER_TOKEN), or set \
+             PARTNER_CENTER_TENANT_ID, PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"
+                .into(),
+        ));
+    };
+    let credentials = ClientCredentials::new(tenant, client_id, secret);
+    Ok(match var("PARTNER_CENTER_AUTHORITY") {
+        Some(authority) => credentials.with_authority(&authority)?,
+        None => credentials,
+    })
+}

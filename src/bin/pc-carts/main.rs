@@ -1,0 +1,72 @@
+//! `pc-carts`: the Partner Center carts client on the command line.
+
+mod args;
+mod carts;
+mod demo;
+mod output;
+mod serve;
+
+use std::fmt;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    // Bad arguments end here, with clap's usage message and exit code 2.
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Demo => demo::run().await,
+            Command::Emulator(args) => serve::run(args).await,
+            Command::Cart(command) => carts::run(command).await,
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprint!("{failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Why a command failed.
+pub enum Failure {
+    /// An operation failed: shown with its status, code, description and ids.
+    Operation(partner_center_carts::Error),
+    /// Anything else, in words.
+    Other(String),
+}
+
+impl From<partner_center_carts::Error> for Failure {
+    fn from(e: partner_center_carts::Error) -> Self {
+        Self::Operation(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Self::Other(e.to_string())
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Operation(e) => f.write_str(&output::error(e)),
+            Self::Other(message) => writeln!(f, "error: {message}"),
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! How answers and errors are shown: JSON as sent, or tables for people.
+
+use partner_center_carts::Error;
+use partner_center_carts::types::{Cart, CartCheckoutResult};
+use serde::Serialize;
+
+use crate::args::Output;
+
+/// Prints a value as pretty JSON, or as `table` renders it.
+pub fn show<T: Serialize>(value: &T, output: Output, table: impl Fn(&T) -> String) {
+    match output {
+        Output::Json => match serde_json::to_string_pretty(value) {
+            Ok(json) => println!("{json}"),
+            Err(e) => eprintln!("the answer cannot be shown as JSON: {e}"),
+        },
+        Output::Table => print!("{}", table(value)),
+    }
+}
+
+/// A cart: its id, state and dates, then its line items.
+pub fn cart_table(cart: &Cart) -> String {
+    let attributes = cart.attributes.as_ref();
+    let mut out = format!(
+        "Cart {} ({}), etag {}\n  created {}, expires {}\n",
+        cart.id.as_deref().unwrap_or("-"),
+        cart.status.as_deref().unwrap_or("-"),
+        attributes.and_then(|a| a.etag.as_deref()).unwrap_or("-"),
+        cart.creation_timestamp.as_ref().map_or("-", |t| t.as_str()),
+        cart.expiration_timestamp
+            .as_ref()
+            .map_or("-", |t| t.as_str()),
+    );
+    let rows = cart
+        .line_items
+        .iter()
+        .map(|item| {
+            vec![
+                item.id.map_or("-".into(), |id| id.to_string()),
+                item.catalog_item_id.clone(),
+                item.friendly_name.clone().unwrap_or_default(),
+                item.quantity.to_string(),
+                item.billing_cycle.to_string(),
+                item.term_duration.clone().unwrap_or_default(),
+                item.order_group.clone().unwrap_or_default(),
+                item.error.as_ref().map_or(String::new(), |e| {
+                    format!(
+                        "{} {}",
+                        e.error_code
+                            .as_ref()
+                            .map_or(String::new(), |c| c.to_string()),
+                        e.error_description.as_deref().unwrap_or("")
+                    )
+                }),
+            ]
+        })
+        .collect();
+    out.push_str(&table(
+        &[
+            "line",
+            "catalog item",
+            "name",
+            "quantity",
+            "billing",
+            "term",
+            "group",
+            "error",
+        ],
+        rows,
+    ));
+    out
+}
+
+/// The orders a checkout placed, and the groups it could not.
+pub fn checkout_table(result: &CartCheckoutResult) -> String {
+    let mut out = String::new();
+    for order in result.orders.iter().flatten() {
+        out.push_str(&format!(
+            "Order {} ({}), {} {}\n",
+            order.id.as_deref().unwrap_or("-"),
+            order.status.as_deref().unwrap_or("-"),
+            order.billing_cycle.as_ref().map_or("-", |b| b.as_str()),
+            order.currency_code.as_deref().unwrap_or(""),
+        ));
+        let rows = order
+            .line_items
+            .iter()
+            .flatten()
+            .map(|line| {
+                vec![
+                    line.line_item_number.map_or("-".into(), |n| n.to_string()),
+                    line.offer_id.clone().unwrap_or_default(),
+                    line.quantity.map_or("-".into(), |q| q.to_string()),
+                    line.subscription_id.clone().unwrap_or_default(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["line", "offer", "quantity", "subscription"], rows));
+    }
+    for error in result.order_errors.iter().flatten() {
+        out.push_str(&format!(
+            "Order group {} failed: {} {}\n",
+            error.order_group_id.as_deref().unwrap_or("-"),
+            error.code.map_or(String::new(), |c| c.to_string()),
+            error.description.as_deref().unwrap_or(""),
+        ));
+    }
+    out
+}
+
+/// Columns padded to their widest cell, indented two spaces.
+pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:<width$}"))
+            .collect();
+        format!("  {}\n", padded.join("  ").trim_end())
+    };
+    let mut out = line(headers.to_vec());
+    for row in &rows {
+        out.push_str(&line(row.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+/// An error as a person needs it: what failed, the service's code and words, and the ids to
+/// quote to support.
+pub fn error(e: &Error) -> String {
+    let mut out = format!("error: {e}\n");
+    if let Some(service) = e.service_error() {
+        out.push_str(&format!(
+            "  status: {} ({})\n",
+            service.status(),
+            service.category()
+        ));
+        if let Some(code) = service.code() {
+            out.push_str(&format!("  code: {code}\n"));
+        }
+        if let Some(description) = service.description() {
+            out.push_str(&format!("  description: {description}\n"));
+        }
+    }
+    if let Some(id) = e.request_id() {
+        out.push_str(&format!("  MS-RequestId: {id}\n"));
+    }
+    if let Some(id) = e.correlation_id() {
+        out.push_str(&format!("  MS-CorrelationId: {id}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_line_up() {
+        let text = table(
+            &["a", "long header"],
+            vec![vec!["wide cell".into(), "x".into()]],
+        );
+        assert_eq!(text, "  a          long header\n  wide cell  x\n");
+    }
+}
