@@ -18,12 +18,11 @@ use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 
 use crate::generated::Client;
+use crate::json::BOM;
 use crate::retry::retry_after;
 
 /// How many bytes of a body an error keeps.
 pub(crate) const BODY_PREFIX_BYTES: usize = 512;
-
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The state of one attempt, given to the generated client as its inner value.
 ///

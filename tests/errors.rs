@@ -1,24 +1,30 @@
-//! Error answers decoded into the error value and its `Display`.
+//! Error answers decoded into the error value and its `Display`, served with the typed mocks
+//! generated from the spec.
+#![cfg(feature = "mock")]
 
 mod support;
 
 use httpmock::prelude::*;
 use partner_center_carts::error::ErrorCategory;
-use partner_center_carts::types::Cart;
+use partner_center_carts::mock::MockServerExt;
+use partner_center_carts::mock::operations::GetCartThen;
+use partner_center_carts::types::{Cart, PartnerCenterError};
 use partner_center_carts::{Error, ErrorKind};
 use serde_json::json;
 use support::*;
 
-async fn get_answering(status: u16, body: serde_json::Value) -> (Error, usize) {
+fn body(json: serde_json::Value) -> PartnerCenterError {
+    serde_json::from_value(json).unwrap()
+}
+
+/// The error of a `get` the server answers with `answer`, and how many times it was asked.
+async fn get_answering(answer: impl FnOnce(GetCartThen) -> GetCartThen) -> (Error, usize) {
     let server = MockServer::start_async().await;
-    let mock = server
-        .mock_async(|when, then| {
-            when.method(GET).path(cart_path());
-            then.status(status)
-                .header("ms-requestid", "echoed")
-                .json_body(body);
-        })
-        .await;
+    let mock = server.get_cart(|when, then| {
+        when.customer_id(&CUSTOMER.to_string())
+            .cart_id(&CART.to_string());
+        answer(then);
+    });
     let err = client(&server)
         .customer(CUSTOMER)
         .cart(CART)
@@ -30,10 +36,11 @@ async fn get_answering(status: u16, body: serde_json::Value) -> (Error, usize) {
 
 #[tokio::test]
 async fn a_400_shows_status_code_description_and_ids() {
-    let (err, calls) = get_answering(
-        400,
-        json!({"code": 800002, "description": "Invalid request input.", "data": [], "source": "PartnerFD"}),
-    )
+    let (err, calls) = get_answering(|then| {
+        then.bad_request(&body(json!({
+            "code": 800002, "description": "Invalid request input.", "data": [], "source": "PartnerFD"
+        })))
+    })
     .await;
     assert_eq!(calls, 1, "a 400 is not retried");
 
@@ -68,10 +75,11 @@ async fn a_400_shows_status_code_description_and_ids() {
 
 #[tokio::test]
 async fn a_code_sent_as_a_string_reads_as_a_number() {
-    let (err, _) = get_answering(
-        404,
-        json!({"code": "800008", "description": "Unable to retrieve cart ID.", "source": "PartnerFD"}),
-    )
+    let (err, _) = get_answering(|then| {
+        then.not_found(&body(json!({
+            "code": "800008", "description": "Unable to retrieve cart ID.", "source": "PartnerFD"
+        })))
+    })
     .await;
     assert_eq!(err.code(), Some(800_008));
     assert_eq!(
@@ -87,10 +95,12 @@ async fn a_code_sent_as_a_string_reads_as_a_number() {
 
 #[tokio::test]
 async fn a_conflict_with_800064_is_a_conflict() {
-    let (err, _) = get_answering(
-        409,
-        json!({"code": 800064, "description": "Cart is being processed by another request."}),
-    )
+    let (err, _) = get_answering(|then| {
+        then.client_error(
+            409,
+            &body(json!({"code": 800064, "description": "Cart is being processed by another request."})),
+        )
+    })
     .await;
     assert!(err.is_conflict());
     assert_eq!(
@@ -101,10 +111,11 @@ async fn a_conflict_with_800064_is_a_conflict() {
 
 #[tokio::test]
 async fn extra_fields_in_an_error_body_are_kept() {
-    let (err, _) = get_answering(
-        400,
-        json!({"code": 800009, "description": "Error in cart item(s).", "isRetryable": false, "errorName": "CartItemError"}),
-    )
+    let (err, _) = get_answering(|then| {
+        then.bad_request(&body(json!({
+            "code": 800009, "description": "Error in cart item(s).", "isRetryable": false, "errorName": "CartItemError"
+        })))
+    })
     .await;
     let body = err.service_error().unwrap().body().unwrap();
     assert_eq!(body.extra["errorName"], "CartItemError");

@@ -153,3 +153,52 @@ fn the_seed_request_with_dotnet_style_names_and_dates_decodes() {
     assert_eq!(cart.extra["ExpirationTimestamp"], "0001-01-01T00:00:00");
     assert_eq!(serde_json::to_value(&cart).unwrap(), seed);
 }
+
+/// The JSON Schema `schemars` derives from a generated type, as a validator.
+fn validator<T: schemars::JsonSchema>() -> jsonschema::Validator {
+    let schema = serde_json::to_value(schemars::schema_for!(T)).unwrap();
+    jsonschema::validator_for(&schema).expect("schemars derives a valid JSON Schema")
+}
+
+#[test]
+fn the_derived_json_schemas_accept_every_example_and_refuse_a_broken_cart() {
+    let (examples, _) = all_examples();
+    let cart = validator::<Cart>();
+    let checkout = validator::<CartCheckoutResult>();
+    let error = validator::<PartnerCenterError>();
+    let mut carts = 0;
+    for example in &examples {
+        let validator = match example.schema.as_str() {
+            "Cart" => {
+                carts += 1;
+                &cart
+            }
+            "CartCheckoutResult" => &checkout,
+            _ => &error,
+        };
+        let problems: Vec<String> = validator
+            .iter_errors(&example.value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{} breaks the {} schema: {problems:?}",
+            example.at,
+            example.schema
+        );
+    }
+    assert!(carts >= 5, "only {carts} cart examples");
+
+    let mut broken = spec()["components"]["examples"]["ActiveCart"]["value"].clone();
+    broken.as_object_mut().unwrap().remove("lineItems");
+    assert!(
+        !cart.is_valid(&broken),
+        "a cart without lineItems is refused"
+    );
+    broken["lineItems"] =
+        serde_json::json!([{"catalogItemId": "A", "quantity": "two", "billingCycle": "monthly"}]);
+    assert!(
+        !cart.is_valid(&broken),
+        "a quantity that is not a number is refused"
+    );
+}

@@ -18,10 +18,10 @@ use uuid::Uuid;
 use super::names::match_case;
 use super::store::{Refusal, Store};
 use super::{Faults, Received, Settings, Stats};
+use crate::json::BOM;
 use crate::types::{Cart, PartnerCenterError, PartnerCenterErrorCode};
 
 const SOURCE: &str = "PartnerCenterEmulator";
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
 
@@ -353,8 +353,7 @@ fn fingerprint(operation: &str, cart: &str, body: &[u8]) -> u64 {
 fn decode_cart(body: &[u8]) -> Result<Cart, Reply> {
     static SCHEMA: LazyLock<serde_json::Value> =
         LazyLock::new(|| serde_json::to_value(schemars::schema_for!(Cart)).unwrap_or_default());
-    let body = body.strip_prefix(BOM).unwrap_or(body);
-    let mut value: serde_json::Value = serde_json::from_slice(body)
+    let mut value: serde_json::Value = crate::json::from_slice(body)
         .map_err(|e| invalid(&format!("The body is not JSON: {e}.")))?;
     match_case(&mut value, &SCHEMA);
     serde_json::from_value(value).map_err(|e| invalid(&format!("The body is not a cart: {e}.")))

@@ -1,0 +1,20 @@
+//! Decoding JSON as the service writes it, without the HTTP client.
+
+use serde::de::DeserializeOwned;
+
+/// The UTF-8 byte-order mark the service puts before some answers (a checkout's).
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Decodes `bytes` as a `T`, after a leading UTF-8 byte-order mark if there is one: for carts
+/// and checkout results read from storage, a queue or a webhook, the way the client reads them.
+///
+/// ```
+/// use partner_center_carts::types::CartCheckoutResult;
+///
+/// let stored = b"\xEF\xBB\xBF{\"orders\": [], \"attributes\": {\"objectType\": \"CartCheckoutResult\"}}";
+/// let result: CartCheckoutResult = partner_center_carts::json::from_slice(stored).unwrap();
+/// assert_eq!(result.orders, Some(vec![]));
+/// ```
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    serde_json::from_slice(bytes.strip_prefix(BOM).unwrap_or(bytes))
+}
