@@ -4,12 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::HeaderValue;
 use uuid::Uuid;
 
 use crate::auth::{StaticToken, TokenProvider};
 use crate::client::Shared;
-use crate::headers::DEFAULT_LOCALE;
+use crate::headers::{DEFAULT_LOCALE, client_headers};
 use crate::retry::{Clock, RetryBudget, RetryPolicy, SystemClock};
 use crate::{Error, PartnerCenter};
 
@@ -177,18 +176,7 @@ impl PartnerCenterBuilder {
             )
         })??;
         let base_url = crate::tls::check_secure("base URL", &self.base_url)?;
-        for (name, value) in [
-            ("locale", Some(&self.locale)),
-            ("application name", self.application.as_ref()),
-        ] {
-            if let Some(value) = value
-                && HeaderValue::from_str(value).is_err()
-            {
-                return Err(Error::invalid_input(format!(
-                    "the {name} {value:?} cannot be sent in a header"
-                )));
-            }
-        }
+        let headers = client_headers(&self.locale, self.application.as_deref())?;
         let roots = self
             .root_certificates
             .iter()
@@ -200,8 +188,7 @@ impl PartnerCenterBuilder {
             base_url: base_url.as_str().trim_end_matches('/').to_string(),
             http,
             tokens,
-            locale: self.locale,
-            application: self.application,
+            headers,
             retry: self.retry,
             budget: self.budget,
             attempt_timeout: self.attempt_timeout,

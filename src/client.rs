@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use uuid::Uuid;
 
+use http::HeaderMap;
+
 use crate::auth::TokenProvider;
-use crate::headers::{OperationIds, RequestHeaders};
+use crate::headers::OperationIds;
 use crate::operations::Customer;
 use crate::retry::{Clock, RetryBudget, RetryPolicy};
 use crate::transport::Attempt;
@@ -40,8 +42,8 @@ pub(crate) struct Shared {
     pub base_url: String,
     pub http: reqwest::Client,
     pub tokens: Arc<dyn TokenProvider>,
-    pub locale: String,
-    pub application: Option<String>,
+    /// `X-Locale`, `MS-Contract-Version` and the other headers of every request.
+    pub headers: HeaderMap,
     pub retry: RetryPolicy,
     pub budget: Arc<RetryBudget>,
     pub attempt_timeout: Duration,
@@ -94,6 +96,7 @@ impl PartnerCenter {
         let token = self.shared.tokens.token().await?;
         Ok(self.attempt_client(Attempt::new(
             Some(token.header().clone()),
+            None,
             Some(self.shared.attempt_timeout),
             self.shared.max_response_bytes,
         )))
@@ -107,14 +110,6 @@ impl PartnerCenter {
     pub(crate) fn ids(&self, request_id: Option<Uuid>) -> OperationIds {
         OperationIds::new(request_id, self.correlation_id)
     }
-
-    pub(crate) fn headers<'a>(&'a self, ids: &'a OperationIds) -> RequestHeaders<'a> {
-        RequestHeaders {
-            ids,
-            locale: &self.shared.locale,
-            application: self.shared.application.as_deref(),
-        }
-    }
 }
 
 impl fmt::Debug for PartnerCenter {
@@ -123,8 +118,7 @@ impl fmt::Debug for PartnerCenter {
         f.debug_struct("PartnerCenter")
             .field("base_url", &s.base_url)
             .field("tokens", &s.tokens)
-            .field("locale", &s.locale)
-            .field("application", &s.application)
+            .field("headers", &s.headers)
             .field("correlation_id", &self.correlation_id)
             .field("retry", &s.retry)
             .field("budget", &s.budget)

@@ -1,20 +1,35 @@
 //! The Partner Center request headers: what each one carries and where its value comes from.
 //!
-//! `Authorization` is set per attempt by [`crate::transport`]; `Accept` and `Content-Type` by the
-//! generated code. Everything else is here, fixed once per operation, before any retry, so every
-//! attempt of one operation carries the same `MS-RequestId` and `MS-CorrelationId`.
+//! The client's own headers (`X-Locale`, `MS-Contract-Version`, `MS-PartnerCenter-Client`,
+//! `MS-PartnerCenter-Application`) are checked and built once, when the client is built. An
+//! operation's headers (those, plus its `MS-RequestId`, `MS-CorrelationId`, `If-Match` and
+//! `Accept`) are built once, before its first attempt, so every attempt carries the same
+//! values; the transport gives each attempt those, `Authorization`, and the generated code's
+//! `Content-Type`.
 
+use std::sync::Arc;
+
+use http::{HeaderMap, HeaderName, HeaderValue};
 use uuid::Uuid;
 
-/// `MS-Contract-Version`: documented as required, value `v1`.
-pub(crate) const CONTRACT_VERSION: &str = "v1";
-
-/// `MS-PartnerCenter-Client`: this crate's name and version.
-pub(crate) const CLIENT_NAME: &str =
-    concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
+use crate::Error;
 
 /// `X-Locale` when the builder sets none.
 pub const DEFAULT_LOCALE: &str = "en-US";
+
+const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
+const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
+const X_LOCALE: HeaderName = HeaderName::from_static("x-locale");
+const MS_CONTRACT_VERSION: HeaderName = HeaderName::from_static("ms-contract-version");
+const MS_PARTNER_CENTER_CLIENT: HeaderName = HeaderName::from_static("ms-partnercenter-client");
+const MS_PARTNER_CENTER_APPLICATION: HeaderName =
+    HeaderName::from_static("ms-partnercenter-application");
+
+/// `MS-Contract-Version`: documented as required, value `v1`.
+const CONTRACT_VERSION: HeaderValue = HeaderValue::from_static("v1");
+
+/// `MS-PartnerCenter-Client`: this crate's name and version.
+const CLIENT_NAME: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
 
 /// The ids of one operation.
 ///
@@ -38,38 +53,60 @@ impl OperationIds {
     }
 }
 
-/// The values of the headers that the generated operations take as arguments.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct RequestHeaders<'a> {
-    pub ids: &'a OperationIds,
-    pub locale: &'a str,
-    pub application: Option<&'a str>,
+/// The headers every request of a client carries, checked to be sendable.
+pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<HeaderMap, Error> {
+    let value = |what: &str, text: &str| {
+        HeaderValue::from_str(text).map_err(|_| {
+            Error::invalid_input(format!("the {what} {text:?} cannot be sent in a header"))
+        })
+    };
+    let mut headers = HeaderMap::with_capacity(8);
+    headers.insert(X_LOCALE, value("locale", locale)?);
+    headers.insert(MS_CONTRACT_VERSION, CONTRACT_VERSION);
+    headers.insert(
+        MS_PARTNER_CENTER_CLIENT,
+        HeaderValue::from_static(CLIENT_NAME),
+    );
+    if let Some(application) = application {
+        headers.insert(
+            MS_PARTNER_CENTER_APPLICATION,
+            value("application name", application)?,
+        );
+    }
+    Ok(headers)
 }
 
-impl<'a> RequestHeaders<'a> {
-    pub fn request_id(&self) -> Option<&'a String> {
-        Some(&self.ids.request_id)
+/// The headers of one operation, built once for all its attempts: the client's, its ids,
+/// `If-Match` when it has an etag, and `Accept`.
+pub(crate) fn operation_headers(
+    client: &HeaderMap,
+    ids: &OperationIds,
+    if_match: Option<&str>,
+) -> Result<Arc<HeaderMap>, Error> {
+    let mut headers = HeaderMap::with_capacity(client.len() + 4);
+    headers.extend(client.iter().map(|(k, v)| (k.clone(), v.clone())));
+    headers.insert(
+        http::header::ACCEPT,
+        HeaderValue::from_static("application/json"),
+    );
+    // GUIDs in text form are always valid header values.
+    for (name, id) in [
+        (MS_REQUEST_ID, &ids.request_id),
+        (MS_CORRELATION_ID, &ids.correlation_id),
+    ] {
+        if let Ok(value) = HeaderValue::from_str(id) {
+            headers.insert(name, value);
+        }
     }
-
-    pub fn correlation_id(&self) -> Option<&'a String> {
-        Some(&self.ids.correlation_id)
+    if let Some(etag) = if_match {
+        let value = HeaderValue::from_str(etag).map_err(|_| {
+            Error::invalid_input(format!(
+                "the cart's etag {etag:?} cannot be sent in If-Match"
+            ))
+        })?;
+        headers.insert(http::header::IF_MATCH, value);
     }
-
-    pub fn locale(&self) -> Option<&'a str> {
-        Some(self.locale)
-    }
-
-    pub fn contract_version(&self) -> Option<&'static str> {
-        Some(CONTRACT_VERSION)
-    }
-
-    pub fn client_name(&self) -> Option<&'static str> {
-        Some(CLIENT_NAME)
-    }
-
-    pub fn application(&self) -> Option<&'a str> {
-        self.application
-    }
+    Ok(Arc::new(headers))
 }
 
 #[cfg(test)]
@@ -91,7 +128,31 @@ mod tests {
     }
 
     #[test]
-    fn client_name_is_this_crate() {
-        assert!(CLIENT_NAME.starts_with("partner-center-carts/"));
+    fn an_operation_carries_the_clients_headers_its_ids_and_if_match() {
+        let client = client_headers("nl-NL", Some("contoso")).unwrap();
+        let ids = OperationIds::new(None, None);
+        let headers = operation_headers(&client, &ids, Some("\"7\"")).unwrap();
+        assert_eq!(headers.len(), 8);
+        assert_eq!(headers["accept"], "application/json");
+        assert_eq!(headers["x-locale"], "nl-NL");
+        assert_eq!(headers["ms-contract-version"], "v1");
+        assert!(
+            headers["ms-partnercenter-client"]
+                .to_str()
+                .unwrap()
+                .starts_with("partner-center-carts/")
+        );
+        assert_eq!(headers["ms-partnercenter-application"], "contoso");
+        assert_eq!(headers["ms-requestid"], ids.request_id.as_str());
+        assert_eq!(headers["ms-correlationid"], ids.correlation_id.as_str());
+        assert_eq!(headers["if-match"], "\"7\"");
+    }
+
+    #[test]
+    fn values_a_header_cannot_carry_are_refused() {
+        assert!(client_headers("en-US\r\nX-Evil: 1", None).is_err());
+        let client = client_headers("en-US", None).unwrap();
+        let ids = OperationIds::new(None, None);
+        assert!(operation_headers(&client, &ids, Some("bad\netag")).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! One operation from start to end, in the order things happen:
 //!
-//! 1. once: the operation's ids and headers (by the caller, see [`crate::headers`]);
+//! 1. once: the operation's ids (by the caller) and headers ([`crate::headers`]);
 //! 2. per attempt: a token ([`crate::auth`]), a time-out no longer than the budget left, the
 //!    request ([`crate::transport`]), and the answer turned into a result
 //!    ([`crate::error::classify`]);
@@ -13,7 +13,7 @@ use std::time::Instant;
 use tracing::{Instrument, Span, field};
 
 use crate::error::classify::{Generated, classify};
-use crate::headers::OperationIds;
+use crate::headers::{OperationIds, operation_headers};
 use crate::retry::policy::Next;
 use crate::transport::{Attempt, Seen};
 use crate::{Error, ErrorKind, PartnerCenter, generated};
@@ -24,6 +24,7 @@ impl PartnerCenter {
         &self,
         operation: &'static str,
         ids: &OperationIds,
+        if_match: Option<&str>,
         mut send: F,
     ) -> Result<T, Error>
     where
@@ -39,6 +40,7 @@ impl PartnerCenter {
             attempts = field::Empty,
         );
         let named = |e: Error| e.in_operation(operation, &ids.request_id, &ids.correlation_id);
+        let headers = operation_headers(&shared.headers, ids, if_match).map_err(named)?;
 
         async {
             let started = shared.clock.now();
@@ -56,6 +58,7 @@ impl PartnerCenter {
                 let token = shared.tokens.token().await.map_err(named)?;
                 let client = self.attempt_client(Attempt::new(
                     Some(token.header().clone()),
+                    Some(headers.clone()),
                     Some(shared.attempt_timeout.min(left)),
                     shared.max_response_bytes,
                 ));

@@ -10,12 +10,13 @@
 //!   mark (the service's checkout answer starts with one), so the generated decoder sees plain
 //!   JSON. What was seen is kept in [`Attempt`] for the error, if decoding then fails.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, OperationInfo};
-use reqwest::header::{AUTHORIZATION, HeaderValue};
+use reqwest::ResponseBuilderExt;
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use crate::generated::Client;
 use crate::json::BOM;
@@ -30,6 +31,7 @@ pub(crate) const BODY_PREFIX_BYTES: usize = 512;
 #[derive(Debug)]
 pub struct Attempt {
     authorization: Option<HeaderValue>,
+    headers: Option<Arc<HeaderMap>>,
     timeout: Option<Duration>,
     max_response_bytes: usize,
     seen: Mutex<Option<Seen>>,
@@ -48,13 +50,17 @@ pub(crate) struct Seen {
 }
 
 impl Attempt {
+    /// An attempt that sends `authorization` and the operation's `headers` (built once for all
+    /// its attempts, see [`crate::headers`]).
     pub(crate) fn new(
         authorization: Option<HeaderValue>,
+        headers: Option<Arc<HeaderMap>>,
         timeout: Option<Duration>,
         max_response_bytes: usize,
     ) -> Self {
         Self {
             authorization,
+            headers,
             timeout,
             max_response_bytes,
             seen: Mutex::new(None),
@@ -72,6 +78,7 @@ impl Clone for Attempt {
     fn clone(&self) -> Self {
         Self::new(
             self.authorization.clone(),
+            self.headers.clone(),
             self.timeout,
             self.max_response_bytes,
         )
@@ -85,7 +92,20 @@ impl ClientHooks<Attempt> for Client {
         _info: &OperationInfo,
     ) -> Result<(), progenitor_client::Error<E>> {
         let headers = request.headers_mut();
-        headers.remove("api-version");
+        match &self.inner.headers {
+            // The operation's headers replace the generated ones, all but `Content-Type`: they
+            // hold its `Accept`, and drop progenitor's `api-version`.
+            Some(operation) => {
+                let content_type = headers.remove(CONTENT_TYPE);
+                *headers = HeaderMap::clone(operation);
+                if let Some(value) = content_type {
+                    headers.insert(CONTENT_TYPE, value);
+                }
+            }
+            None => {
+                headers.remove("api-version");
+            }
+        }
         if let Some(value) = &self.inner.authorization {
             headers.insert(AUTHORIZATION, value.clone());
         }
@@ -114,27 +134,20 @@ async fn read_bounded(
     let limit = attempt.max_response_bytes;
     let status = response.status();
     let version = response.version();
+    let url = response.url().clone();
     let headers = std::mem::take(response.headers_mut());
 
-    // Trust a declared length only as far as the limit and a sane first allocation.
-    let capacity = response
-        .content_length()
-        .map_or(8 * 1024, |n| n.min(limit.min(1 << 20) as u64) as usize);
-    let mut body = BytesMut::with_capacity(capacity);
-    let mut oversized = false;
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            // Keep only a prefix for the error; the rest is neither read nor passed on.
-            body.extend_from_slice(&chunk[..chunk.len().min(BODY_PREFIX_BYTES)]);
-            oversized = true;
-            break;
-        }
-        body.extend_from_slice(&chunk);
-    }
-    if body.starts_with(BOM) {
-        let _ = body.split_to(BOM.len());
-    }
-    let body = body.freeze();
+    let (body, oversized) = match response.content_length() {
+        // A declared length within the limit: HTTP framing stops the body there, so it can be
+        // taken whole (without a copy, when it came in one piece).
+        Some(length) if length <= limit as u64 => (response.bytes().await?, false),
+        // No declared length, or too long: read it piece by piece, up to the limit.
+        _ => read_capped(&mut response, limit).await?,
+    };
+    let body = match body.strip_prefix(BOM) {
+        Some(_) => body.slice(BOM.len()..),
+        None => body,
+    };
     let body_prefix = body.slice(..body.len().min(BODY_PREFIX_BYTES));
     let body = if oversized { Bytes::new() } else { body };
 
@@ -148,9 +161,31 @@ async fn read_bounded(
         });
     }
 
-    let mut rebuilt = http::Response::new(body);
+    // With its URL given, reqwest need not parse a placeholder one. (A builder given only a URL
+    // cannot fail; if it did, the response would merely lose its URL.)
+    let mut rebuilt = http::Response::builder()
+        .url(url)
+        .body(body.clone())
+        .unwrap_or_else(|_| http::Response::new(body));
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
     Ok(reqwest::Response::from(rebuilt))
+}
+
+/// Reads a body of unknown length; past `limit` bytes, stops and keeps only a prefix for the
+/// error. Returns the body (or prefix) and whether it was over the limit.
+async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: usize,
+) -> reqwest::Result<(Bytes, bool)> {
+    let mut body = BytesMut::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            body.extend_from_slice(&chunk[..chunk.len().min(BODY_PREFIX_BYTES)]);
+            return Ok((body.freeze(), true));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((body.freeze(), false))
 }

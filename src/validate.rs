@@ -59,9 +59,14 @@ mod tests {
 
     #[test]
     fn accepts_guids_in_any_case_and_sends_them_canonical() {
+        let canonical = "65faf57b-0205-47ee-92b3-08dcf233ea73";
         assert_eq!(
             guid("cart", "65FAF57B-0205-47EE-92B3-08DCF233EA73").unwrap(),
-            "65faf57b-0205-47ee-92b3-08dcf233ea73"
+            canonical
+        );
+        assert_eq!(
+            guid("cart", "{65faf57b-0205-47ee-92b3-08dcf233ea73}").unwrap(),
+            canonical
         );
     }
 

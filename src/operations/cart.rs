@@ -75,23 +75,12 @@ impl CartRef {
         const OP: &str = "checkoutCart";
         let (customer, cart) = self.checked_ids(OP)?;
         let ids = self.pc.ids(self.request_id);
-        let h = self.pc.headers(&ids);
         self.pc
-            .run(OP, &ids, |client| {
+            .run(OP, &ids, None, |client| {
                 let (customer, cart) = (&customer, &cart);
                 async move {
                     let result = client
-                        .checkout_cart(
-                            customer,
-                            cart,
-                            None,
-                            h.contract_version(),
-                            h.correlation_id(),
-                            h.application(),
-                            h.client_name(),
-                            h.request_id(),
-                            h.locale(),
-                        )
+                        .checkout_cart(customer, cart, None, None, None, None, None, None, None)
                         .await;
                     (result, client.inner.take_seen())
                 }
@@ -102,22 +91,12 @@ impl CartRef {
     pub(super) async fn get_with(&self, ids: OperationIds) -> Result<Cart, Error> {
         const OP: &str = "getCart";
         let (customer, cart) = self.checked_ids(OP)?;
-        let h = self.pc.headers(&ids);
         self.pc
-            .run(OP, &ids, |client| {
+            .run(OP, &ids, None, |client| {
                 let (customer, cart) = (&customer, &cart);
                 async move {
                     let result = client
-                        .get_cart(
-                            customer,
-                            cart,
-                            h.contract_version(),
-                            h.correlation_id(),
-                            h.application(),
-                            h.client_name(),
-                            h.request_id(),
-                            h.locale(),
-                        )
+                        .get_cart(customer, cart, None, None, None, None, None, None)
                         .await;
                     (result, client.inner.take_seen())
                 }
@@ -130,23 +109,13 @@ impl CartRef {
         let (customer, cart) = self.checked_ids(OP)?;
         checked_cart(OP, body)?;
         let etag = body.attributes.as_ref().and_then(|a| a.etag.as_deref());
-        let h = self.pc.headers(&ids);
         self.pc
-            .run(OP, &ids, |client| {
+            .run(OP, &ids, etag, |client| {
                 let (customer, cart) = (&customer, &cart);
                 async move {
                     let result = client
                         .update_cart(
-                            customer,
-                            cart,
-                            etag,
-                            h.contract_version(),
-                            h.correlation_id(),
-                            h.application(),
-                            h.client_name(),
-                            h.request_id(),
-                            h.locale(),
-                            body,
+                            customer, cart, None, None, None, None, None, None, None, body,
                         )
                         .await;
                     (result, client.inner.take_seen())

@@ -52,22 +52,12 @@ impl Customer {
         let customer = checked(OP, "customer", &self.id)?;
         checked_cart(OP, cart)?;
         let ids = self.pc.ids(self.request_id);
-        let h = self.pc.headers(&ids);
         self.pc
-            .run(OP, &ids, |client| {
+            .run(OP, &ids, None, |client| {
                 let customer = &customer;
                 async move {
                     let result = client
-                        .create_cart(
-                            customer,
-                            h.contract_version(),
-                            h.correlation_id(),
-                            h.application(),
-                            h.client_name(),
-                            h.request_id(),
-                            h.locale(),
-                            cart,
-                        )
+                        .create_cart(customer, None, None, None, None, None, None, cart)
                         .await;
                     (result, client.inner.take_seen())
                 }
