@@ -56,6 +56,42 @@ fn main() {
             .id
             .unwrap();
         let baseline = baseline::Baseline::new(url);
+        if operation == "concurrent" {
+            // 64 tasks, each on a cart of its own, as in the throughput benchmark.
+            let mut carts = Vec::new();
+            for _ in 0..64 {
+                carts.push(
+                    pc.customer(CUSTOMER)
+                        .create(&new_cart)
+                        .await
+                        .unwrap()
+                        .id
+                        .unwrap(),
+                );
+            }
+            let baseline = std::sync::Arc::new(baseline);
+            let tasks: Vec<_> = carts
+                .into_iter()
+                .map(|cart| {
+                    let (pc, baseline, side) = (pc.clone(), baseline.clone(), side.clone());
+                    tokio::spawn(async move {
+                        for _ in 0..count / 64 {
+                            if side == "crate" {
+                                let c = pc.customer(CUSTOMER).cart(&cart);
+                                c.modify(|c| c.line_items[0].quantity += 1).await.unwrap();
+                            } else {
+                                let change = |c: &mut Cart| c.line_items[0].quantity += 1;
+                                baseline.modify(CUSTOMER, &cart, change).await;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.unwrap();
+            }
+            return;
+        }
         for _ in 0..count {
             match (side.as_str(), operation.as_str()) {
                 ("crate", "get") => drop(pc.customer(CUSTOMER).cart(&cart).get().await.unwrap()),

@@ -1,11 +1,13 @@
 //! What happens to one attempt on the wire: the hooks of the generated client.
 //!
-//! The generated code builds the request (path, headers from the spec, JSON body) and decodes
-//! the answer. Around that, per attempt:
+//! The generated code builds the request (path, JSON body) and decodes the answer. Around
+//! that, per attempt:
 //!
-//! - `pre`: removes progenitor's `api-version` header (Partner Center defines none), sets
-//!   `Authorization: Bearer` (marked sensitive, so the HTTP stack never logs it) and the
-//!   attempt's time-out, which is never longer than what is left of the operation's budget;
+//! - `pre`: gives the request the operation's headers, built once for all its attempts (see
+//!   [`crate::headers`]), in place of the generated ones but `Content-Type` (which drops
+//!   progenitor's `api-version`: Partner Center defines none); sets `Authorization: Bearer`
+//!   (marked sensitive, so the HTTP stack never logs it) and the attempt's time-out, which is
+//!   never longer than what is left of the operation's budget;
 //! - `exec`: sends it, then reads the body, up to a size limit, and drops a leading byte-order
 //!   mark (the service's checkout answer starts with one), so the generated decoder sees plain
 //!   JSON. What was seen is kept in [`Attempt`] for the error, if decoding then fails.

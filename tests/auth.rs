@@ -23,6 +23,18 @@ fn token(value: &str) -> Answer {
     )
 }
 
+/// A client of `pc_server` whose app-only tokens come from `aad`.
+fn client_of(aad: &Scripted, pc_server: &Scripted) -> PartnerCenter {
+    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+    PartnerCenter::builder()
+        .base_url(&pc_server.url)
+        .token_provider(tokens)
+        .build()
+        .unwrap()
+}
+
 fn form(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
@@ -42,14 +54,7 @@ async fn client_credentials_asks_once_and_the_token_is_cached() {
     let pc_server = Scripted::start().await;
     pc_server.always(Answer::json(200, example("ActiveCart")));
 
-    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
-        .with_authority(&aad.url)
-        .unwrap();
-    let pc = PartnerCenter::builder()
-        .base_url(&pc_server.url)
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let pc = client_of(&aad, &pc_server);
     for _ in 0..3 {
         pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
     }
@@ -79,14 +84,7 @@ async fn concurrent_operations_share_one_refresh() {
     aad.then(token("tok-1").delay(Duration::from_millis(100)));
     let pc_server = Scripted::start().await;
     pc_server.always(Answer::json(200, example("ActiveCart")));
-    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
-        .with_authority(&aad.url)
-        .unwrap();
-    let pc = PartnerCenter::builder()
-        .base_url(&pc_server.url)
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let pc = client_of(&aad, &pc_server);
 
     let tasks: Vec<_> = (0..20)
         .map(|_| {
@@ -113,14 +111,7 @@ async fn a_401_drops_the_token_and_tries_once_more_with_a_fresh_one() {
     pc_server
         .then(Answer::raw(401, "").header("www-authenticate", "Bearer"))
         .then(Answer::json(200, example("ActiveCart")));
-    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
-        .with_authority(&aad.url)
-        .unwrap();
-    let pc = PartnerCenter::builder()
-        .base_url(&pc_server.url)
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let pc = client_of(&aad, &pc_server);
 
     pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
 
@@ -145,14 +136,7 @@ async fn a_second_401_is_an_auth_error_and_a_fixed_token_is_not_retried() {
         401,
         json!({"code": 900, "description": "Token is expired."}),
     ));
-    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
-        .with_authority(&aad.url)
-        .unwrap();
-    let pc = PartnerCenter::builder()
-        .base_url(&pc_server.url)
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let pc = client_of(&aad, &pc_server);
 
     let err = pc.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
     assert_eq!(
@@ -223,14 +207,7 @@ async fn a_refused_token_request_is_an_auth_error_that_names_the_reason_not_the_
         json!({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: 1"}),
     ));
     let pc_server = Scripted::start().await;
-    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
-        .with_authority(&aad.url)
-        .unwrap();
-    let pc = PartnerCenter::builder()
-        .base_url(&pc_server.url)
-        .token_provider(tokens)
-        .build()
-        .unwrap();
+    let pc = client_of(&aad, &pc_server);
 
     let err = pc.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
     assert!(

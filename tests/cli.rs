@@ -5,7 +5,6 @@ mod support;
 
 use assert_cmd::Command;
 use partner_center_carts::emulator::Emulator;
-use partner_center_carts::types::{Cart, CartLineItem};
 use serde_json::Value;
 use support::CUSTOMER;
 
@@ -75,15 +74,7 @@ fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
 async fn update_sets_a_quantity_on_a_real_cart() {
     let emulator = Emulator::new().start().await.unwrap();
     let pc = emulator.client().build().unwrap();
-    let cart = Cart {
-        line_items: vec![CartLineItem {
-            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
-            quantity: 1,
-            billing_cycle: "monthly".into(),
-            ..Default::default()
-        }],
-        ..Default::default()
-    };
+    let cart = support::one_line_cart(1);
     let id = pc
         .customer(CUSTOMER)
         .create(&cart)

@@ -36,6 +36,23 @@ fn new_cart(quantity: i32) -> Cart {
     }
 }
 
+/// A checkout sent past the client, to see the bytes of the answer.
+async fn raw_checkout(emulator: &RunningEmulator, cart: &str, token: &str) -> (u16, Vec<u8>) {
+    let answer = support::raw_http()
+        .post(format!(
+            "{}/v1/customers/{CUSTOMER}/carts/{cart}/checkout",
+            emulator.url()
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (
+        answer.status().as_u16(),
+        answer.bytes().await.unwrap().to_vec(),
+    )
+}
+
 async fn started() -> (RunningEmulator, PartnerCenter) {
     let emulator = Emulator::new().start().await.unwrap();
     let pc = emulator.client().build().unwrap();
@@ -120,10 +137,7 @@ async fn thirty_two_tasks_adding_one_ten_times_each_lose_no_update() {
 #[tokio::test]
 async fn a_checkout_replayed_with_its_request_id_places_one_order() {
     let (emulator, pc) = started().await;
-    let cart = Cart {
-        line_items: vec![new_cart(1).line_items.remove(0)],
-        ..Default::default()
-    };
+    let cart = support::one_line_cart(1);
     let id = pc
         .customer(CUSTOMER)
         .create(&cart)
@@ -355,17 +369,8 @@ async fn it_can_accept_one_token_only_and_drop_the_byte_order_mark() {
         .unwrap()
         .id
         .unwrap();
-    let answer = support::raw_http()
-        .post(format!(
-            "{}/v1/customers/{CUSTOMER}/carts/{id}/checkout",
-            emulator.url()
-        ))
-        .bearer_auth("the-one")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(answer.status(), 201);
-    let body = answer.bytes().await.unwrap();
+    let (status, body) = raw_checkout(&emulator, &id, "the-one").await;
+    assert_eq!(status, 201);
     assert_eq!(body[0], b'{', "no byte-order mark");
 
     // By default it has one, as the service does.
@@ -377,17 +382,6 @@ async fn it_can_accept_one_token_only_and_drop_the_byte_order_mark() {
         .unwrap()
         .id
         .unwrap();
-    let body = support::raw_http()
-        .post(format!(
-            "{}/v1/customers/{CUSTOMER}/carts/{id}/checkout",
-            default.url()
-        ))
-        .bearer_auth("t")
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let (_, body) = raw_checkout(&default, &id, "t").await;
     assert!(body.starts_with(b"\xEF\xBB\xBF{"));
 }

@@ -3,22 +3,9 @@
 mod support;
 
 use httpmock::prelude::*;
-use partner_center_carts::types::{BillingCycle, Cart, CartLineItem};
+use partner_center_carts::types::Cart;
 use serde_json::json;
 use support::*;
-
-fn one_line_cart() -> Cart {
-    Cart {
-        line_items: vec![CartLineItem {
-            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
-            quantity: 3,
-            billing_cycle: BillingCycle::MONTHLY.into(),
-            term_duration: Some("P1M".into()),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
 
 #[tokio::test]
 async fn create_posts_the_cart_in_camel_case_and_returns_the_created_cart() {
@@ -40,7 +27,7 @@ async fn create_posts_the_cart_in_camel_case_and_returns_the_created_cart() {
 
     let cart = client(&server)
         .customer(CUSTOMER)
-        .create(&one_line_cart())
+        .create(&one_line_cart(3))
         .await
         .unwrap();
     mock.assert_async().await;

@@ -34,9 +34,8 @@ pub(crate) struct Shared {
     pub stats: Mutex<Stats>,
     /// The last requests received, newest last.
     pub received: Mutex<std::collections::VecDeque<Received>>,
-    /// The first success of each write, by customer and `MS-RequestId`, with a fingerprint of
-    /// the request it answered.
-    replays: Mutex<HashMap<(String, String), (u64, Reply)>>,
+    /// Answers kept for replay.
+    replays: Mutex<Replays>,
 }
 
 impl Shared {
@@ -63,6 +62,30 @@ impl Shared {
         if let Ok(mut stats) = self.stats.lock() {
             f(&mut stats);
         }
+    }
+}
+
+/// How many answers are kept for replay: a retry comes within seconds, and a long-running
+/// emulator must not grow without bound.
+const REPLAYS_KEPT: usize = 10_000;
+
+/// The first success of each write, by customer and `MS-RequestId`, with a fingerprint of the
+/// request it answered; the oldest are forgotten first.
+#[derive(Default)]
+struct Replays {
+    answers: HashMap<(String, String), (u64, Reply)>,
+    order: std::collections::VecDeque<(String, String)>,
+}
+
+impl Replays {
+    fn keep(&mut self, key: (String, String), fingerprint: u64, reply: Reply) {
+        if self.order.len() == REPLAYS_KEPT
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.answers.remove(&oldest);
+        }
+        self.order.push_back(key.clone());
+        self.answers.insert(key, (fingerprint, reply));
     }
 }
 
@@ -321,7 +344,7 @@ fn replayed(
     work: impl FnOnce() -> Result<Reply, Reply>,
 ) -> Reply {
     let key = (customer.to_string(), request_id.to_string());
-    if let Some((first, reply)) = lock(&shared.replays).get(&key).cloned() {
+    if let Some((first, reply)) = lock(&shared.replays).answers.get(&key).cloned() {
         if first != fingerprint {
             return invalid(&format!(
                 "MS-RequestId {request_id} was already used for a different request; send a new \
@@ -335,7 +358,7 @@ fn replayed(
         Ok(r) | Err(r) => r,
     };
     if reply.status.is_success() {
-        lock(&shared.replays).insert(key, (fingerprint, reply.clone()));
+        lock(&shared.replays).keep(key, fingerprint, reply.clone());
     }
     reply
 }
@@ -458,4 +481,26 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replays_forget_the_oldest_answer_first() {
+        let mut replays = Replays::default();
+        let reply = Reply {
+            status: StatusCode::CREATED,
+            body: Bytes::new(),
+        };
+        let key = |n: usize| ("customer".to_string(), n.to_string());
+        for n in 0..=REPLAYS_KEPT {
+            replays.keep(key(n), 0, reply.clone());
+        }
+        assert_eq!(replays.answers.len(), REPLAYS_KEPT);
+        assert!(!replays.answers.contains_key(&key(0)));
+        assert!(replays.answers.contains_key(&key(1)));
+        assert!(replays.answers.contains_key(&key(REPLAYS_KEPT)));
+    }
 }

@@ -1,6 +1,10 @@
 //! The cart operations, as the service's own SDK names them:
 //! `pc.customer(id).create(&cart)`, `pc.customer(id).cart(id).get() / put(&cart) / modify(..) /
 //! checkout()`.
+//!
+//! The generated methods take every documented header as an argument; the operations pass
+//! `None` for each, because the transport gives every attempt the operation's headers, built
+//! once before the first (see [`crate::headers`]).
 
 mod cart;
 mod customer;

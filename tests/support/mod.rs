@@ -44,6 +44,21 @@ pub fn builder_at(url: &str) -> partner_center_carts::PartnerCenterBuilder {
         .retry_policy(RetryPolicy::none())
 }
 
+/// A new cart of one line item, as a caller would write it.
+pub fn one_line_cart(quantity: i32) -> partner_center_carts::types::Cart {
+    use partner_center_carts::types::{Cart, CartLineItem};
+    Cart {
+        line_items: vec![CartLineItem {
+            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
+            quantity,
+            billing_cycle: "monthly".into(),
+            term_duration: Some("P1M".into()),
+            ..Default::default()
+        }],
+        ..Default::default()
+    }
+}
+
 /// One request as the server received it.
 #[derive(Clone, Debug)]
 pub struct Received {
