@@ -193,39 +193,55 @@ fn load_spec(path: &Path) -> OpenAPI {
     spec
 }
 
-/// Refuses an optional array or map that is not `nullable`.
+/// Refuses an optional array or map that is not `nullable`, in any object schema, nested inline
+/// objects and array items included.
 ///
 /// typify makes such a property a plain `Vec` or map that is skipped when empty, so an `[]` or
 /// `{}` the service sent would vanish from a cart read and written back. `nullable: true` makes
-/// it an `Option`, which keeps empty and absent apart (and accepts a `null`).
+/// it an `Option`, which keeps empty and absent apart (and accepts a `null`). (A property that
+/// refers to a named array or map schema is safe: typify makes it an `Option` of a newtype.)
 fn check_collections_keep_empty(spec: &OpenAPI) {
+    for (name, schema) in spec.components.iter().flat_map(|c| c.schemas.iter()) {
+        if let Some(schema) = schema.as_item() {
+            check_schema(name, schema);
+        }
+    }
+}
+
+fn check_schema(at: &str, schema: &openapiv3::Schema) {
     use openapiv3::{ReferenceOr, SchemaKind, Type};
 
-    let schemas = spec.components.iter().flat_map(|c| c.schemas.iter());
-    for (name, schema) in schemas {
-        let Some(schema) = schema.as_item() else {
-            continue;
-        };
-        let SchemaKind::Type(Type::Object(object)) = &schema.schema_kind else {
-            continue;
-        };
-        for (property, value) in &object.properties {
-            let ReferenceOr::Item(value) = value else {
-                continue;
-            };
-            let collection = match &value.schema_kind {
-                SchemaKind::Type(Type::Array(_)) => "an array",
-                SchemaKind::Type(Type::Object(o)) if o.properties.is_empty() => "a map",
-                _ => continue,
-            };
-            if !object.required.contains(property) && !value.schema_data.nullable {
-                fail(&format!(
-                    "has {name}.{property}, an optional property that is {collection} without \
-                     `nullable: true`: an empty value would be dropped when a {name} is \
-                     written back; add `nullable: true`"
-                ));
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(object)) => {
+            for (property, value) in &object.properties {
+                let ReferenceOr::Item(value) = value else {
+                    continue;
+                };
+                let at = format!("{at}.{property}");
+                let collection = match &value.schema_kind {
+                    SchemaKind::Type(Type::Array(_)) => Some("an array"),
+                    SchemaKind::Type(Type::Object(o)) if o.properties.is_empty() => Some("a map"),
+                    _ => None,
+                };
+                if let Some(collection) = collection
+                    && !object.required.contains(property)
+                    && !value.schema_data.nullable
+                {
+                    fail(&format!(
+                        "has {at}, an optional property that is {collection} without \
+                         `nullable: true`: an empty value would be dropped when it is written \
+                         back; add `nullable: true`"
+                    ));
+                }
+                check_schema(&at, value);
             }
         }
+        SchemaKind::Type(Type::Array(array)) => {
+            if let Some(ReferenceOr::Item(items)) = &array.items {
+                check_schema(&format!("{at}[]"), items);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -9,7 +9,8 @@
 //! ```
 //!
 //! Run it for two counts and divide the difference by the difference in operations, so that
-//! start-up cancels out (see BENCHMARKS.md).
+//! start-up cancels out (see BENCHMARKS.md). `concurrent` runs COUNT modifies in 64 tasks: give
+//! it multiples of 64.
 
 #[path = "support/baseline.rs"]
 mod baseline;
@@ -25,7 +26,7 @@ fn main() {
         .filter(|a| a != "--bench")
         .collect();
     let [side, operation, count, url] = args.as_slice() else {
-        eprintln!("usage: overhead crate|baseline get|modify COUNT URL");
+        eprintln!("usage: overhead crate|baseline get|modify|concurrent COUNT URL");
         return;
     };
     let count: usize = count.parse().expect("a count");

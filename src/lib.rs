@@ -139,7 +139,7 @@ pub use error::{Error, ErrorKind};
 #[cfg(feature = "client")]
 pub use headers::DEFAULT_LOCALE;
 #[cfg(feature = "client")]
-pub use operations::{CartRef, Customer};
+pub use operations::{CartRef, Customer, WithRequestId};
 
 /// The client progenitor generates from the spec: one method per operation, every documented
 /// header an argument. Get an authenticated one from [`PartnerCenter::generated`]; the wrapper

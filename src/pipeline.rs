@@ -39,8 +39,10 @@ impl PartnerCenter {
             correlation_id = %ids.correlation_id,
             attempts = field::Empty,
         );
-        let named = |e: Error| e.in_operation(operation, &ids.request_id, &ids.correlation_id);
-        let headers = operation_headers(&shared.headers, ids, if_match).map_err(named)?;
+        let named = |e: Error, attempts: u32| {
+            e.in_operation(operation, &ids.request_id, &ids.correlation_id, attempts)
+        };
+        let headers = operation_headers(&shared.headers, ids, if_match).map_err(|e| named(e, 0))?;
 
         async {
             let started = shared.clock.now();
@@ -48,14 +50,18 @@ impl PartnerCenter {
             let mut fresh_token_tried = false;
             let mut withdrawn = 0u32;
             loop {
-                attempt += 1;
-                Span::current().record("attempts", attempt);
                 let elapsed = shared.clock.now().saturating_duration_since(started);
                 let left = shared.retry.total_budget().saturating_sub(elapsed);
                 if left.is_zero() {
-                    return Err(named(Error::new(ErrorKind::Timeout)));
+                    return Err(named(Error::new(ErrorKind::Timeout), attempt));
                 }
-                let token = shared.tokens.token().await.map_err(named)?;
+                // Getting a token counts against the operation's time too.
+                let token = match tokio::time::timeout(left, shared.tokens.token()).await {
+                    Ok(token) => token.map_err(|e| named(e, attempt))?,
+                    Err(_) => return Err(named(Error::new(ErrorKind::Timeout), attempt)),
+                };
+                attempt += 1;
+                Span::current().record("attempts", attempt);
                 let client = self.attempt_client(Attempt::new(
                     Some(token.header().clone()),
                     Some(headers.clone()),
@@ -92,13 +98,13 @@ impl PartnerCenter {
                 }
                 let elapsed = shared.clock.now().saturating_duration_since(started);
                 let wait = match shared.retry.next(attempt, &error, elapsed) {
-                    Next::GiveUp => return Err(named(error)),
+                    Next::GiveUp => return Err(named(error, attempt)),
                     Next::RetryAfter(wait) => wait,
                 };
                 let after_timeout = matches!(error.kind(), ErrorKind::Timeout);
                 let Some(cost) = shared.budget.withdraw(after_timeout) else {
                     tracing::warn!("the client's retry budget is spent; not retrying");
-                    return Err(named(error));
+                    return Err(named(error, attempt));
                 };
                 withdrawn += cost;
                 tracing::info!(wait_ms = wait.as_millis() as u64, error = %error, "retrying");

@@ -24,7 +24,9 @@ use serde::{Deserialize, Serialize};
 /// let unset = Timestamp::from("0001-01-01T00:00:00");
 /// assert!(unset.is_unset());
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+// No `Ord`: the text of two equal instants can differ (`Z` and `+00:00`), so ordering is by
+// `to_datetime`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Timestamp(String);
 
@@ -56,7 +58,7 @@ impl Timestamp {
 }
 
 impl From<DateTime<Utc>> for Timestamp {
-    /// Formats as RFC 3339 with a `Z` and as many fractional digits as the value needs.
+    /// Formats as RFC 3339 with a `Z`, and 0, 3, 6 or 9 fractional digits as the value needs.
     fn from(value: DateTime<Utc>) -> Self {
         Self(value.to_rfc3339_opts(SecondsFormat::AutoSi, true))
     }

@@ -59,6 +59,18 @@ pub(crate) fn http_client(
 pub(crate) fn check_secure(what: &str, url: &str) -> Result<reqwest::Url, Error> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::invalid_input(format!("{what} {url:?} is not a URL: {e}")))?;
+    // A query or fragment would swallow the paths appended to it; a user and password would be
+    // a secret in plain sight (in `Debug` and in error messages).
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(Error::invalid_input(format!(
+            "{what} {url:?} has a query or fragment; give the scheme, host and path only"
+        )));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::invalid_input(format!(
+            "{what} has a user name or password in it; give the scheme, host and path only"
+        )));
+    }
     match parsed.scheme() {
         "https" => Ok(parsed),
         "http" if is_loopback(&parsed) => Ok(parsed),
@@ -102,9 +114,16 @@ mod tests {
             "http://localhost.evil.example",
             "ftp://127.0.0.1",
             "not a url",
+            "https://api.partnercenter.microsoft.com/?x=1",
+            "https://api.partnercenter.microsoft.com/#top",
+            "https://user:pw@api.partnercenter.microsoft.com",
         ] {
             let e = check_secure("base URL", bad).unwrap_err();
             assert!(e.to_string().contains("base URL"), "{e}");
+            assert!(
+                !e.to_string().contains("pw@"),
+                "the password is not repeated: {e}"
+            );
         }
     }
 

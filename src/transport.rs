@@ -143,8 +143,10 @@ async fn read_bounded(
         // A declared length within the limit: HTTP framing stops the body there, so it can be
         // taken whole (without a copy, when it came in one piece).
         Some(length) if length <= limit as u64 => (response.bytes().await?, false),
-        // No declared length, or too long: read it piece by piece, up to the limit.
-        _ => read_capped(&mut response, limit).await?,
+        // Declared too long: read only the first piece, for the error.
+        Some(_) => (read_capped(&mut response, 0).await?.0, true),
+        // No declared length: read it piece by piece, up to the limit.
+        None => read_capped(&mut response, limit).await?,
     };
     let body = match body.strip_prefix(BOM) {
         Some(_) => body.slice(BOM.len()..),
@@ -177,7 +179,7 @@ async fn read_bounded(
 
 /// Reads a body of unknown length; past `limit` bytes, stops and keeps only a prefix for the
 /// error. Returns the body (or prefix) and whether it was over the limit.
-async fn read_capped(
+pub(crate) async fn read_capped(
     response: &mut reqwest::Response,
     limit: usize,
 ) -> reqwest::Result<(Bytes, bool)> {

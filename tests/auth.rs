@@ -248,3 +248,50 @@ async fn tokens_go_only_over_https_or_to_loopback() {
     let err = PartnerCenter::builder().build().unwrap_err();
     assert!(err.to_string().contains("no access token"), "{err}");
 }
+
+#[tokio::test]
+async fn an_absurd_token_lifetime_does_not_break_the_client() {
+    let aad = Scripted::start().await;
+    aad.always(Answer::json(
+        200,
+        json!({"access_token": "tok", "expires_in": u64::MAX}),
+    ));
+    let pc_server = Scripted::start().await;
+    pc_server.always(Answer::json(200, example("ActiveCart")));
+    let pc = client_of(&aad, &pc_server);
+    pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+    assert_eq!(authorizations(&pc_server), ["Bearer tok"]);
+}
+
+#[tokio::test]
+async fn a_tenant_that_could_redirect_the_secret_is_refused_and_nothing_is_sent() {
+    let aad = Scripted::start().await;
+    aad.always(token("tok"));
+    for tenant in ["../other", "contoso?x=1", "a/b", "", "contoso#frag"] {
+        let tokens = ClientCredentials::new(tenant, "app-id", SECRET)
+            .with_authority(&aad.url)
+            .unwrap();
+        let err = tokens.token().await.unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Auth { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("not a tenant id or domain name"),
+            "{err}"
+        );
+    }
+    assert!(aad.received().is_empty());
+}
+
+#[tokio::test]
+async fn an_enormous_token_answer_is_refused() {
+    let aad = Scripted::start().await;
+    let padding = "x".repeat(200 * 1024);
+    aad.always(Answer::json(
+        200,
+        json!({"access_token": "tok", "expires_in": 3600, "padding": padding}),
+    ));
+    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+    let err = tokens.token().await.unwrap_err();
+    assert!(err.to_string().contains("larger than 65536 bytes"), "{err}");
+}

@@ -272,3 +272,32 @@ proptest! {
         check_every_decoder(200, serde_json::to_vec(&body).unwrap())?;
     }
 }
+
+#[tokio::test]
+async fn a_body_declared_too_long_is_not_read_at_all() {
+    // A server that declares 10 MB, sends 1 KB, and then nothing: reading up to the limit
+    // would wait out the time-out; stopping at the declared length does not.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.write_all(&[b' '; 1024]).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    });
+    let pc = builder_at(&url)
+        .max_response_bytes(64 * 1024)
+        .attempt_timeout(std::time::Duration::from_secs(20))
+        .build()
+        .unwrap();
+
+    let err = get(&pc).await.unwrap_err();
+    let (status, _, reason) = undecodable(&err);
+    assert_eq!(status, 200);
+    assert!(reason.contains("larger than 65536 bytes"), "{reason}");
+}

@@ -327,15 +327,27 @@ async fn ids_are_echoed_and_unknown_fields_and_pascal_case_names_are_kept() {
 async fn a_request_id_reused_for_a_different_request_is_refused() {
     let (emulator, pc) = started().await;
     let request_id = Uuid::new_v4();
-    let customer = pc.customer(CUSTOMER).with_request_id(request_id);
-    let first = customer.create(&new_cart(1)).await.unwrap();
+    let customer = pc.customer(CUSTOMER);
+    let first = customer
+        .with_request_id(request_id)
+        .create(&new_cart(1))
+        .await
+        .unwrap();
     assert_eq!(
-        customer.create(&new_cart(1)).await.unwrap(),
+        customer
+            .with_request_id(request_id)
+            .create(&new_cart(1))
+            .await
+            .unwrap(),
         first,
         "the same request is replayed"
     );
 
-    let err = customer.create(&new_cart(2)).await.unwrap_err();
+    let err = customer
+        .with_request_id(request_id)
+        .create(&new_cart(2))
+        .await
+        .unwrap_err();
     assert_eq!((err.status(), err.code()), (Some(400), Some(800_002)));
     assert!(
         err.to_string()
@@ -384,4 +396,26 @@ async fn it_can_accept_one_token_only_and_drop_the_byte_order_mark() {
         .unwrap();
     let (_, body) = raw_checkout(&default, &id, "t").await;
     assert!(body.starts_with(b"\xEF\xBB\xBF{"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn repeats_sent_at_the_same_time_are_done_once() {
+    let (emulator, pc) = started().await;
+    for _ in 0..50 {
+        let request_id = Uuid::new_v4();
+        let send = || {
+            let customer = pc.customer(CUSTOMER);
+            tokio::spawn(async move {
+                customer
+                    .with_request_id(request_id)
+                    .create(&new_cart(1))
+                    .await
+                    .unwrap()
+            })
+        };
+        let (a, b) = (send(), send());
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        assert_eq!(a.id, b.id, "two carts for one MS-RequestId");
+    }
+    assert_eq!(emulator.stats().replayed, 50);
 }

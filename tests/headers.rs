@@ -158,33 +158,49 @@ async fn a_fixed_correlation_id_goes_on_every_operation_of_the_flow() {
 }
 
 #[tokio::test]
-async fn a_fixed_request_id_goes_on_that_operation_only() {
+async fn a_fixed_request_id_goes_on_that_one_operation_only() {
     let server = MockServer::start_async().await;
     let recorder = serve_all(&server).await;
     let pc = client(&server);
-    let fixed = Uuid::new_v4();
+    let (fixed, for_modify) = (Uuid::new_v4(), Uuid::new_v4());
 
+    // The same handle, before and after: only the operation given the id sends it.
     let cart = pc.customer(CUSTOMER).cart(CART);
-    cart.clone()
-        .with_request_id(fixed)
-        .checkout()
-        .await
-        .unwrap();
+    cart.with_request_id(fixed).checkout().await.unwrap();
+    cart.checkout().await.unwrap();
     cart.get().await.unwrap();
     pc.customer(CUSTOMER)
         .with_request_id(fixed)
         .create(&new_cart())
         .await
         .unwrap();
+    // A modify sends it on its PUT; its GET has its own.
+    cart.with_request_id(for_modify)
+        .modify(|c| c.line_items[0].quantity += 1)
+        .await
+        .unwrap();
 
     let ids: Vec<_> = recorder
         .all()
         .iter()
-        .map(|r| r.header("ms-requestid").unwrap().to_string())
+        .map(|r| {
+            (
+                r.method.clone(),
+                r.header("ms-requestid").unwrap().to_string(),
+            )
+        })
         .collect();
-    assert_eq!(ids[0], fixed.to_string());
-    assert_ne!(ids[1], fixed.to_string());
-    assert_eq!(ids[2], fixed.to_string());
+    let (fixed, for_modify) = (fixed.to_string(), for_modify.to_string());
+    assert_eq!(ids[0].1, fixed);
+    assert_ne!(
+        ids[1].1, fixed,
+        "the next checkout on the same handle gets a new id"
+    );
+    assert_ne!(ids[2].1, fixed);
+    assert_eq!(ids[3].1, fixed);
+    assert_eq!((ids[4].0.as_str(), ids[5].0.as_str()), ("GET", "PUT"));
+    assert_ne!(ids[4].1, for_modify);
+    assert_eq!(ids[5].1, for_modify);
 }
 
 #[tokio::test]

@@ -102,6 +102,11 @@ async fn no_debug_display_or_log_line_shows_a_token_or_secret() {
         format!("{:?}", StaticToken::new(FIXED).unwrap()),
         format!("{:?}", AccessToken::new(FIXED, None).unwrap()),
     ];
+    #[cfg(feature = "emulator")]
+    shown.push(format!(
+        "{:?}",
+        partner_center_carts::emulator::Emulator::new().accept_only_token(FIXED)
+    ));
     let pc = builder.build().unwrap();
     let fixed = fixed_builder.build().unwrap();
     shown.push(format!("{pc:?}"));

@@ -344,3 +344,66 @@ async fn an_attempt_that_times_out_is_retried_and_then_reported_as_a_timeout() {
     assert!(matches!(err.kind(), ErrorKind::Timeout), "{err:?}");
     assert!(err.to_string().contains("timed out"), "{err}");
 }
+
+/// The spec's cart with this quantity on line 0 and this etag.
+fn cart_at(quantity: i64, etag: &str) -> serde_json::Value {
+    let mut cart = example("ActiveCart");
+    cart["lineItems"][0]["quantity"] = json!(quantity);
+    cart["attributes"]["etag"] = json!(etag);
+    cart["lastModifiedTimestamp"] = json!(format!("2026-11-21T10:0{quantity}:00Z"));
+    cart
+}
+
+#[tokio::test]
+async fn a_put_that_landed_but_lost_its_answer_is_not_applied_twice() {
+    let server = Scripted::start().await;
+    server
+        .then(Answer::json(200, cart_at(1, "\"1\"")))
+        // The PUT is applied, but the gateway times out before the answer gets back...
+        .then(error(504, 0))
+        // ...so its retry finds the etag moved on (by itself), and the service does not replay.
+        .then(error(412, 0))
+        .then(Answer::json(200, cart_at(2, "\"2\"")));
+    let clock = Arc::new(VirtualClock::new());
+
+    let cart = retrying(&server, &clock)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .modify(|c| c.line_items[0].quantity += 1)
+        .await
+        .unwrap();
+
+    assert_eq!(cart.line_items[0].quantity, 2, "one more, not two");
+    let methods: Vec<_> = server.received().into_iter().map(|r| r.method).collect();
+    assert_eq!(methods, ["GET", "PUT", "PUT", "GET"], "no third PUT");
+}
+
+#[tokio::test]
+async fn a_real_conflict_is_applied_again_on_the_new_cart() {
+    let server = Scripted::start().await;
+    server
+        .then(Answer::json(200, cart_at(1, "\"1\"")))
+        .then(error(412, 0))
+        // Someone else added one meanwhile: the cart is what this modify wanted to write, but
+        // it was not this modify that wrote it.
+        .then(Answer::json(200, cart_at(2, "\"2\"")))
+        .then(Answer::json(201, cart_at(3, "\"3\"")));
+    let clock = Arc::new(VirtualClock::new());
+
+    let cart = retrying(&server, &clock)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .modify(|c| c.line_items[0].quantity += 1)
+        .await
+        .unwrap();
+
+    assert_eq!(cart.line_items[0].quantity, 3);
+    let puts: Vec<_> = server
+        .received()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 2);
+    assert_eq!(puts[1].json()["lineItems"][0]["quantity"], 3);
+    assert_eq!(puts[1].header("if-match"), Some("\"2\""));
+}

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::cache::TokenCache;
 use super::{AccessToken, TokenFuture, TokenProvider};
+use crate::transport::read_capped;
 use crate::{Error, ErrorKind};
 
 /// The public Azure AD authority.
@@ -20,6 +21,9 @@ pub const PARTNER_CENTER_SCOPE: &str = "https://api.partnercenter.microsoft.com/
 
 /// How long a token request may take.
 const TOKEN_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The largest token answer read; a real one is a few kilobytes.
+const MAX_TOKEN_ANSWER_BYTES: usize = 64 * 1024;
 
 /// App-only tokens: the OAuth 2.0 client-credentials grant, with a client secret.
 ///
@@ -202,8 +206,28 @@ impl Endpoint {
         Ok(())
     }
 
-    fn url(&self) -> String {
-        format!("{}/{}/oauth2/v2.0/token", self.authority, self.tenant)
+    /// `{authority}/{tenant}/oauth2/v2.0/token`. The tenant is a GUID or a domain name: anything
+    /// else could send the client secret to another path.
+    fn url(&self) -> Result<reqwest::Url, Error> {
+        let tenant = self.tenant.as_str();
+        let plausible = !tenant.is_empty()
+            && tenant != "."
+            && tenant != ".."
+            && tenant
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.');
+        if !plausible {
+            return Err(auth_error(format!(
+                "the tenant {tenant:?} is not a tenant id or domain name"
+            )));
+        }
+        let mut url = reqwest::Url::parse(&self.authority)
+            .map_err(|e| auth_error(format!("the authority cannot be read: {e}")))?;
+        url.path_segments_mut()
+            .map_err(|_| auth_error("the authority cannot have a path".into()))?
+            .pop_if_empty()
+            .extend([tenant, "oauth2", "v2.0", "token"]);
+        Ok(url)
     }
 
     fn http(&self) -> Result<&reqwest::Client, Error> {
@@ -219,20 +243,24 @@ impl Endpoint {
         &self,
         form: &[(&str, &str)],
     ) -> Result<(AccessToken, Option<SecretString>), Error> {
-        let url = self.url();
-        let response = self
+        let url = self.url()?;
+        let mut response = self
             .http()?
-            .post(&url)
+            .post(url.clone())
             .timeout(TOKEN_REQUEST_TIMEOUT)
             .form(form)
             .send()
             .await
             .map_err(|e| auth_error(format!("the token request to {url} failed: {e}")))?;
         let status = response.status();
-        let body = response
-            .bytes()
+        let (body, oversized) = read_capped(&mut response, MAX_TOKEN_ANSWER_BYTES)
             .await
             .map_err(|e| auth_error(format!("the token answer from {url} broke off: {e}")))?;
+        if oversized {
+            return Err(auth_error(format!(
+                "the token answer from {url} is larger than {MAX_TOKEN_ANSWER_BYTES} bytes"
+            )));
+        }
         if !status.is_success() {
             let detail = serde_json::from_slice::<TokenError>(&body)
                 .ok()

@@ -10,7 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 use super::{TokenFuture, TokenProvider};
 use crate::{Error, ErrorKind};
 
-/// The longest a cached token is used before its expiry.
+/// How long before its expiry a token is replaced (at most; see [`AccessToken::new`]).
 const REFRESH_AHEAD: Duration = Duration::from_secs(300);
 
 /// An access token and when to replace it. Cheap to clone; its `Debug` shows no secret.
@@ -40,9 +40,11 @@ impl AccessToken {
                 })
             })?;
         header.set_sensitive(true);
+        // A lifetime too long for an `Instant` (a token answer may say anything) is no known
+        // expiry.
         let now = Instant::now();
-        let expires_at = expires_in.map(|d| now + d);
-        let refresh_at = expires_in.map(|d| now + d - REFRESH_AHEAD.min(d / 2));
+        let expires_at = expires_in.and_then(|d| now.checked_add(d));
+        let refresh_at = expires_in.and_then(|d| now.checked_add(d - REFRESH_AHEAD.min(d / 2)));
         Ok(Self(Arc::new(Inner {
             secret,
             header,
@@ -123,6 +125,15 @@ mod tests {
 
         let forever = AccessToken::new("t", None).unwrap();
         assert!(forever.is_fresh_at(start + Duration::from_secs(1 << 30)));
+    }
+
+    #[test]
+    fn an_absurd_lifetime_is_no_expiry_and_a_zero_one_is_stale_at_once() {
+        let forever = AccessToken::new("t", Some(Duration::MAX)).unwrap();
+        assert_eq!(forever.expires_at(), None);
+        assert!(forever.is_fresh_at(Instant::now()));
+        let gone = AccessToken::new("t", Some(Duration::ZERO)).unwrap();
+        assert!(!gone.is_fresh_at(Instant::now()));
     }
 
     #[test]

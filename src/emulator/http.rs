@@ -15,6 +15,8 @@ use chrono::Utc;
 use serde::Serialize;
 use uuid::Uuid;
 
+use secrecy::ExposeSecret;
+
 use super::names::match_case;
 use super::store::{Refusal, Store};
 use super::{Faults, Received, Settings, Stats};
@@ -155,7 +157,8 @@ async fn gate(State(shared): State<Arc<Shared>>, mut request: Request, next: Nex
         Ok((r, c)) => (r.unwrap_or_else(|| Uuid::new_v4().to_string()), c),
         Err(reply) => return reply.into_response(),
     };
-    let response = if !has_bearer_token(request.headers(), shared.settings.token.as_deref()) {
+    let accepted = shared.settings.token.as_ref().map(|t| t.expose_secret());
+    let response = if !has_bearer_token(request.headers(), accepted) {
         error(
             StatusCode::UNAUTHORIZED,
             401,
@@ -344,7 +347,10 @@ fn replayed(
     work: impl FnOnce() -> Result<Reply, Reply>,
 ) -> Reply {
     let key = (customer.to_string(), request_id.to_string());
-    if let Some((first, reply)) = lock(&shared.replays).answers.get(&key).cloned() {
+    // Held across the work, so that a repeat arriving while the first is still being done waits
+    // for its answer instead of doing the work again. (Locks are taken replays, then store.)
+    let mut replays = lock(&shared.replays);
+    if let Some((first, reply)) = replays.answers.get(&key).cloned() {
         if first != fingerprint {
             return invalid(&format!(
                 "MS-RequestId {request_id} was already used for a different request; send a new \
@@ -358,7 +364,7 @@ fn replayed(
         Ok(r) | Err(r) => r,
     };
     if reply.status.is_success() {
-        lock(&shared.replays).keep(key, fingerprint, reply.clone());
+        replays.keep(key, fingerprint, reply.clone());
     }
     reply
 }
@@ -477,7 +483,8 @@ fn has_bearer_token(headers: &HeaderMap, accepted: Option<&str>) -> bool {
         })
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+/// A lock that survives a panic elsewhere: the emulator's state stays usable.
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())

@@ -11,8 +11,10 @@
 //! - the documented errors: 401 without a bearer token; 400 / 800002 for invalid input (an id
 //!   that is not a GUID, a quantity below 1, no `catalogItemId`); 404 / 800008 for an unknown
 //!   cart; 412 when `If-Match` is not the cart's etag;
-//! - `MS-RequestId` is the idempotency key: a repeated create, update or checkout answers with the
-//!   first success and does nothing new; `MS-RequestId` and `MS-CorrelationId` are echoed;
+//! - `MS-RequestId` is the idempotency key: a repeated create, update or checkout (even one sent
+//!   while the first is still being done) answers with the first success and does nothing new,
+//!   for the newest 10,000 successes; the same id on a different request is refused (400 /
+//!   800002); `MS-RequestId` and `MS-CorrelationId` are echoed;
 //! - property names are read without regard to case, and properties it does not know are kept
 //!   and returned;
 //! - [`Faults`] inject throttling (429 with `Retry-After`), 503s, lost answers (a 504 after the
@@ -49,13 +51,14 @@ mod orders;
 mod store;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
+use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use self::http::Shared;
+use self::http::{Shared, lock};
 use crate::types::{Cart, Order};
 use crate::{PartnerCenter, PartnerCenterBuilder};
 
@@ -73,7 +76,7 @@ pub struct Emulator {
 #[derive(Clone, Debug)]
 pub(crate) struct Settings {
     /// The only bearer token accepted; any when `None`.
-    token: Option<String>,
+    token: Option<SecretString>,
     /// Whether a checkout answer starts with a byte-order mark, as the service's does.
     byte_order_mark: bool,
 }
@@ -229,7 +232,7 @@ impl Emulator {
     /// Accepts only this bearer token; any other gets 401. By default any token is accepted.
     /// [`RunningEmulator::client`] then needs `.bearer_token(token)`.
     pub fn accept_only_token(mut self, token: impl Into<String>) -> Self {
-        self.settings.token = Some(token.into());
+        self.settings.token = Some(SecretString::from(token.into()));
         self
     }
 
@@ -306,11 +309,7 @@ impl RunningEmulator {
     pub fn cart(&self, customer_id: &str, cart_id: &str) -> Option<Cart> {
         let customer = crate::validate::guid("customer", customer_id).ok()?;
         let cart = crate::validate::guid("cart", cart_id).ok()?;
-        let store = self
-            .shared
-            .store
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let store = lock(&self.shared.store);
         store.get(&customer, &cart).ok()
     }
 
@@ -319,31 +318,19 @@ impl RunningEmulator {
         let Ok(customer) = crate::validate::guid("customer", customer_id) else {
             return Vec::new();
         };
-        let store = self
-            .shared
-            .store
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let store = lock(&self.shared.store);
         store.orders(&customer)
     }
 
     /// The last requests it received (up to 1,000), oldest first.
     pub fn received(&self) -> Vec<Received> {
-        let log = self
-            .shared
-            .received
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let log = lock(&self.shared.received);
         log.iter().cloned().collect()
     }
 
     /// What it has seen so far.
     pub fn stats(&self) -> Stats {
-        *self
-            .shared
-            .stats
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        *lock(&self.shared.stats)
     }
 
     /// Stops serving.

@@ -46,6 +46,7 @@ struct Inner {
     operation: Option<&'static str>,
     request_id: Option<String>,
     correlation_id: Option<String>,
+    attempts: u32,
     source: Option<Source>,
 }
 
@@ -59,8 +60,8 @@ pub enum ErrorKind {
         /// What is wrong with it.
         reason: String,
     },
-    /// No access token could be obtained, or the service refused the token (401) even after a
-    /// fresh one was fetched.
+    /// No access token could be obtained, or the service refused the token (401), and a fresh
+    /// one did not help (or the provider, a fixed token, cannot give a fresh one).
     Auth {
         /// Why.
         reason: String,
@@ -103,6 +104,7 @@ impl Error {
             operation: None,
             request_id: None,
             correlation_id: None,
+            attempts: 0,
             source: None,
         }))
     }
@@ -124,14 +126,17 @@ impl Error {
         self
     }
 
-    /// Names the operation and its ids; kept if already set.
+    /// Names the operation, its ids, and how many attempts were sent; the names and ids are
+    /// kept if already set.
     pub(crate) fn in_operation(
         mut self,
         operation: &'static str,
         request_id: &str,
         correlation_id: &str,
+        attempts: u32,
     ) -> Self {
         let inner = &mut self.0;
+        inner.attempts = attempts;
         inner.operation.get_or_insert(operation);
         inner
             .request_id
@@ -161,6 +166,12 @@ impl Error {
     /// The `MS-CorrelationId` the operation was sent with.
     pub fn correlation_id(&self) -> Option<&str> {
         self.0.correlation_id.as_deref()
+    }
+
+    /// How many attempts of the operation were sent (0 when nothing was). Retries and the
+    /// one more try after a 401 count.
+    pub fn attempts(&self) -> u32 {
+        self.0.attempts
     }
 
     /// The HTTP status of the service's answer, when there was one.
@@ -255,9 +266,15 @@ impl fmt::Display for Error {
                 service::status_text(*status)
             )?,
         }
+        let attempts = match inner.attempts {
+            0 | 1 => String::new(),
+            n => format!("after {n} attempts, "),
+        };
         match (&inner.request_id, &inner.correlation_id) {
-            (Some(r), Some(c)) => write!(f, " (MS-RequestId {r}, MS-CorrelationId {c})"),
-            (Some(r), None) => write!(f, " (MS-RequestId {r})"),
+            (Some(r), Some(c)) => {
+                write!(f, " ({attempts}MS-RequestId {r}, MS-CorrelationId {c})")
+            }
+            (Some(r), None) => write!(f, " ({attempts}MS-RequestId {r})"),
             _ => Ok(()),
         }
     }
@@ -270,6 +287,7 @@ impl fmt::Debug for Error {
             .field("operation", &self.0.operation)
             .field("request_id", &self.0.request_id)
             .field("correlation_id", &self.0.correlation_id)
+            .field("attempts", &self.0.attempts)
             .field("source", &self.0.source)
             .finish()
     }

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{checked, checked_cart};
+use super::{WithRequestId, checked, checked_cart};
 use crate::headers::OperationIds;
 use crate::types::{Cart, CartCheckoutResult};
 use crate::{Error, PartnerCenter};
@@ -13,7 +13,6 @@ pub struct CartRef {
     pub(super) pc: PartnerCenter,
     customer_id: String,
     cart_id: String,
-    pub(super) request_id: Option<Uuid>,
 }
 
 impl CartRef {
@@ -22,7 +21,6 @@ impl CartRef {
             pc,
             customer_id,
             cart_id,
-            request_id: None,
         }
     }
 
@@ -36,10 +34,11 @@ impl CartRef {
         &self.cart_id
     }
 
-    /// Sends the next operation with this `MS-RequestId` instead of a new one (for `modify`,
-    /// its first PUT). The service treats a repeat with the same id as the same request: keep
-    /// the id of a checkout before sending it, and a checkout replayed after a crash places
-    /// nothing twice.
+    /// One operation on this cart, sent with this `MS-RequestId` instead of a new one (for
+    /// `modify`, its first PUT). The service treats a repeat with the same id as the same
+    /// request: keep the id of a checkout before sending it, and a checkout replayed after a
+    /// crash places nothing twice. The returned value is used up by its operation, so the id
+    /// can never go on a second, different one.
     ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
@@ -49,14 +48,13 @@ impl CartRef {
     /// let result = cart.with_request_id(request_id).checkout().await?;
     /// # Ok(()) }
     /// ```
-    pub fn with_request_id(mut self, request_id: Uuid) -> Self {
-        self.request_id = Some(request_id);
-        self
+    pub fn with_request_id(&self, request_id: Uuid) -> WithRequestId<CartRef> {
+        WithRequestId::new(self.clone(), request_id)
     }
 
     /// Gets the cart (`GET /v1/customers/{customer-id}/carts/{cart-id}`).
     pub async fn get(&self) -> Result<Cart, Error> {
-        self.get_with(self.pc.ids(self.request_id)).await
+        self.get_with(self.pc.ids(None)).await
     }
 
     /// Replaces the cart with `cart` (`PUT /v1/customers/{customer-id}/carts/{cart-id}`) and
@@ -66,15 +64,21 @@ impl CartRef {
     ///
     /// To change a cart without losing concurrent changes, use [`modify`](Self::modify).
     pub async fn put(&self, cart: &Cart) -> Result<Cart, Error> {
-        self.put_with(cart, self.pc.ids(self.request_id)).await
+        self.put_with(cart, self.pc.ids(None)).await
     }
 
     /// Checks the cart out (`POST /v1/customers/{customer-id}/carts/{cart-id}/checkout`),
     /// placing one order per order group.
     pub async fn checkout(&self) -> Result<CartCheckoutResult, Error> {
+        self.checkout_with(self.pc.ids(None)).await
+    }
+
+    pub(super) async fn checkout_with(
+        &self,
+        ids: OperationIds,
+    ) -> Result<CartCheckoutResult, Error> {
         const OP: &str = "checkoutCart";
         let (customer, cart) = self.checked_ids(OP)?;
-        let ids = self.pc.ids(self.request_id);
         self.pc
             .run(OP, &ids, None, |client| {
                 let (customer, cart) = (&customer, &cart);

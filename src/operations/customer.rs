@@ -2,25 +2,21 @@
 
 use uuid::Uuid;
 
-use super::{CartRef, checked, checked_cart};
+use super::{CartRef, WithRequestId, checked, checked_cart};
+use crate::headers::OperationIds;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
 /// A customer of the partner, by tenant id. Get one from [`PartnerCenter::customer`].
 #[derive(Clone, Debug)]
 pub struct Customer {
-    pc: PartnerCenter,
+    pub(super) pc: PartnerCenter,
     id: String,
-    request_id: Option<Uuid>,
 }
 
 impl Customer {
     pub(crate) fn new(pc: PartnerCenter, id: String) -> Self {
-        Self {
-            pc,
-            id,
-            request_id: None,
-        }
+        Self { pc, id }
     }
 
     /// The customer's tenant id, as given.
@@ -33,12 +29,11 @@ impl Customer {
         CartRef::new(self.pc.clone(), self.id.clone(), cart_id.into())
     }
 
-    /// Sends [`create`](Self::create) with this `MS-RequestId` instead of a new one. The
-    /// service treats a repeat with the same id as the same request, so a create replayed after
-    /// a crash makes no second cart.
-    pub fn with_request_id(mut self, request_id: Uuid) -> Self {
-        self.request_id = Some(request_id);
-        self
+    /// A [`create`](WithRequestId::create) sent with this `MS-RequestId` instead of a new one.
+    /// The service treats a repeat with the same id as the same request, so a create replayed
+    /// after a crash makes no second cart. The returned value is used up by the create.
+    pub fn with_request_id(&self, request_id: Uuid) -> WithRequestId<Customer> {
+        WithRequestId::new(self.clone(), request_id)
     }
 
     /// Creates a cart (`POST /v1/customers/{customer-id}/carts`) and returns it as the service
@@ -48,10 +43,13 @@ impl Customer {
     /// if the customer id is not a GUID, the cart has no line items, or a line item has no
     /// `catalogItemId` or a quantity below 1.
     pub async fn create(&self, cart: &Cart) -> Result<Cart, Error> {
+        self.create_with(cart, self.pc.ids(None)).await
+    }
+
+    pub(super) async fn create_with(&self, cart: &Cart, ids: OperationIds) -> Result<Cart, Error> {
         const OP: &str = "createCart";
         let customer = checked(OP, "customer", &self.id)?;
         checked_cart(OP, cart)?;
-        let ids = self.pc.ids(self.request_id);
         self.pc
             .run(OP, &ids, None, |client| {
                 let customer = &customer;

@@ -8,10 +8,12 @@
 
 mod cart;
 mod customer;
+mod fixed;
 mod modify;
 
 pub use cart::CartRef;
 pub use customer::Customer;
+pub use fixed::WithRequestId;
 
 use crate::{Error, validate};
 

@@ -34,19 +34,28 @@ impl CartRef {
     ///
     /// A change that indexes past the line items panics as it would anywhere; check the cart
     /// in the closure when that can happen.
-    pub async fn modify<F>(&self, mut change: F) -> Result<Cart, Error>
+    pub async fn modify<F>(&self, change: F) -> Result<Cart, Error>
+    where
+        F: FnMut(&mut Cart),
+    {
+        self.modify_with(None, change).await
+    }
+
+    pub(super) async fn modify_with<F>(
+        &self,
+        mut request_id: Option<Uuid>,
+        mut change: F,
+    ) -> Result<Cart, Error>
     where
         F: FnMut(&mut Cart),
     {
         let shared = &self.pc.shared;
         let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);
-        let mut request_id = self.request_id;
+        let read = || self.get_with(OperationIds::new(None, Some(correlation)));
+        let mut current = read().await?;
         let mut round = 0;
         loop {
             round += 1;
-            let current = self
-                .get_with(OperationIds::new(None, Some(correlation)))
-                .await?;
             let mut changed = current.clone();
             change(&mut changed);
             if changed == current {
@@ -65,9 +74,28 @@ impl CartRef {
                         "the cart changed under the update; reading it again"
                     );
                     shared.clock.sleep(wait).await;
+                    current = read().await?;
+                    // An earlier attempt of this PUT may have been applied and its answer lost,
+                    // and its retry then refused because of our own write. If the cart now is
+                    // what we wrote, the change is in: applying it again would apply it twice.
+                    if e.attempts() > 1 && is_written(&current, &changed) {
+                        return Ok(current);
+                    }
                 }
                 result => return result,
             }
         }
     }
+}
+
+/// Whether `read` is `written` as the service would store it: equal but for what the service
+/// assigns on every write.
+fn is_written(read: &Cart, written: &Cart) -> bool {
+    let mut assigned = written.clone();
+    assigned.last_modified_timestamp = read.last_modified_timestamp.clone();
+    assigned.last_modified_user = read.last_modified_user.clone();
+    if let (Some(mine), Some(theirs)) = (assigned.attributes.as_mut(), read.attributes.as_ref()) {
+        mine.etag = theirs.etag.clone();
+    }
+    assigned == *read
 }

@@ -40,6 +40,11 @@ pub struct RetryPolicy {
     modify_rounds: u32,
 }
 
+/// The least time worth starting an attempt with: a retry that would leave less of the budget
+/// than this is not made, and the operation fails with the error it has rather than with a
+/// time-out.
+const MIN_ATTEMPT: Duration = Duration::from_secs(1);
+
 /// What to do after a failed attempt.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Next {
@@ -136,9 +141,10 @@ impl RetryPolicy {
             None => self.backoff(attempt),
         };
         let left = self.max_elapsed.saturating_sub(elapsed);
-        // A wait the budget cannot hold fails now; a `Retry-After` it cannot hold fails with
-        // the wait the service asked for, which the error carries.
-        if wait >= left || asked.is_some_and(|asked| asked >= left) {
+        // A wait the budget cannot hold, with time left for the attempt, fails now; a
+        // `Retry-After` it cannot hold fails with the wait the service asked for, which the
+        // error carries.
+        if wait.saturating_add(MIN_ATTEMPT) >= left || asked.is_some_and(|asked| asked >= left) {
             return Next::GiveUp;
         }
         Next::RetryAfter(wait)
@@ -233,6 +239,17 @@ mod tests {
         );
         // 20 s asked, 15 s left: fail now rather than retry too early or overrun.
         assert_eq!(p.next(1, &status(429, Some(S(20))), S(15)), Next::GiveUp);
+    }
+
+    #[test]
+    fn leaves_every_retry_time_for_its_attempt() {
+        let p = RetryPolicy::default().jitter(false).max_elapsed(S(10));
+        // 500 ms of backoff fits in 2 s left, but not with a second for the attempt.
+        assert_eq!(
+            p.next(1, &status(500, None), S(8)),
+            Next::RetryAfter(Duration::from_millis(500))
+        );
+        assert_eq!(p.next(1, &status(500, None), S(9)), Next::GiveUp);
     }
 
     #[test]

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
 use uuid::Uuid;
 
 /// Drive Microsoft Partner Center carts, or an emulator of them.
@@ -49,8 +50,8 @@ pub struct EmulatorArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Accept only this bearer token (any by default).
-    #[arg(long, env = "PC_CARTS_EMULATOR_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long, env = "PC_CARTS_EMULATOR_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub token: Option<SecretString>,
     /// Send checkout answers without the byte-order mark the service puts before them.
     #[arg(long)]
     pub no_bom: bool,
@@ -122,8 +123,8 @@ pub struct Connection {
     /// An access token. Without one, the client-credentials variables are used:
     /// PARTNER_CENTER_TENANT_ID, PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_CLIENT_SECRET and
     /// optionally PARTNER_CENTER_AUTHORITY.
-    #[arg(long, env = "PARTNER_CENTER_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
+    #[arg(long, env = "PARTNER_CENTER_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub token: Option<SecretString>,
     /// The X-Locale to send.
     #[arg(long, default_value = "en-US")]
     pub locale: String,
@@ -144,6 +145,11 @@ pub enum Output {
     Json,
     /// A table.
     Table,
+}
+
+/// A token, kept out of `Debug`.
+fn secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value))
 }
 
 fn line_quantity(value: &str) -> Result<(i32, i32), String> {

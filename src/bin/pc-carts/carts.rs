@@ -1,8 +1,9 @@
 //! `pc-carts cart ...`: the four operations.
 
+use partner_center_carts::PartnerCenter;
 use partner_center_carts::auth::ClientCredentials;
 use partner_center_carts::types::{Cart, CartLineItem};
-use partner_center_carts::{Customer, PartnerCenter};
+use secrecy::ExposeSecret;
 
 use crate::Failure;
 use crate::args::{CartArgs, CartCommand, Connection, CreateArgs, UpdateArgs};
@@ -12,13 +13,21 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
     match command {
         CartCommand::Create(args) => create(args).await,
         CartCommand::Get(args) => {
-            let cart = cart_ref(&args)?.get().await?;
+            let cart = cart_ref(&args)?;
+            let cart = match args.connection.request_id {
+                Some(id) => cart.with_request_id(id).get().await?,
+                None => cart.get().await?,
+            };
             show(&cart, args.connection.output, cart_table);
             Ok(())
         }
         CartCommand::Update(args) => update(args).await,
         CartCommand::Checkout(args) => {
-            let result = cart_ref(&args)?.checkout().await?;
+            let cart = cart_ref(&args)?;
+            let result = match args.connection.request_id {
+                Some(id) => cart.with_request_id(id).checkout().await?,
+                None => cart.checkout().await?,
+            };
             show(&result, args.connection.output, checkout_table);
             Ok(())
         }
@@ -40,33 +49,38 @@ async fn create(args: CreateArgs) -> Result<(), Failure> {
         },
         (None, None) => return Err(Failure::Other("give --file or --item".into())),
     };
-    let created = customer(&args.connection, &args.customer)?
-        .create(&cart)
-        .await?;
+    let customer = client(&args.connection)?.customer(&args.customer);
+    let created = match args.connection.request_id {
+        Some(id) => customer.with_request_id(id).create(&cart).await?,
+        None => customer.create(&cart).await?,
+    };
     show(&created, args.connection.output, cart_table);
     Ok(())
 }
 
 async fn update(args: UpdateArgs) -> Result<(), Failure> {
     let mut missing = Vec::new();
-    let cart = cart_ref(&args.cart)?
-        .modify(|cart| {
-            missing = args
-                .quantities
-                .iter()
-                .filter(|(line, _)| !cart.line_items.iter().any(|l| l.id == Some(*line)))
-                .map(|(line, _)| *line)
-                .collect();
-            if !missing.is_empty() {
-                return; // change nothing: no PUT is sent
+    let change = |cart: &mut Cart| {
+        missing = args
+            .quantities
+            .iter()
+            .filter(|(line, _)| !cart.line_items.iter().any(|l| l.id == Some(*line)))
+            .map(|(line, _)| *line)
+            .collect();
+        if !missing.is_empty() {
+            return; // change nothing: no PUT is sent
+        }
+        for (line, quantity) in &args.quantities {
+            for item in cart.line_items.iter_mut().filter(|l| l.id == Some(*line)) {
+                item.quantity = *quantity;
             }
-            for (line, quantity) in &args.quantities {
-                for item in cart.line_items.iter_mut().filter(|l| l.id == Some(*line)) {
-                    item.quantity = *quantity;
-                }
-            }
-        })
-        .await?;
+        }
+    };
+    let cart = cart_ref(&args.cart)?;
+    let cart = match args.cart.connection.request_id {
+        Some(id) => cart.with_request_id(id).modify(change).await?,
+        None => cart.modify(change).await?,
+    };
     if !missing.is_empty() {
         return Err(Failure::Other(format!(
             "the cart has no line item {missing:?}; nothing was changed"
@@ -83,26 +97,14 @@ fn read_cart(path: &std::path::Path) -> Result<Cart, Failure> {
         std::fs::read_to_string(path)
             .map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))?
     };
-    serde_json::from_str(&text)
+    partner_center_carts::json::from_slice(text.as_bytes())
         .map_err(|e| Failure::Other(format!("{} is not a cart: {e}", path.display())))
 }
 
-fn customer(connection: &Connection, id: &str) -> Result<Customer, Failure> {
-    let customer = client(connection)?.customer(id);
-    Ok(match connection.request_id {
-        Some(request_id) => customer.with_request_id(request_id),
-        None => customer,
-    })
-}
-
 fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
-    let cart = client(&args.connection)?
+    Ok(client(&args.connection)?
         .customer(&args.customer)
-        .cart(&args.cart);
-    Ok(match args.connection.request_id {
-        Some(request_id) => cart.with_request_id(request_id),
-        None => cart,
-    })
+        .cart(&args.cart))
 }
 
 /// The client the options describe: a token, or client credentials from the environment.
@@ -111,7 +113,7 @@ fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
         .base_url(&connection.base_url)
         .locale(&connection.locale);
     builder = match &connection.token {
-        Some(token) => builder.bearer_token(token),
+        Some(token) => builder.bearer_token(token.expose_secret()),
         None => builder.token_provider(credentials_from_environment()?),
     };
     if let Some(id) = connection.correlation_id {

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use partner_center_carts::emulator::{Emulator, Faults};
+use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use crate::Failure;
@@ -21,13 +22,18 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Other(format!("cannot listen on {}: {e}", args.listen)))?;
+    let tokens = if args.token.is_some() {
+        "only the token given is accepted"
+    } else {
+        "any bearer token is accepted"
+    };
     eprintln!(
-        "Partner Center emulator on http://{} (any bearer token is accepted; Ctrl-C stops it)",
+        "Partner Center emulator on http://{} ({tokens}; Ctrl-C stops it)",
         listener.local_addr()?
     );
     let mut emulator = Emulator::new().faults(faults).byte_order_mark(!args.no_bom);
     if let Some(token) = args.token {
-        emulator = emulator.accept_only_token(token);
+        emulator = emulator.accept_only_token(token.expose_secret());
     }
     emulator
         .serve(listener, async {

@@ -1,0 +1,68 @@
+//! One operation with an `MS-RequestId` the caller chose.
+
+use uuid::Uuid;
+
+use super::{CartRef, Customer};
+use crate::Error;
+use crate::types::{Cart, CartCheckoutResult};
+
+/// One operation, sent with an `MS-RequestId` the caller chose: from
+/// [`CartRef::with_request_id`] or [`Customer::with_request_id`].
+///
+/// Every method takes it by value: the id goes on exactly one operation, and another
+/// operation on the same cart gets a new one, as the service requires.
+#[derive(Clone, Debug)]
+pub struct WithRequestId<T> {
+    target: T,
+    request_id: Uuid,
+}
+
+impl<T> WithRequestId<T> {
+    pub(super) fn new(target: T, request_id: Uuid) -> Self {
+        Self { target, request_id }
+    }
+
+    /// The request id it will send.
+    pub fn request_id(&self) -> Uuid {
+        self.request_id
+    }
+}
+
+impl WithRequestId<CartRef> {
+    /// [`CartRef::get`] with this request id.
+    pub async fn get(self) -> Result<Cart, Error> {
+        let ids = self.target.pc.ids(Some(self.request_id));
+        self.target.get_with(ids).await
+    }
+
+    /// [`CartRef::put`] with this request id.
+    pub async fn put(self, cart: &Cart) -> Result<Cart, Error> {
+        let ids = self.target.pc.ids(Some(self.request_id));
+        self.target.put_with(cart, ids).await
+    }
+
+    /// [`CartRef::checkout`] with this request id: replayed after a crash, it places
+    /// nothing twice.
+    pub async fn checkout(self) -> Result<CartCheckoutResult, Error> {
+        let ids = self.target.pc.ids(Some(self.request_id));
+        self.target.checkout_with(ids).await
+    }
+
+    /// [`CartRef::modify`] with this request id on its first PUT (its GET, and any PUT after a
+    /// conflict, get their own).
+    pub async fn modify<F>(self, change: F) -> Result<Cart, Error>
+    where
+        F: FnMut(&mut Cart),
+    {
+        self.target.modify_with(Some(self.request_id), change).await
+    }
+}
+
+impl WithRequestId<Customer> {
+    /// [`Customer::create`] with this request id: replayed after a crash, it makes no second
+    /// cart.
+    pub async fn create(self, cart: &Cart) -> Result<Cart, Error> {
+        let ids = self.target.pc.ids(Some(self.request_id));
+        self.target.create_with(cart, ids).await
+    }
+}
