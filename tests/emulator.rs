@@ -53,6 +53,16 @@ async fn raw_checkout(emulator: &RunningEmulator, cart: &str, token: &str) -> (u
     )
 }
 
+/// The id of a new cart of `pc`'s customer.
+async fn created(pc: &PartnerCenter) -> String {
+    pc.customer(CUSTOMER)
+        .create(&new_cart(1))
+        .await
+        .unwrap()
+        .id
+        .unwrap()
+}
+
 async fn started() -> (RunningEmulator, PartnerCenter) {
     let emulator = Emulator::new().start().await.unwrap();
     let pc = emulator.client().build().unwrap();
@@ -102,13 +112,7 @@ async fn a_cart_goes_through_its_whole_life() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_two_tasks_adding_one_ten_times_each_lose_no_update() {
     let (emulator, pc) = started().await;
-    let id = pc
-        .customer(CUSTOMER)
-        .create(&new_cart(1))
-        .await
-        .unwrap()
-        .id
-        .unwrap();
+    let id = created(&pc).await;
 
     let tasks: Vec<_> = (0..32)
         .map(|_| {
@@ -374,26 +378,14 @@ async fn it_can_accept_one_token_only_and_drop_the_byte_order_mark() {
     assert_eq!(err.status(), Some(401));
 
     let right = emulator.client().bearer_token("the-one").build().unwrap();
-    let id = right
-        .customer(CUSTOMER)
-        .create(&new_cart(1))
-        .await
-        .unwrap()
-        .id
-        .unwrap();
+    let id = created(&right).await;
     let (status, body) = raw_checkout(&emulator, &id, "the-one").await;
     assert_eq!(status, 201);
     assert_eq!(body[0], b'{', "no byte-order mark");
 
     // By default it has one, as the service does.
     let (default, pc) = started().await;
-    let id = pc
-        .customer(CUSTOMER)
-        .create(&new_cart(1))
-        .await
-        .unwrap()
-        .id
-        .unwrap();
+    let id = created(&pc).await;
     let (_, body) = raw_checkout(&default, &id, "t").await;
     assert!(body.starts_with(b"\xEF\xBB\xBF{"));
 }
