@@ -98,7 +98,7 @@ pub mod types {
 }
 
 /// The README's examples, compiled as doctests.
-#[cfg(all(doctest, feature = "client"))]
+#[cfg(all(doctest, feature = "emulator", feature = "mock"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
