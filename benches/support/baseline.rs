@@ -44,13 +44,12 @@ impl Baseline {
     }
 
     async fn get_with(&self, customer: &str, cart: &str, correlation: &str) -> Cart {
-        let answer = self
-            .headers(self.http.get(self.url(customer, cart)), correlation)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap();
+        Self::send(self.headers(self.http.get(self.url(customer, cart)), correlation)).await
+    }
+
+    /// Sends a request and decodes its cart.
+    async fn send(request: reqwest::RequestBuilder) -> Cart {
+        let answer = request.send().await.unwrap().error_for_status().unwrap();
         serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap()
     }
 
@@ -67,13 +66,6 @@ impl Baseline {
         if let Some(etag) = changed.attributes.as_ref().and_then(|a| a.etag.as_deref()) {
             request = request.header(IF_MATCH, etag);
         }
-        let answer = request
-            .json(&changed)
-            .send()
-            .await
-            .unwrap()
-            .error_for_status()
-            .unwrap();
-        serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap()
+        Self::send(request.json(&changed)).await
     }
 }

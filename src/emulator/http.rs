@@ -463,8 +463,8 @@ fn guid_header(headers: &HeaderMap, name: &HeaderName) -> Result<Option<String>,
         Some(value) => value
             .to_str()
             .ok()
-            .and_then(|v| Uuid::try_parse(v).ok())
-            .map(|u| Some(u.to_string()))
+            .and_then(|v| crate::validate::guid(name.as_str(), v).ok())
+            .map(Some)
             .ok_or_else(|| invalid(&format!("The {name} header is not a GUID."))),
     }
 }
