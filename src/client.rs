@@ -106,6 +106,11 @@ impl PartnerCenter {
         generated::Client::new_with_client(&self.shared.base_url, self.shared.http.clone(), attempt)
     }
 
+    /// Now, on the client's clock: where an operation's time budget starts.
+    pub(crate) fn now(&self) -> std::time::Instant {
+        self.shared.clock.now()
+    }
+
     /// Ids for a new operation: the fixed ones where set, fresh ones otherwise.
     pub(crate) fn ids(&self, request_id: Option<Uuid>) -> OperationIds {
         OperationIds::new(request_id, self.correlation_id)

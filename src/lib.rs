@@ -11,7 +11,8 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! # let emulator = partner_center_carts::emulator::Emulator::new().start().await?;
 //! use partner_center_carts::PartnerCenter;
-//! use partner_center_carts::types::{Cart, CartCheckoutResult, CartLineItem};
+//! use partner_center_carts::CheckoutOutcome;
+//! use partner_center_carts::types::{Cart, CartLineItem};
 //!
 //! let pc = PartnerCenter::builder()
 //!     .base_url(emulator.url()) // by default https://api.partnercenter.microsoft.com
@@ -33,8 +34,9 @@
 //! let cart_id = cart.id.clone().unwrap_or_default();
 //! let cart: Cart = customer.cart(&cart_id).modify(|c| c.line_items[0].quantity += 1).await?;
 //! assert_eq!(cart.line_items[0].quantity, 2);
-//! let result: CartCheckoutResult = customer.cart(&cart_id).checkout().await?;
-//! assert_eq!(result.orders.map(|orders| orders.len()), Some(1));
+//! let result: CheckoutOutcome = customer.cart(&cart_id).checkout().await?;
+//! assert!(result.is_complete()); // every order group was placed
+//! assert_eq!(result.orders().len(), 1);
 //! # Ok(()) }
 //! # #[cfg(not(feature = "emulator"))]
 //! # fn main() {}
@@ -86,12 +88,15 @@ pub use schemars;
 ///
 /// Every object keeps the properties it does not know in `extra` (flattened back on encode),
 /// and every value the service may extend is an open string or integer, so a cart read and
-/// written back loses nothing. Optional collections are `Option`s, so `[]` and absent stay
-/// apart. Dates stay the text the service sent ([`Timestamp`]).
+/// written back keeps every property the service sent. Optional collections are `Option`s, so
+/// `[]` and absent stay apart. Dates stay the text the service sent ([`Timestamp`]). Every
+/// 64-bit integer comes back exactly, and every float as the same `f64`, to the bit.
 ///
-/// One normalisation is made: a known property sent as `null` reads as `None` and is written
-/// back absent, which the service treats the same. (A `null` inside an unknown property is
-/// kept.)
+/// What is normalised: a known property sent as `null` reads as `None` and is written back
+/// absent, which the service treats the same (a `null` inside an unknown property is kept); an
+/// integer beyond 64 bits inside an unknown property becomes the nearest float; numbers are
+/// re-printed in shortest form (`1.10` as `1.1`); and known properties come first.
+/// `tests/round_trip.rs` checks each case.
 pub mod types {
     #![allow(clippy::all, missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/types.rs"));
@@ -139,7 +144,7 @@ pub use error::{Error, ErrorKind};
 #[cfg(feature = "client")]
 pub use headers::DEFAULT_LOCALE;
 #[cfg(feature = "client")]
-pub use operations::{CartRef, Customer, WithRequestId};
+pub use operations::{CartRef, CheckoutOutcome, Customer, WithRequestId};
 
 /// The client progenitor generates from the spec: one method per operation, every documented
 /// header an argument. Get an authenticated one from [`PartnerCenter::generated`]; the wrapper

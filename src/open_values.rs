@@ -2,7 +2,7 @@
 //! codes) are open: a string or an integer that keeps whatever the service sent, with the known
 //! values as constants. A value added later decodes, and goes back unchanged.
 
-use crate::types::{BillingCycle, CartErrorCode, ParticipantType};
+use crate::types::{BillingCycle, CartErrorCode, ParticipantType, PartnerCenterErrorCode};
 
 impl BillingCycle {
     /// `unknown`.
@@ -63,7 +63,7 @@ impl From<&str> for ParticipantType {
 }
 
 /// The line item error codes the service documents, with their names.
-const CART_ERROR_CODES: &[(i32, &str)] = &[
+const CART_ERROR_CODES: &[(i64, &str)] = &[
     (0, "Unknown"),
     (10000, "CurrencyIsNotSupported"),
     (10001, "CatalogItemIdIsNotValid"),
@@ -88,20 +88,54 @@ const CART_ERROR_CODES: &[(i32, &str)] = &[
 ];
 
 impl CartErrorCode {
+    /// The code as a number, whether it was sent as a number or as a string of digits.
+    ///
+    /// ```
+    /// use partner_center_carts::types::CartErrorCode;
+    ///
+    /// assert_eq!(CartErrorCode::from(10001).number(), Some(10001));
+    /// assert_eq!(CartErrorCode::String("10001".into()).number(), Some(10001));
+    /// ```
+    pub fn number(&self) -> Option<i64> {
+        match self {
+            Self::Int64(n) => Some(*n),
+            Self::String(s) => s.trim().parse().ok(),
+        }
+    }
+
     /// The code's documented name (`CatalogItemIdIsNotValid` for 10001), or `None` for a code
     /// this crate does not know.
     ///
     /// ```
     /// use partner_center_carts::types::CartErrorCode;
     ///
-    /// assert_eq!(CartErrorCode(10001).name(), Some("CatalogItemIdIsNotValid"));
-    /// assert_eq!(CartErrorCode(10005).name(), None);
+    /// assert_eq!(CartErrorCode::from(10001).name(), Some("CatalogItemIdIsNotValid"));
+    /// assert_eq!(CartErrorCode::from(10005).name(), None);
     /// ```
     pub fn name(&self) -> Option<&'static str> {
+        let number = self.number()?;
         CART_ERROR_CODES
             .iter()
-            .find(|(code, _)| *code == self.0)
+            .find(|(code, _)| *code == number)
             .map(|(_, name)| *name)
+    }
+}
+
+impl PartnerCenterErrorCode {
+    /// The code as a number, whether it was sent as a number (as real answers do) or as a
+    /// string of digits (as the documentation's table shows).
+    ///
+    /// ```
+    /// use partner_center_carts::types::PartnerCenterErrorCode;
+    ///
+    /// assert_eq!(PartnerCenterErrorCode::from(800010).number(), Some(800010));
+    /// assert_eq!(PartnerCenterErrorCode::String("800010".into()).number(), Some(800010));
+    /// ```
+    pub fn number(&self) -> Option<i64> {
+        match self {
+            Self::Int64(n) => Some(*n),
+            Self::String(s) => s.trim().parse().ok(),
+        }
     }
 }
 

@@ -215,7 +215,7 @@ fn check_every_decoder(status: u16, body: Vec<u8>) -> Result<(), TestCaseError> 
                 .map(|c| serde_json::to_value(c).unwrap()),
             cart.checkout()
                 .await
-                .map(|c| serde_json::to_value(c).unwrap()),
+                .map(|c| serde_json::to_value(c.result()).unwrap()),
         ];
         for outcome in outcomes {
             match outcome {

@@ -146,7 +146,7 @@ async fn a_line_item_error_with_an_integer_code_decodes() {
         .error_code
         .clone()
         .unwrap();
-    assert_eq!(code.0, 10001);
+    assert_eq!(code.number(), Some(10001));
     assert_eq!(code.name(), Some("CatalogItemIdIsNotValid"));
 }
 

@@ -57,7 +57,14 @@ async fn run_all(pc: &PartnerCenter) {
     customer.create(&new_cart()).await.expect("create");
     let cart = customer.cart(CART).get().await.expect("get");
     customer.cart(CART).put(&cart).await.expect("put");
-    customer.cart(CART).checkout().await.expect("checkout");
+    assert!(
+        customer
+            .cart(CART)
+            .checkout()
+            .await
+            .expect("checkout")
+            .is_complete()
+    );
 }
 
 fn is_guid(value: Option<&str>) -> bool {
@@ -166,8 +173,14 @@ async fn a_fixed_request_id_goes_on_that_one_operation_only() {
 
     // The same handle, before and after: only the operation given the id sends it.
     let cart = pc.customer(CUSTOMER).cart(CART);
-    cart.with_request_id(fixed).checkout().await.unwrap();
-    cart.checkout().await.unwrap();
+    assert!(
+        cart.with_request_id(fixed)
+            .checkout()
+            .await
+            .unwrap()
+            .is_complete()
+    );
+    assert!(cart.checkout().await.unwrap().is_complete());
     cart.get().await.unwrap();
     pc.customer(CUSTOMER)
         .with_request_id(fixed)

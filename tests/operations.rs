@@ -61,8 +61,8 @@ async fn get_reads_the_cart_at_its_path() {
             .error_code
             .as_ref()
             .unwrap()
-            .0,
-        10012
+            .number(),
+        Some(10012)
     );
 }
 
@@ -90,16 +90,19 @@ async fn put_sends_the_whole_cart_and_accepts_201_and_200() {
     let server = MockServer::start_async().await;
     let body = example("UpdatedCart");
     let cart: Cart = serde_json::from_value(body.clone()).unwrap();
+    let id = cart.id.clone().unwrap();
     for status in [201, 200] {
         let mock = server
             .mock_async(|when, then| {
-                when.method(PUT).path(cart_path()).json_body(body.clone());
+                when.method(PUT)
+                    .path(format!("{}/{id}", carts_path()))
+                    .json_body(body.clone());
                 then.status(status).json_body(body.clone());
             })
             .await;
         let answer = client(&server)
             .customer(CUSTOMER)
-            .cart(CART)
+            .cart(&id)
             .put(&cart)
             .await;
         assert_eq!(answer.unwrap(), cart, "status {status}");
@@ -130,8 +133,8 @@ async fn checkout_posts_no_body_and_reads_an_answer_with_a_byte_order_mark() {
         .await
         .unwrap();
     mock.assert_async().await;
-    assert_eq!(serde_json::to_value(&answer).unwrap(), result);
-    let orders = answer.orders.unwrap();
+    assert_eq!(serde_json::to_value(answer.result()).unwrap(), result);
+    let orders = answer.orders();
     assert_eq!(
         orders[0].line_items.as_ref().unwrap()[1]
             .additional_partner_ids_on_record
@@ -148,9 +151,10 @@ async fn checkout_accepts_200_too() {
     server
         .mock_async(|when, then| {
             when.method(POST).path(checkout_path());
-            then.status(200).json_body(
-                json!({"orders": [], "attributes": {"objectType": "CartCheckoutResult"}}),
-            );
+            then.status(200).json_body(json!({
+                "orders": [{"id": "f76c6b7f449d"}],
+                "attributes": {"objectType": "CartCheckoutResult"}
+            }));
         })
         .await;
     let answer = client(&server)
@@ -159,7 +163,7 @@ async fn checkout_accepts_200_too() {
         .checkout()
         .await
         .unwrap();
-    assert_eq!(answer.orders, Some(vec![]));
+    assert_eq!(answer.orders()[0].id.as_deref(), Some("f76c6b7f449d"));
 }
 
 #[tokio::test]

@@ -167,7 +167,8 @@ async fn a_create_and_a_checkout_are_retried_with_their_request_id() {
     let new_cart = serde_json::from_value(example("ActiveCart")).unwrap();
 
     pc.customer(CUSTOMER).create(&new_cart).await.unwrap();
-    pc.customer(CUSTOMER).cart(CART).checkout().await.unwrap();
+    let outcome = pc.customer(CUSTOMER).cart(CART).checkout().await.unwrap();
+    assert!(outcome.is_complete());
 
     let posts = ids(&server, "POST", "ms-requestid");
     assert_eq!(posts.len(), 4);
@@ -355,15 +356,15 @@ fn cart_at(quantity: i64, etag: &str) -> serde_json::Value {
 }
 
 #[tokio::test]
-async fn a_put_that_landed_but_lost_its_answer_is_not_applied_twice() {
+async fn a_put_that_landed_but_lost_its_answer_is_repeated_as_the_same_request() {
     let server = Scripted::start().await;
     server
         .then(Answer::json(200, cart_at(1, "\"1\"")))
         // The PUT is applied, but the gateway times out before the answer gets back...
         .then(error(504, 0))
-        // ...so its retry finds the etag moved on (by itself), and the service does not replay.
-        .then(error(412, 0))
-        .then(Answer::json(200, cart_at(2, "\"2\"")));
+        // ...so it is sent again with the same MS-RequestId, and the service answers the repeat
+        // with the first answer.
+        .then(Answer::json(201, cart_at(2, "\"2\"")));
     let clock = Arc::new(VirtualClock::new());
 
     let cart = retrying(&server, &clock)
@@ -374,8 +375,40 @@ async fn a_put_that_landed_but_lost_its_answer_is_not_applied_twice() {
         .unwrap();
 
     assert_eq!(cart.line_items[0].quantity, 2, "one more, not two");
+    let puts: Vec<_> = server
+        .received()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .collect();
+    assert_eq!(puts.len(), 2);
+    assert_eq!(puts[0].header("ms-requestid"), puts[1].header("ms-requestid"));
+    assert_eq!(puts[0].body, puts[1].body, "the same request, byte for byte");
+}
+
+#[tokio::test]
+async fn a_conflict_after_a_refused_attempt_is_not_taken_for_our_own_write() {
+    let server = Scripted::start().await;
+    server
+        .then(Answer::json(200, cart_at(1, "\"1\"")))
+        // The first PUT is turned away before any work...
+        .then(error(503, 0))
+        // ...and its repeat finds the cart changed: another writer added one, writing the
+        // very content this modify wanted to write. It is not this modify's write.
+        .then(error(412, 0))
+        .then(Answer::json(200, cart_at(2, "\"2\"")))
+        .then(Answer::json(201, cart_at(3, "\"3\"")));
+    let clock = Arc::new(VirtualClock::new());
+
+    let cart = retrying(&server, &clock)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .modify(|c| c.line_items[0].quantity += 1)
+        .await
+        .unwrap();
+
+    assert_eq!(cart.line_items[0].quantity, 3, "both increments are in");
     let methods: Vec<_> = server.received().into_iter().map(|r| r.method).collect();
-    assert_eq!(methods, ["GET", "PUT", "PUT", "GET"], "no third PUT");
+    assert_eq!(methods, ["GET", "PUT", "PUT", "GET", "PUT"]);
 }
 
 #[tokio::test]

@@ -41,7 +41,7 @@
 //!     })
 //!     .await?;
 //! let result = customer.cart(cart.id.unwrap()).checkout().await?;
-//! assert_eq!(result.orders.unwrap().len(), 1);
+//! assert_eq!(result.orders().len(), 1);
 //! # Ok(()) }
 //! ```
 

@@ -36,7 +36,9 @@ pub(crate) fn classify<T>(result: Generated<T>, seen: Option<Seen>) -> Result<T,
                 decode_error.to_string()
             };
             if (200..300).contains(&seen.status) {
-                Err(undecodable(seen.status, &prefix, reason))
+                // The whole body stays with the error: a success the client cannot read may
+                // still say what the service did (the orders a checkout placed).
+                Err(undecodable(seen.status, &prefix, reason).with_body(bytes))
             } else {
                 // An error status whose body is not the documented JSON (a proxy's HTML page, an
                 // empty 401): the status still says what happened.
@@ -98,7 +100,12 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
             reason: full_message(&e),
         }
     };
-    Error::new(kind).with_source(e)
+    // Connecting failed: nothing of the request reached the service. Anything later (a time-out
+    // while waiting for the answer, a connection broken mid-answer) may come after the service
+    // acted on it.
+    let sent = !e.is_connect() && !e.is_builder();
+    let error = Error::new(kind).with_source(e);
+    if sent { error.sent() } else { error }
 }
 
 fn undecodable(status: u16, body: &[u8], reason: String) -> Error {

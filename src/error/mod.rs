@@ -5,13 +5,20 @@
 
 mod category;
 pub(crate) mod classify;
+pub(crate) mod effect;
 mod service;
+mod text;
 
 use std::fmt;
 use std::time::Duration;
 
 pub use category::ErrorCategory;
+pub use effect::Effect;
 pub use service::ServiceError;
+pub use text::printable;
+
+use crate::operations::Unconfirmed;
+use crate::types::OrderError;
 
 /// The boxed error source kept behind an [`Error`].
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -47,6 +54,18 @@ struct Inner {
     request_id: Option<String>,
     correlation_id: Option<String>,
     attempts: u32,
+    effect: Effect,
+    /// Whether the attempt's request was (at least partly) sent: a time-out or a broken
+    /// connection after that leaves a write's outcome unknown.
+    sent: bool,
+    /// The whole body of a success answer that could not be used.
+    body: Option<bytes::Bytes>,
+    /// For a cart write whose outcome is unknown: what to send again.
+    unconfirmed: Option<Box<Unconfirmed>>,
+    /// How many rounds `modify` made before it gave up.
+    rounds: Option<u32>,
+    /// What the caller can do, where the operation knows better than the status.
+    hint: Option<&'static str>,
     source: Option<Source>,
 }
 
@@ -85,8 +104,21 @@ pub enum ErrorKind {
     },
     /// The service answered with an error status.
     Service(ServiceError),
+    /// A checkout placed no order: every order group failed. (A checkout that placed some
+    /// orders is a [`CheckoutOutcome`](crate::CheckoutOutcome) that is not complete.)
+    NothingOrdered {
+        /// Why each order group could not be placed.
+        order_errors: Vec<OrderError>,
+    },
+    /// The service answered with a success for something other than what was asked, such as
+    /// another cart than the one in the path.
+    Mismatch {
+        /// What does not match.
+        reason: String,
+    },
     /// The service answered with a success (or an unexpected) status but a body that is not the
     /// expected JSON: empty, HTML from a proxy, truncated, wrong types, or over the size limit.
+    /// For a success, [`Error::body`] keeps the whole body, so nothing the service said is lost.
     Undecodable {
         /// The HTTP status of the answer.
         status: u16,
@@ -105,8 +137,49 @@ impl Error {
             request_id: None,
             correlation_id: None,
             attempts: 0,
+            effect: Effect::None,
+            sent: false,
+            body: None,
+            unconfirmed: None,
+            rounds: None,
+            hint: None,
             source: None,
         }))
+    }
+
+    /// Marks the attempt's request as sent, for an error of the connection or a time-out.
+    pub(crate) fn sent(mut self) -> Self {
+        self.0.sent = true;
+        self
+    }
+
+    pub(crate) fn with_effect(mut self, effect: Effect) -> Self {
+        self.0.effect = effect;
+        self
+    }
+
+    pub(crate) fn with_body(mut self, body: bytes::Bytes) -> Self {
+        self.0.body = Some(body);
+        self
+    }
+
+    pub(crate) fn with_unconfirmed(mut self, write: Unconfirmed) -> Self {
+        self.0.unconfirmed = Some(Box::new(write));
+        self
+    }
+
+    pub(crate) fn unconfirmed(&self) -> Option<&Unconfirmed> {
+        self.0.unconfirmed.as_deref()
+    }
+
+    pub(crate) fn gave_up_after(mut self, rounds: u32) -> Self {
+        self.0.rounds = Some(rounds);
+        self
+    }
+
+    pub(crate) fn with_hint(mut self, hint: &'static str) -> Self {
+        self.0.hint = Some(hint);
+        self
     }
 
     pub(crate) fn invalid_input(reason: impl Into<String>) -> Self {
@@ -209,10 +282,42 @@ impl Error {
         }
     }
 
-    /// Whether trying the same operation again may succeed: 408, 429, 500, 502, 503, 504,
-    /// connection failures and time-outs. This is the rule the built-in retries follow.
+    /// What the operation did to the service's state: nothing, something unknown, or its
+    /// change. See [`Effect`].
+    pub fn effect(&self) -> Effect {
+        self.0.effect
+    }
+
+    /// Whether the operation's change may or may not have been made: a write was sent and its
+    /// answer lost (a time-out, a broken connection, 500, 502 or 504), and no later attempt
+    /// learned the outcome. Calling the operation again as a new request could apply its change
+    /// twice; send the same request again instead, with the same `MS-RequestId`
+    /// ([`PartnerCenter::resend`](crate::PartnerCenter::resend) for a cart write), and the
+    /// service answers with the outcome.
+    pub fn outcome_unknown(&self) -> bool {
+        self.0.effect == Effect::Unknown
+    }
+
+    /// Whether calling the operation again, as a new request, may succeed and cannot apply a
+    /// change twice: the operation changed nothing ([`Effect::None`]) and failed for a passing
+    /// reason (408, 429, 500, 502, 503, 504, 409 "busy", a connection failure, a time-out). The
+    /// built-in retries have already repeated such failures; this is for a caller's own,
+    /// later retry.
     pub fn is_retryable(&self) -> bool {
-        crate::retry::is_retryable(self)
+        self.0.effect == Effect::None && crate::retry::is_transient(self)
+    }
+
+    /// The whole body of a success answer the operation could not use (an [`Effect::Applied`]
+    /// error), so that what the service did, such as the orders a checkout placed, is never
+    /// lost.
+    pub fn body(&self) -> Option<&[u8]> {
+        self.0.body.as_deref()
+    }
+
+    /// For an error of [`CartRef::modify`](crate::CartRef::modify) that gave up because others
+    /// kept changing the cart: how many times it read the cart and tried its change.
+    pub fn modify_rounds(&self) -> Option<u32> {
+        self.0.rounds
     }
 
     /// Whether the cart changed under the operation: 412 (its `If-Match` no longer matches) or
@@ -239,12 +344,14 @@ impl fmt::Display for Error {
                 write!(f, "invalid input, nothing was sent: {reason}")?
             }
             ErrorKind::Auth { reason, service } => {
-                write!(f, "authentication failed: {reason}")?;
+                write!(f, "authentication failed: {}", printable(reason))?;
                 if let Some(s) = service {
                     write!(f, " ({s})")?;
                 }
             }
-            ErrorKind::Transport { reason } => write!(f, "connection failed: {reason}")?,
+            ErrorKind::Transport { reason } => {
+                write!(f, "connection failed: {}", printable(reason))?
+            }
             ErrorKind::Timeout => f.write_str("timed out")?,
             ErrorKind::Throttled {
                 retry_after,
@@ -256,15 +363,48 @@ impl fmt::Display for Error {
                 }
             }
             ErrorKind::Service(s) => write!(f, "{s}")?,
+            ErrorKind::NothingOrdered { order_errors } => {
+                f.write_str("no order was placed")?;
+                for (n, e) in order_errors.iter().enumerate() {
+                    f.write_str(if n == 0 { ": " } else { "; " })?;
+                    write!(f, "{}", service::OrderErrorText(e))?;
+                }
+            }
+            ErrorKind::Mismatch { reason } => write!(
+                f,
+                "the answer is not for the request: {}",
+                printable(reason)
+            )?,
             ErrorKind::Undecodable {
                 status,
                 body_prefix,
                 reason,
             } => write!(
                 f,
-                "{} answered with a body that cannot be decoded ({reason}); it starts {body_prefix:?}",
-                service::status_text(*status)
+                "{} answered with a body that cannot be decoded ({}); it starts {body_prefix:?}",
+                service::status_text(*status),
+                printable(reason),
             )?,
+        }
+        if let Some(rounds) = inner.rounds {
+            write!(
+                f,
+                "; modify gave up after {rounds} rounds of reading the cart and applying the \
+                 change, others kept changing it"
+            )?;
+        }
+        match inner.effect {
+            Effect::None => {}
+            Effect::Unknown => f.write_str(
+                "; the change may or may not have been made (its answer was lost): send the \
+                 same request again, with the same MS-RequestId, to learn which",
+            )?,
+            Effect::Applied => f.write_str(
+                "; the change was made, but its answer cannot be used (the error keeps it)",
+            )?,
+        }
+        if let Some(hint) = inner.hint {
+            write!(f, "; {hint}")?;
         }
         let attempts = match inner.attempts {
             0 | 1 => String::new(),
@@ -288,6 +428,10 @@ impl fmt::Debug for Error {
             .field("request_id", &self.0.request_id)
             .field("correlation_id", &self.0.correlation_id)
             .field("attempts", &self.0.attempts)
+            .field("effect", &self.0.effect)
+            .field("modify_rounds", &self.0.rounds)
+            .field("body_bytes", &self.0.body.as_ref().map(|b| b.len()))
+            .field("unconfirmed", &self.0.unconfirmed.is_some())
             .field("source", &self.0.source)
             .finish()
     }

@@ -4,7 +4,8 @@ use std::fmt;
 use std::time::Duration;
 
 use super::ErrorCategory;
-use crate::types::{PartnerCenterError, PartnerCenterErrorCode};
+use super::text::printable;
+use crate::types::{OrderError, PartnerCenterError, PartnerCenterErrorCode};
 
 /// An error answer from Partner Center: its status, category, and body.
 ///
@@ -62,10 +63,7 @@ impl ServiceError {
 
     /// The Partner Center error code as a number, whether it was sent as a number or a string.
     pub fn code_number(&self) -> Option<i64> {
-        match self.code()? {
-            PartnerCenterErrorCode::Int64(n) => Some(*n),
-            PartnerCenterErrorCode::String(s) => s.trim().parse().ok(),
-        }
+        self.code()?.number()
     }
 
     /// The error's description (`description`, or `message` when that is what was sent).
@@ -96,7 +94,9 @@ impl ServiceError {
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&status_text(self.status))?;
-        match (self.code(), self.description()) {
+        // The service's words are escaped: they must not forge lines or drive a terminal.
+        let code = self.code().map(|c| printable(&c.to_string()).into_owned());
+        match (code, self.description().map(printable)) {
             (Some(code), Some(d)) => write!(f, ", Partner Center error {code}: {d}"),
             (Some(code), None) => write!(f, ", Partner Center error {code}"),
             (None, Some(d)) => write!(f, ": {d}"),
@@ -105,6 +105,28 @@ impl fmt::Display for ServiceError {
                 _ => Ok(()),
             },
         }
+    }
+}
+
+/// One failed order group of a checkout, for a message: `order group 1: 800010 Inventory not
+/// available`, its service text escaped.
+pub(crate) struct OrderErrorText<'a>(pub &'a OrderError);
+
+impl fmt::Display for OrderErrorText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.0;
+        write!(
+            f,
+            "order group {}",
+            printable(e.order_group_id.as_deref().unwrap_or("?"))
+        )?;
+        if let Some(code) = &e.code {
+            write!(f, ": {}", printable(&code.to_string()))?;
+        }
+        if let Some(description) = &e.description {
+            write!(f, " {}", printable(description))?;
+        }
+        Ok(())
     }
 }
 

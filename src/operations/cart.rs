@@ -1,10 +1,13 @@
-//! One cart: get, put, check out.
+//! One cart: get and put. Checking out is in `checkout.rs`, get-modify-put in `modify.rs`.
+
+use std::time::Instant;
 
 use uuid::Uuid;
 
-use super::{WithRequestId, checked, checked_cart};
+use super::{Unconfirmed, WithRequestId, checked, checked_cart};
 use crate::headers::OperationIds;
-use crate::types::{Cart, CartCheckoutResult};
+use crate::pipeline::Call;
+use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
 /// One of a customer's carts. Get one from [`Customer::cart`](crate::Customer::cart).
@@ -54,49 +57,42 @@ impl CartRef {
 
     /// Gets the cart (`GET /v1/customers/{customer-id}/carts/{cart-id}`).
     pub async fn get(&self) -> Result<Cart, Error> {
-        self.get_with(self.pc.ids(None)).await
+        self.get_with(self.pc.ids(None), self.pc.now()).await
     }
 
     /// Replaces the cart with `cart` (`PUT /v1/customers/{customer-id}/carts/{cart-id}`) and
     /// returns the service's answer. Send the whole cart as read: what it leaves out is not
-    /// kept. When `cart` carries an etag (`attributes.etag`) it is sent as `If-Match`, and the
-    /// service refuses the change if the cart has changed since.
+    /// kept. When `cart` carries an etag (`attributes.etag`) it is sent as `If-Match`: no cart
+    /// page documents etags or a 412, so this is a precaution of this crate's, which refuses
+    /// the change if a service that honours it finds the cart changed since.
+    ///
+    /// `Ok` means the cart was replaced, once. An error whose
+    /// [`outcome_unknown`](Error::outcome_unknown) is true may or may not have replaced it:
+    /// [`PartnerCenter::resend`](crate::PartnerCenter::resend) sends the same request again and
+    /// learns which.
     ///
     /// To change a cart without losing concurrent changes, use [`modify`](Self::modify).
     pub async fn put(&self, cart: &Cart) -> Result<Cart, Error> {
-        self.put_with(cart, self.pc.ids(None)).await
+        self.put_with(cart, self.pc.ids(None), self.pc.now()).await
     }
 
-    /// Checks the cart out (`POST /v1/customers/{customer-id}/carts/{cart-id}/checkout`),
-    /// placing one order per order group.
-    pub async fn checkout(&self) -> Result<CartCheckoutResult, Error> {
-        self.checkout_with(self.pc.ids(None)).await
-    }
-
-    pub(super) async fn checkout_with(
+    pub(super) async fn get_with(
         &self,
         ids: OperationIds,
-    ) -> Result<CartCheckoutResult, Error> {
-        const OP: &str = "checkoutCart";
-        let (customer, cart) = self.checked_ids(OP)?;
-        self.pc
-            .run(OP, &ids, None, |client| {
-                let (customer, cart) = (&customer, &cart);
-                async move {
-                    let result = client
-                        .checkout_cart(customer, cart, None, None, None, None, None, None, None)
-                        .await;
-                    (result, client.inner.take_seen())
-                }
-            })
-            .await
-    }
-
-    pub(super) async fn get_with(&self, ids: OperationIds) -> Result<Cart, Error> {
+        started: Instant,
+    ) -> Result<Cart, Error> {
         const OP: &str = "getCart";
         let (customer, cart) = self.checked_ids(OP)?;
+        let call = Call {
+            operation: OP,
+            writes: false,
+            ids: &ids,
+            if_match: None,
+            resource: Some(&cart),
+            started,
+        };
         self.pc
-            .run(OP, &ids, None, |client| {
+            .run(call, |client| {
                 let (customer, cart) = (&customer, &cart);
                 async move {
                     let result = client
@@ -108,13 +104,25 @@ impl CartRef {
             .await
     }
 
-    pub(super) async fn put_with(&self, body: &Cart, ids: OperationIds) -> Result<Cart, Error> {
+    pub(super) async fn put_with(
+        &self,
+        body: &Cart,
+        ids: OperationIds,
+        started: Instant,
+    ) -> Result<Cart, Error> {
         const OP: &str = "updateCart";
         let (customer, cart) = self.checked_ids(OP)?;
         checked_cart(OP, body)?;
-        let etag = body.attributes.as_ref().and_then(|a| a.etag.as_deref());
+        let call = Call {
+            operation: OP,
+            writes: true,
+            ids: &ids,
+            if_match: body.attributes.as_ref().and_then(|a| a.etag.as_deref()),
+            resource: Some(&cart),
+            started,
+        };
         self.pc
-            .run(OP, &ids, etag, |client| {
+            .run(call, |client| {
                 let (customer, cart) = (&customer, &cart);
                 async move {
                     let result = client
@@ -126,9 +134,10 @@ impl CartRef {
                 }
             })
             .await
+            .map_err(|e| Unconfirmed::attach(e, &self.customer_id, Some(&self.cart_id), body))
     }
 
-    fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {
+    pub(super) fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {
         Ok((
             checked(operation, "customer", &self.customer_id)?,
             checked(operation, "cart", &self.cart_id)?,

@@ -2,8 +2,9 @@
 
 use uuid::Uuid;
 
-use super::{CartRef, WithRequestId, checked, checked_cart};
+use super::{CartRef, Unconfirmed, WithRequestId, checked, checked_cart};
 use crate::headers::OperationIds;
+use crate::pipeline::Call;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
@@ -42,6 +43,11 @@ impl Customer {
     /// Fails with [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing,
     /// if the customer id is not a GUID, the cart has no line items, or a line item has no
     /// `catalogItemId` or a quantity below 1.
+    ///
+    /// `Ok` means one cart was made. An error whose
+    /// [`outcome_unknown`](Error::outcome_unknown) is true may have made it: calling `create`
+    /// again would make a second one; [`PartnerCenter::resend`] sends the same request again and
+    /// learns which.
     pub async fn create(&self, cart: &Cart) -> Result<Cart, Error> {
         self.create_with(cart, self.pc.ids(None)).await
     }
@@ -50,8 +56,16 @@ impl Customer {
         const OP: &str = "createCart";
         let customer = checked(OP, "customer", &self.id)?;
         checked_cart(OP, cart)?;
+        let call = Call {
+            operation: OP,
+            writes: true,
+            ids: &ids,
+            if_match: None,
+            resource: None,
+            started: self.pc.now(),
+        };
         self.pc
-            .run(OP, &ids, None, |client| {
+            .run(call, |client| {
                 let customer = &customer;
                 async move {
                     let result = client
@@ -61,5 +75,6 @@ impl Customer {
                 }
             })
             .await
+            .map_err(|e| Unconfirmed::attach(e, &self.id, None, cart))
     }
 }

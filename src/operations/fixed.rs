@@ -2,9 +2,9 @@
 
 use uuid::Uuid;
 
-use super::{CartRef, Customer};
+use super::{CartRef, CheckoutOutcome, Customer};
 use crate::Error;
-use crate::types::{Cart, CartCheckoutResult};
+use crate::types::Cart;
 
 /// One operation, sent with an `MS-RequestId` the caller chose: from
 /// [`CartRef::with_request_id`] or [`Customer::with_request_id`].
@@ -32,20 +32,19 @@ impl WithRequestId<CartRef> {
     /// [`CartRef::get`] with this request id.
     pub async fn get(self) -> Result<Cart, Error> {
         let ids = self.target.pc.ids(Some(self.request_id));
-        self.target.get_with(ids).await
+        self.target.get_with(ids, self.target.pc.now()).await
     }
 
     /// [`CartRef::put`] with this request id.
     pub async fn put(self, cart: &Cart) -> Result<Cart, Error> {
         let ids = self.target.pc.ids(Some(self.request_id));
-        self.target.put_with(cart, ids).await
+        self.target.put_with(cart, ids, self.target.pc.now()).await
     }
 
     /// [`CartRef::checkout`] with this request id: replayed after a crash, it places
     /// nothing twice.
-    pub async fn checkout(self) -> Result<CartCheckoutResult, Error> {
-        let ids = self.target.pc.ids(Some(self.request_id));
-        self.target.checkout_with(ids).await
+    pub async fn checkout(self) -> Result<CheckoutOutcome, Error> {
+        self.target.checkout_with(Some(self.request_id)).await
     }
 
     /// [`CartRef::modify`] with this request id on its first PUT (its GET, and any PUT after a

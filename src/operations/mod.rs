@@ -7,13 +7,17 @@
 //! once before the first (see [`crate::headers`]).
 
 mod cart;
+mod checkout;
 mod customer;
 mod fixed;
 mod modify;
+mod resend;
 
 pub use cart::CartRef;
+pub use checkout::CheckoutOutcome;
 pub use customer::Customer;
 pub use fixed::WithRequestId;
+pub(crate) use resend::Unconfirmed;
 
 use crate::{Error, validate};
 

@@ -1,9 +1,11 @@
-//! Get-modify-put: change a cart without losing what the change did not touch.
+//! Get-modify-put: change a cart without losing what the change did not touch, and without
+//! applying it twice.
 
 use uuid::Uuid;
 
 use super::CartRef;
 use crate::Error;
+use crate::error::Effect;
 use crate::headers::OperationIds;
 use crate::types::Cart;
 
@@ -17,18 +19,36 @@ impl CartRef {
     /// they came. The GET and the PUT share one `MS-CorrelationId`, each with its own
     /// `MS-RequestId`.
     ///
-    /// When the cart has an etag, the PUT is conditional on it; if the cart changed in
-    /// between (412, or 409 with code 800064), the cart is read again and `change` applied
-    /// again, up to [`RetryPolicy::max_modify_rounds`](crate::retry::RetryPolicy::max_modify_rounds)
-    /// times. So `change` should describe the change ("one more"), not its result ("three").
+    /// When the cart has an etag, the PUT is conditional on it (`If-Match`, a precaution of
+    /// this crate's: no cart page documents etags). If the service judges that the cart changed
+    /// in between (412, or 409 with code 800064 after the retries), nothing of this change is
+    /// in, so the cart is read again and `change` applied again, after a random wait that
+    /// grows with each round, for as long as the retry policy's time budget allows (or
+    /// [`max_modify_rounds`](crate::retry::RetryPolicy::max_modify_rounds)). So `change` should
+    /// describe the change ("one more"), not its result ("three").
+    ///
+    /// What the result means for the change:
+    ///
+    /// - `Ok`: the change was made exactly once.
+    /// - An error with [`Effect::None`](crate::error::Effect::None): it was not made. If
+    ///   [`is_retryable`](Error::is_retryable), calling `modify` again later is safe.
+    /// - An error whose [`outcome_unknown`](Error::outcome_unknown) is true: the PUT was sent
+    ///   and its answer lost, so the change may be in. Do not call `modify` again, which would
+    ///   apply it twice: [`PartnerCenter::resend`](crate::PartnerCenter::resend) sends that
+    ///   same PUT again (same `MS-RequestId`, body and `If-Match`), and the service answers
+    ///   with its outcome; or read the cart, compare, and decide.
     ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
-    /// let cart = pc
+    /// let cart_ref = pc
     ///     .customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d")
-    ///     .cart("65faf57b-0205-47ee-92b3-08dcf233ea73")
-    ///     .modify(|cart| cart.line_items[0].quantity += 1)
-    ///     .await?;
+    ///     .cart("65faf57b-0205-47ee-92b3-08dcf233ea73");
+    /// let cart = match cart_ref.modify(|cart| cart.line_items[0].quantity += 1).await {
+    ///     Ok(cart) => cart,
+    ///     // The PUT may have landed: send the very same PUT again to learn the outcome.
+    ///     Err(e) if e.outcome_unknown() => pc.resend(&e).await?,
+    ///     Err(e) => return Err(e),
+    /// };
     /// # Ok(()) }
     /// ```
     ///
@@ -50,12 +70,14 @@ impl CartRef {
         F: FnMut(&mut Cart),
     {
         let shared = &self.pc.shared;
+        let started = self.pc.now();
         let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);
-        let read = || self.get_with(OperationIds::new(None, Some(correlation)));
-        let mut current = read().await?;
         let mut round = 0;
         loop {
             round += 1;
+            let current = self
+                .get_with(OperationIds::new(None, Some(correlation)), started)
+                .await?;
             let mut changed = current.clone();
             change(&mut changed);
             if changed == current {
@@ -64,38 +86,28 @@ impl CartRef {
             // A fixed request id belongs to the first PUT only: once the service has answered
             // it, the next PUT is a new request.
             let ids = OperationIds::new(request_id.take(), Some(correlation));
-            match self.put_with(&changed, ids).await {
-                Err(e) if e.is_conflict() && round < shared.retry.modify_rounds() => {
-                    let wait = shared.retry.conflict_backoff(round);
-                    tracing::info!(
-                        round,
-                        wait_ms = wait.as_millis() as u64,
-                        error = %e,
-                        "the cart changed under the update; reading it again"
-                    );
-                    shared.clock.sleep(wait).await;
-                    current = read().await?;
-                    // An earlier attempt of this PUT may have been applied and its answer lost,
-                    // and its retry then refused because of our own write. If the cart now is
-                    // what we wrote, the change is in: applying it again would apply it twice.
-                    if e.attempts() > 1 && is_written(&current, &changed) {
-                        return Ok(current);
-                    }
-                }
-                result => return result,
+            let error = match self.put_with(&changed, ids, started).await {
+                Ok(cart) => return Ok(cart),
+                Err(e) => e,
+            };
+            // Only a conflict the service judged, with nothing of ours in, is tried again on a
+            // new read. A PUT whose outcome is unknown must not be applied a second time.
+            if !error.is_conflict() || error.effect() != Effect::None {
+                return Err(error);
             }
+            let wait = shared.retry.conflict_backoff(round);
+            let elapsed = self.pc.now().saturating_duration_since(started);
+            if round >= shared.retry.modify_rounds() || !shared.retry.leaves_time_for(elapsed, wait)
+            {
+                return Err(error.gave_up_after(round));
+            }
+            tracing::info!(
+                round,
+                wait_ms = wait.as_millis() as u64,
+                error = %error,
+                "the cart changed under the update; reading it again"
+            );
+            shared.clock.sleep(wait).await;
         }
     }
-}
-
-/// Whether `read` is `written` as the service would store it: equal but for what the service
-/// assigns on every write.
-fn is_written(read: &Cart, written: &Cart) -> bool {
-    let mut assigned = written.clone();
-    assigned.last_modified_timestamp = read.last_modified_timestamp.clone();
-    assigned.last_modified_user = read.last_modified_user.clone();
-    if let (Some(mine), Some(theirs)) = (assigned.attributes.as_mut(), read.attributes.as_ref()) {
-        mine.etag = theirs.etag.clone();
-    }
-    assigned == *read
 }

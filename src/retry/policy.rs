@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{honours_retry_after, is_retryable};
+use super::{honours_retry_after, is_transient};
 use crate::{Error, ErrorKind};
 
 /// How an operation is retried. [`RetryPolicy::default`] suits most callers;
@@ -10,15 +10,18 @@ use crate::{Error, ErrorKind};
 ///
 /// | setting | default |
 /// |---|---|
-/// | [`max_attempts`](Self::max_attempts) | 4 (the first and 3 retries) |
+/// | [`max_attempts`](Self::max_attempts) (failures without `Retry-After`) | 4 (the first and 3 retries) |
+/// | [`wait_out_throttling`](Self::wait_out_throttling) (429 and 503 with `Retry-After`, beyond `max_attempts`) | on |
 /// | [`initial_backoff`](Self::initial_backoff) | 500 ms, doubling: 0.5 s, 1 s, 2 s, ... |
 /// | [`max_backoff`](Self::max_backoff) (the longest single wait, `Retry-After` included) | 60 s |
 /// | [`max_elapsed`](Self::max_elapsed) (the operation's total time, attempts and waits) | 5 min |
 /// | [`jitter`](Self::jitter) | on: each backoff is a random 50-100% of its nominal value |
-/// | [`max_modify_rounds`](Self::max_modify_rounds) (re-reads of a cart that changed under `modify`) | 10 |
+/// | [`max_modify_rounds`](Self::max_modify_rounds) (re-reads of a cart that changed under `modify`) | no limit but `max_elapsed` |
 ///
-/// The service's `Retry-After` on 429 and 503 replaces the backoff (capped by `max_backoff`);
-/// Partner Center asks for about a minute when it throttles, which the defaults honour.
+/// The service's `Retry-After` on 429 and 503 replaces the backoff (capped by `max_backoff`),
+/// and such an answer is retried as the service asks for as long as `max_elapsed` allows: it
+/// is the service saying when to come back. Partner Center asks for about a minute when it
+/// throttles, which the defaults honour.
 ///
 /// ```
 /// use std::time::Duration;
@@ -37,7 +40,8 @@ pub struct RetryPolicy {
     max_backoff: Duration,
     max_elapsed: Duration,
     jitter: bool,
-    modify_rounds: u32,
+    wait_out_throttling: bool,
+    modify_rounds: Option<u32>,
 }
 
 /// The least time worth starting an attempt with: a retry that would leave less of the budget
@@ -55,15 +59,18 @@ pub(crate) enum Next {
 }
 
 impl RetryPolicy {
-    /// Each operation is sent once. (A 401 still gets one more try with a fresh token.)
+    /// Each operation is sent once, throttled or not. (A 401 still gets one more try with a
+    /// fresh token.)
     pub fn none() -> Self {
         Self {
             max_attempts: 1,
+            wait_out_throttling: false,
             ..Self::default()
         }
     }
 
-    /// The most attempts of one operation, the first included; at least 1.
+    /// The most attempts of one operation that failed without the service saying when to come
+    /// back, the first included; at least 1.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
         self
@@ -95,17 +102,31 @@ impl RetryPolicy {
         self
     }
 
-    /// How many times [`CartRef::modify`](crate::CartRef::modify) reads and changes a cart
-    /// that others keep changing under it (412, or 409 with code 800064) before it gives up
-    /// with that error; at least 1. Between rounds it waits a random time that grows from
-    /// 10 ms to at most 1 s, so concurrent writers spread out.
-    pub fn max_modify_rounds(mut self, rounds: u32) -> Self {
-        self.modify_rounds = rounds.max(1);
+    /// Whether a 429 or 503 with `Retry-After` is retried as the service asks for as long as
+    /// [`max_elapsed`](Self::max_elapsed) allows, without counting against
+    /// [`max_attempts`](Self::max_attempts) (on by default; off in [`none`](Self::none)).
+    /// Each such retry still draws on the client's [`RetryBudget`](super::RetryBudget).
+    pub fn wait_out_throttling(mut self, on: bool) -> Self {
+        self.wait_out_throttling = on;
         self
     }
 
+    /// The most times [`CartRef::modify`](crate::CartRef::modify) reads and changes a cart
+    /// that others keep changing under it (412, or 409 with code 800064) before it gives up
+    /// with that error; at least 1. By default there is no such limit: `modify` goes on for as
+    /// long as [`max_elapsed`](Self::max_elapsed) allows. Between rounds it waits a random time
+    /// that grows from 10 ms to at most 1 s, so concurrent writers spread out.
+    pub fn max_modify_rounds(mut self, rounds: u32) -> Self {
+        self.modify_rounds = Some(rounds.max(1));
+        self
+    }
+
+    pub(crate) fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
     pub(crate) fn modify_rounds(&self) -> u32 {
-        self.modify_rounds
+        self.modify_rounds.unwrap_or(u32::MAX)
     }
 
     /// The wait after round `round` of a `modify` lost to a concurrent change: "full jitter",
@@ -125,34 +146,54 @@ impl RetryPolicy {
         self.max_elapsed
     }
 
-    /// What to do after attempt number `attempt` (1-based) failed with `error`, `elapsed` into
-    /// the operation.
-    pub(crate) fn next(&self, attempt: u32, error: &Error, elapsed: Duration) -> Next {
-        if attempt >= self.max_attempts || !is_retryable(error) {
-            return Next::GiveUp;
-        }
-        let asked = match (error.kind(), error.status()) {
+    /// Whether an attempt that failed with `error` counts against `max_attempts`: all do but
+    /// those the service asked to repeat later, when the policy waits throttling out.
+    pub(crate) fn counts(&self, error: &Error) -> bool {
+        !(self.wait_out_throttling && self.asked_wait(error).is_some())
+    }
+
+    /// The wait the service asked for after `error`: `Retry-After` on a 429 or a 503.
+    fn asked_wait(&self, error: &Error) -> Option<Duration> {
+        match (error.kind(), error.status()) {
             (ErrorKind::Throttled { retry_after, .. }, _) => *retry_after,
             (_, Some(status)) if honours_retry_after(status) => error.retry_after(),
             _ => None,
-        };
+        }
+    }
+
+    /// What to do after a failed attempt: `counted` attempts so far count against
+    /// `max_attempts` (those the service did not ask to repeat later), the last failed with
+    /// `error`, `elapsed` into the operation.
+    pub(crate) fn next(&self, counted: u32, error: &Error, elapsed: Duration) -> Next {
+        if !is_transient(error) {
+            return Next::GiveUp;
+        }
+        if self.counts(error) && counted >= self.max_attempts {
+            return Next::GiveUp;
+        }
+        let asked = self.asked_wait(error);
         let wait = match asked {
             Some(asked) => asked.min(self.max_backoff),
-            None => self.backoff(attempt),
+            None => self.backoff(counted),
         };
         let left = self.max_elapsed.saturating_sub(elapsed);
         // A wait the budget cannot hold, with time left for the attempt, fails now; a
         // `Retry-After` it cannot hold fails with the wait the service asked for, which the
         // error carries.
-        if wait.saturating_add(MIN_ATTEMPT) >= left || asked.is_some_and(|asked| asked >= left) {
+        if !self.leaves_time_for(elapsed, wait) || asked.is_some_and(|asked| asked >= left) {
             return Next::GiveUp;
         }
         Next::RetryAfter(wait)
     }
 
+    /// Whether waiting `wait`, `elapsed` into an operation, leaves it time for one more attempt.
+    pub(crate) fn leaves_time_for(&self, elapsed: Duration, wait: Duration) -> bool {
+        wait.saturating_add(MIN_ATTEMPT) < self.max_elapsed.saturating_sub(elapsed)
+    }
+
     /// The backoff after attempt number `attempt`: `initial_backoff * 2^(attempt-1)`, capped,
     /// and with jitter a random 50-100% of that.
-    fn backoff(&self, attempt: u32) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
         let nominal = self
             .initial_backoff
             .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)))
@@ -173,7 +214,8 @@ impl Default for RetryPolicy {
             max_backoff: Duration::from_secs(60),
             max_elapsed: Duration::from_secs(300),
             jitter: true,
-            modify_rounds: 10,
+            wait_out_throttling: true,
+            modify_rounds: None,
         }
     }
 }
@@ -269,5 +311,39 @@ mod tests {
             RetryPolicy::none().next(1, &status(503, None), S(0)),
             Next::GiveUp
         );
+        assert_eq!(
+            RetryPolicy::none().next(1, &status(429, Some(S(0))), S(0)),
+            Next::GiveUp
+        );
+    }
+
+    #[test]
+    fn a_wait_the_service_asked_for_is_waited_out_beyond_the_attempt_limit() {
+        let p = RetryPolicy::default().jitter(false);
+        // However many throttled attempts came before, while the time budget lasts.
+        assert_eq!(
+            p.next(4, &status(429, Some(S(1))), S(0)),
+            Next::RetryAfter(S(1))
+        );
+        assert_eq!(
+            p.next(4, &status(503, Some(S(2))), S(100)),
+            Next::RetryAfter(S(2))
+        );
+        assert_eq!(p.next(4, &status(429, Some(S(1))), S(299)), Next::GiveUp);
+        // Without Retry-After, the attempt limit stands.
+        assert_eq!(p.next(4, &status(503, None), S(0)), Next::GiveUp);
+        assert_eq!(p.next(4, &status(429, None), S(0)), Next::GiveUp);
+    }
+
+    #[test]
+    fn a_busy_cart_is_retried_but_other_conflicts_are_not() {
+        let p = RetryPolicy::default().jitter(false);
+        let busy = |code: i64| {
+            let body = serde_json::from_value(serde_json::json!({ "code": code })).unwrap();
+            from_status(409, Some(body), None, None)
+        };
+        assert_ne!(p.next(1, &busy(800_064), S(0)), Next::GiveUp);
+        assert_ne!(p.next(1, &busy(800_060), S(0)), Next::GiveUp);
+        assert_eq!(p.next(1, &busy(800_065), S(0)), Next::GiveUp);
     }
 }

@@ -24,12 +24,20 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
         CartCommand::Update(args) => update(args).await,
         CartCommand::Checkout(args) => {
             let cart = cart_ref(&args)?;
-            let result = match args.connection.request_id {
+            let outcome = match args.connection.request_id {
                 Some(id) => cart.with_request_id(id).checkout().await?,
                 None => cart.checkout().await?,
             };
-            show(&result, args.connection.output, checkout_table);
-            Ok(())
+            show(outcome.result(), args.connection.output, checkout_table);
+            if outcome.is_complete() {
+                Ok(())
+            } else {
+                Err(Failure::Partial(format!(
+                    "the checkout placed {} of its orders; {} order groups failed (listed above)",
+                    outcome.orders().len(),
+                    outcome.order_errors().len()
+                )))
+            }
         }
     }
 }

@@ -81,9 +81,9 @@ pub async fn run() -> Result<(), Failure> {
     print!("{}", indent(&cart_table(&after)));
 
     step(4, "Check it out: one order per order group");
-    let result = cart.checkout().await?;
+    let outcome = cart.checkout().await?;
     log.show(&emulator);
-    print!("{}", checkout_table(&result));
+    print!("{}", checkout_table(outcome.result()));
 
     step(
         5,

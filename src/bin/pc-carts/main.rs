@@ -37,17 +37,29 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             eprint!("{failure}");
-            ExitCode::FAILURE
+            failure.exit_code()
         }
     }
 }
 
 /// Why a command failed.
 pub enum Failure {
-    /// An operation failed: shown with its status, code, description and ids.
+    /// An operation failed: shown with its status, code, description and ids. Exit code 1.
     Operation(partner_center_carts::Error),
-    /// Anything else, in words.
+    /// A checkout placed some of its orders but not all (the answer is printed): exit code 3,
+    /// so that a script cannot take it for a whole success nor for a failure that placed nothing.
+    Partial(String),
+    /// Anything else, in words. Exit code 1.
     Other(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::Partial(_) => ExitCode::from(3),
+            Self::Operation(_) | Self::Other(_) => ExitCode::FAILURE,
+        }
+    }
 }
 
 impl From<partner_center_carts::Error> for Failure {
@@ -66,6 +78,7 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Operation(e) => f.write_str(&output::error(e)),
+            Self::Partial(message) => writeln!(f, "partial checkout: {message}"),
             Self::Other(message) => writeln!(f, "error: {message}"),
         }
     }

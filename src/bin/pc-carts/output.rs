@@ -1,7 +1,8 @@
 //! How answers and errors are shown: JSON as sent, or tables for people.
 
-use partner_center_carts::Error;
+use partner_center_carts::error::printable;
 use partner_center_carts::types::{Cart, CartCheckoutResult};
+use partner_center_carts::{Error, ErrorKind};
 use serde::Serialize;
 
 use crate::args::Output;
@@ -22,13 +23,15 @@ pub fn cart_table(cart: &Cart) -> String {
     let attributes = cart.attributes.as_ref();
     let mut out = format!(
         "Cart {} ({}), etag {}\n  created {}, expires {}\n",
-        cart.id.as_deref().unwrap_or("-"),
-        cart.status.as_deref().unwrap_or("-"),
-        attributes.and_then(|a| a.etag.as_deref()).unwrap_or("-"),
-        cart.creation_timestamp.as_ref().map_or("-", |t| t.as_str()),
-        cart.expiration_timestamp
-            .as_ref()
-            .map_or("-", |t| t.as_str()),
+        printable(cart.id.as_deref().unwrap_or("-")),
+        printable(cart.status.as_deref().unwrap_or("-")),
+        printable(attributes.and_then(|a| a.etag.as_deref()).unwrap_or("-")),
+        printable(cart.creation_timestamp.as_ref().map_or("-", |t| t.as_str())),
+        printable(
+            cart.expiration_timestamp
+                .as_ref()
+                .map_or("-", |t| t.as_str())
+        ),
     );
     let rows = cart
         .line_items
@@ -76,10 +79,10 @@ pub fn checkout_table(result: &CartCheckoutResult) -> String {
     for order in result.orders.iter().flatten() {
         out.push_str(&format!(
             "Order {} ({}), {} {}\n",
-            order.id.as_deref().unwrap_or("-"),
-            order.status.as_deref().unwrap_or("-"),
-            order.billing_cycle.as_ref().map_or("-", |b| b.as_str()),
-            order.currency_code.as_deref().unwrap_or(""),
+            printable(order.id.as_deref().unwrap_or("-")),
+            printable(order.status.as_deref().unwrap_or("-")),
+            printable(order.billing_cycle.as_ref().map_or("-", |b| b.as_str())),
+            printable(order.currency_code.as_deref().unwrap_or("")),
         ));
         let rows = order
             .line_items
@@ -99,16 +102,21 @@ pub fn checkout_table(result: &CartCheckoutResult) -> String {
     for error in result.order_errors.iter().flatten() {
         out.push_str(&format!(
             "Order group {} failed: {} {}\n",
-            error.order_group_id.as_deref().unwrap_or("-"),
-            error.code.map_or(String::new(), |c| c.to_string()),
-            error.description.as_deref().unwrap_or(""),
+            printable(error.order_group_id.as_deref().unwrap_or("-")),
+            printable(&error.code.as_ref().map_or(String::new(), |c| c.to_string())),
+            printable(error.description.as_deref().unwrap_or("")),
         ));
     }
     out
 }
 
-/// Columns padded to their widest cell, indented two spaces.
+/// Columns padded to their widest cell, indented two spaces. Cells are escaped: text from the
+/// service cannot break a row or drive the terminal.
 pub fn table(headers: &[&str], rows: Vec<Vec<String>>) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| row.iter().map(|c| printable(c).into_owned()).collect())
+        .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -141,10 +149,25 @@ pub fn error(e: &Error) -> String {
             service.category()
         ));
         if let Some(code) = service.code() {
-            out.push_str(&format!("  code: {code}\n"));
+            out.push_str(&format!("  code: {}\n", printable(&code.to_string())));
         }
         if let Some(description) = service.description() {
-            out.push_str(&format!("  description: {description}\n"));
+            out.push_str(&format!("  description: {}\n", printable(description)));
+        }
+    }
+    if let ErrorKind::NothingOrdered { order_errors } = e.kind() {
+        for failed in order_errors {
+            out.push_str(&format!(
+                "  order group {} failed: {} {}\n",
+                printable(failed.order_group_id.as_deref().unwrap_or("-")),
+                printable(
+                    &failed
+                        .code
+                        .as_ref()
+                        .map_or(String::new(), |c| c.to_string())
+                ),
+                printable(failed.description.as_deref().unwrap_or("")),
+            ));
         }
     }
     if let Some(id) = e.request_id() {

@@ -1,0 +1,206 @@
+//! Checking a cart out, and what it placed.
+
+use uuid::Uuid;
+
+use super::CartRef;
+use crate::Error;
+use crate::error::Effect;
+use crate::headers::OperationIds;
+use crate::pipeline::Call;
+use crate::retry::is_busy;
+use crate::types::{CartCheckoutResult, Order, OrderError};
+
+/// What a checkout placed: its orders, and the order groups that could not be placed.
+///
+/// A checkout places one order per order group, and some groups can fail while others are
+/// placed. Such a partial checkout is still a success, since orders were placed, so it is not
+/// an error; but it cannot be missed: this value is `#[must_use]`, a partial checkout logs a
+/// warning, and [`is_complete`](Self::is_complete) says whether every group was placed. A
+/// checkout that placed nothing is an error ([`ErrorKind::NothingOrdered`](crate::ErrorKind::NothingOrdered)), with the order
+/// errors.
+///
+/// ```no_run
+/// # async fn run(cart: partner_center_carts::CartRef) -> Result<(), partner_center_carts::Error> {
+/// let outcome = cart.checkout().await?;
+/// for order in outcome.orders() {
+///     println!("placed order {}", order.id.as_deref().unwrap_or("?"));
+/// }
+/// if !outcome.is_complete() {
+///     for failed in outcome.order_errors() {
+///         eprintln!("not placed: order group {:?}: {:?}", failed.order_group_id, failed.code);
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "a checkout may have placed only some of its orders: look at is_complete()"]
+#[derive(Clone, Debug, PartialEq)]
+pub struct CheckoutOutcome {
+    result: CartCheckoutResult,
+}
+
+impl CheckoutOutcome {
+    /// The orders placed, one per order group that succeeded; never empty.
+    pub fn orders(&self) -> &[Order] {
+        self.result.orders.as_deref().unwrap_or_default()
+    }
+
+    /// Why each of the order groups that failed could not be placed; empty when all were.
+    pub fn order_errors(&self) -> &[OrderError] {
+        self.result.order_errors.as_deref().unwrap_or_default()
+    }
+
+    /// Whether every order group was placed.
+    pub fn is_complete(&self) -> bool {
+        self.order_errors().is_empty()
+    }
+
+    /// The service's answer, as it came (unknown fields included).
+    pub fn result(&self) -> &CartCheckoutResult {
+        &self.result
+    }
+
+    /// The service's answer, as it came.
+    pub fn into_result(self) -> CartCheckoutResult {
+        self.result
+    }
+}
+
+/// What the caller of a checkout refused with 800065 can do.
+const ALREADY_SUBMITTED: &str = "the cart was already checked out, by an earlier checkout of \
+     it (perhaps this caller's own, whose answer was lost), and its orders were placed then: find \
+     them among the customer's orders, or send that checkout again with its own MS-RequestId \
+     for its answer";
+
+impl CartRef {
+    /// Checks the cart out (`POST /v1/customers/{customer-id}/carts/{cart-id}/checkout`),
+    /// placing one order per order group.
+    ///
+    /// - `Ok` means orders were placed: all groups, or some (see [`CheckoutOutcome`]).
+    /// - [`ErrorKind::NothingOrdered`](crate::ErrorKind::NothingOrdered): the service placed no order, and says why per group.
+    /// - While the service says the cart is busy (409 with 800064 or 800060, an earlier checkout
+    ///   of it still in progress), the checkout waits and asks again, within the retry
+    ///   policy's time budget. A checkout is idempotent per cart, so asking again is safe: the
+    ///   service answers with the first checkout's result.
+    /// - 400 with 800065: the cart was already checked out; the error says what to do.
+    /// - An error whose [`outcome_unknown`](Error::outcome_unknown) is true may have placed
+    ///   the orders: check the cart out again (it returns the first result, or 800065), or
+    ///   send the same request again with
+    ///   [`with_request_id`](Self::with_request_id)`(request id of the error)`.
+    pub async fn checkout(&self) -> Result<CheckoutOutcome, Error> {
+        self.checkout_with(None).await
+    }
+
+    pub(super) async fn checkout_with(
+        &self,
+        mut request_id: Option<Uuid>,
+    ) -> Result<CheckoutOutcome, Error> {
+        const OP: &str = "checkoutCart";
+        let (customer, cart) = self.checked_ids(OP)?;
+        let shared = &self.pc.shared;
+        let started = self.pc.now();
+        let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);
+        let mut round = 0;
+        loop {
+            round += 1;
+            let ids = OperationIds::new(request_id.take(), Some(correlation));
+            let call = Call {
+                operation: OP,
+                writes: true,
+                ids: &ids,
+                if_match: None,
+                resource: Some(&cart),
+                started,
+            };
+            let answer = self
+                .pc
+                .run(call, |client| {
+                    let (customer, cart) = (&customer, &cart);
+                    async move {
+                        let result = client
+                            .checkout_cart(customer, cart, None, None, None, None, None, None, None)
+                            .await;
+                        (result, client.inner.take_seen())
+                    }
+                })
+                .await;
+            let error = match answer {
+                Ok(result) => return Ok(placed(result)),
+                Err(e) => e,
+            };
+            let busy = error.service_error().is_some_and(is_busy);
+            if error.code() == Some(800_065) {
+                return Err(error.with_hint(ALREADY_SUBMITTED));
+            }
+            // Still busy after the retries of one request: ask again as a new request (as the
+            // service asks after any answer), unless this request's own outcome is unknown.
+            if !busy || error.effect() != Effect::None {
+                return Err(error);
+            }
+            // As many new requests as the policy allows attempts, within its time budget.
+            let wait = shared.retry.backoff(round);
+            let elapsed = self.pc.now().saturating_duration_since(started);
+            if round >= shared.retry.attempts() || !shared.retry.leaves_time_for(elapsed, wait) {
+                return Err(error);
+            }
+            tracing::info!(
+                round,
+                wait_ms = wait.as_millis() as u64,
+                error = %error,
+                "the cart is busy with an earlier checkout; asking again"
+            );
+            shared.clock.sleep(wait).await;
+        }
+    }
+}
+
+/// A checkout that placed orders; a warning if not all of them.
+fn placed(result: CartCheckoutResult) -> CheckoutOutcome {
+    let outcome = CheckoutOutcome { result };
+    if !outcome.is_complete() {
+        tracing::warn!(
+            placed = outcome.orders().len(),
+            failed = outcome.order_errors().len(),
+            "the checkout placed only some of its orders"
+        );
+    }
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorKind;
+
+    #[test]
+    fn a_checkout_is_complete_only_without_order_errors() {
+        let result: CartCheckoutResult = serde_json::from_value(serde_json::json!({
+            "orders": [{"id": "f76c6b7f449d"}],
+            "orderErrors": [{"orderGroupId": "1", "code": "800010"}]
+        }))
+        .unwrap();
+        let outcome = placed(result);
+        assert_eq!(outcome.orders().len(), 1);
+        assert_eq!(
+            outcome.order_errors()[0].code.as_ref().unwrap().number(),
+            Some(800_010)
+        );
+        assert!(!outcome.is_complete());
+    }
+
+    #[test]
+    fn a_checkout_that_placed_nothing_is_refused_with_its_order_errors() {
+        use crate::pipeline::Answer;
+        let result: CartCheckoutResult = serde_json::from_value(serde_json::json!({
+            "orders": [],
+            "orderErrors": [{"orderGroupId": "0", "code": 8_000_100_000_i64}]
+        }))
+        .unwrap();
+        let Some(ErrorKind::NothingOrdered { order_errors }) = result.refusal(None) else {
+            panic!("nothing placed is an error")
+        };
+        assert_eq!(
+            order_errors[0].code.as_ref().unwrap().number(),
+            Some(8_000_100_000)
+        );
+    }
+}

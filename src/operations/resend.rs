@@ -1,0 +1,80 @@
+//! A cart write whose outcome is unknown, sent again as the same request to learn it.
+
+use super::{CartRef, Customer};
+use crate::headers::OperationIds;
+use crate::types::Cart;
+use crate::{Error, PartnerCenter};
+
+/// What a create or a put sent, kept in its error when the outcome is unknown.
+#[derive(Clone, Debug)]
+pub(crate) struct Unconfirmed {
+    customer_id: String,
+    /// The cart put; `None` for a create.
+    cart_id: Option<String>,
+    body: Cart,
+}
+
+impl Unconfirmed {
+    /// `error`, carrying what was sent if its outcome is unknown.
+    pub(crate) fn attach(
+        error: Error,
+        customer_id: &str,
+        cart_id: Option<&str>,
+        body: &Cart,
+    ) -> Error {
+        if !error.outcome_unknown() {
+            return error;
+        }
+        error.with_unconfirmed(Self {
+            customer_id: customer_id.to_string(),
+            cart_id: cart_id.map(str::to_string),
+            body: body.clone(),
+        })
+    }
+}
+
+impl PartnerCenter {
+    /// Sends again, as the same request, the cart write whose outcome `error` left unknown
+    /// ([`Error::outcome_unknown`]): the create, put or `modify`'s PUT, with the same
+    /// `MS-RequestId`, body and `If-Match`. The service answers a repeat of a request with its
+    /// first answer, so:
+    ///
+    /// - `Ok` means the change was made exactly once, by the first sending or by this one;
+    /// - an error with [`Effect::None`](crate::error::Effect::None) means it was not made, and
+    ///   will not be: it is safe to start over (to call `modify` again, say);
+    /// - an error whose outcome is unknown again means the service still did not answer: call
+    ///   `resend` with that error, later.
+    ///
+    /// An error that is not a cart write's, or whose outcome is known, is refused with
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter, e: partner_center_carts::Error) -> Result<(), partner_center_carts::Error> {
+    /// if e.outcome_unknown() {
+    ///     let cart = pc.resend(&e).await?; // the change is in, exactly once
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn resend(&self, error: &Error) -> Result<Cart, Error> {
+        let (Some(write), Some(request_id)) = (error.unconfirmed(), error.request_id()) else {
+            return Err(Error::invalid_input(
+                "nothing to send again: the error is not a cart write's whose outcome is unknown",
+            ));
+        };
+        // The same request id and correlation id: the same request, in the same flow.
+        let ids = OperationIds {
+            request_id: request_id.to_string(),
+            correlation_id: error
+                .correlation_id()
+                .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string),
+        };
+        let customer = Customer::new(self.clone(), write.customer_id.clone());
+        match &write.cart_id {
+            None => customer.create_with(&write.body, ids).await,
+            Some(cart_id) => {
+                let cart = CartRef::new(self.clone(), write.customer_id.clone(), cart_id.clone());
+                cart.put_with(&write.body, ids, self.now()).await
+            }
+        }
+    }
+}
