@@ -295,3 +295,106 @@ async fn an_enormous_token_answer_is_refused() {
     let err = tokens.token().await.unwrap_err();
     assert!(err.to_string().contains("larger than 65536 bytes"), "{err}");
 }
+
+/// An error answer that echoes `form` the way a buggy or hostile token endpoint might: form
+/// encoded, then the raw secret, a line break and a terminal escape sequence.
+fn echoing_error(error: &str, form: &[(&str, &str)], secret: &str) -> (String, Answer) {
+    let echoed = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let description = format!(
+        "AADSTS900144: bad request: {echoed} (secret {secret:?})\n\u{1b}[31mMS-RequestId: forged"
+    );
+    let answer = Answer::json(
+        400,
+        json!({"error": error, "error_description": description}),
+    );
+    (echoed, answer)
+}
+
+/// The error names `error` and the description, and holds none of `secrets`, no
+/// `name=secret`, and no line break or escape character, in `Display`, `Debug` or its reason.
+fn assert_redacted(err: &partner_center_carts::Error, error: &str, secrets: &[&str]) {
+    let ErrorKind::Auth {
+        reason,
+        service: None,
+    } = err.kind()
+    else {
+        panic!("expected an auth error, got {err:?}");
+    };
+    for text in [err.to_string(), format!("{err:?}"), reason.clone()] {
+        assert!(text.contains(error), "{text}");
+        assert!(
+            text.contains("AADSTS900144: bad request: grant_type="),
+            "{text}"
+        );
+        assert!(text.contains("client_id=app-id"), "{text}");
+        assert!(text.contains("[REDACTED]"), "{text}");
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret} in {text}");
+            let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+            assert!(!text.contains(&encoded), "{encoded} in {text}");
+        }
+        assert!(!text.contains("client_secret=app"), "{text}");
+        assert!(!text.contains("refresh_token=refresh"), "{text}");
+        assert!(
+            !text.contains(['\n', '\r', '\u{1b}']),
+            "a raw line break or escape in {text:?}"
+        );
+    }
+    assert!(
+        reason.contains("\\u{1b}[31mMS-RequestId: forged"),
+        "the escape is escaped, on the same line: {reason}"
+    );
+}
+
+#[tokio::test]
+async fn a_token_error_that_echoes_the_client_secret_does_not_repeat_it() {
+    let aad = Scripted::start().await;
+    let form = [
+        ("grant_type", "client_credentials"),
+        ("client_id", "app-id"),
+        ("client_secret", SECRET),
+        ("scope", PARTNER_CENTER_SCOPE),
+    ];
+    let (echoed, answer) = echoing_error("invalid_client", &form, SECRET);
+    aad.always(answer);
+    let tokens = ClientCredentials::new(TENANT, "app-id", SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+
+    let err = tokens.token().await.unwrap_err();
+    assert_eq!(
+        aad.received()[0].body,
+        echoed.as_bytes(),
+        "the echo is the form as sent"
+    );
+    assert_redacted(&err, "invalid_client", &[SECRET]);
+}
+
+#[tokio::test]
+async fn a_token_error_that_echoes_the_refresh_token_does_not_repeat_it() {
+    const REFRESH: &str = "refresh-token-value+/=5678";
+    let aad = Scripted::start().await;
+    let form = [
+        ("grant_type", "refresh_token"),
+        ("client_id", "app-id"),
+        ("refresh_token", REFRESH),
+        ("scope", PARTNER_CENTER_SCOPE),
+        ("client_secret", SECRET),
+    ];
+    let (echoed, answer) = echoing_error("invalid_grant", &form, REFRESH);
+    aad.always(answer);
+    let tokens = RefreshToken::new(TENANT, "app-id", REFRESH)
+        .with_client_secret(SECRET)
+        .with_authority(&aad.url)
+        .unwrap();
+
+    let err = tokens.token().await.unwrap_err();
+    assert_eq!(
+        aad.received()[0].body,
+        echoed.as_bytes(),
+        "the echo is the form as sent"
+    );
+    assert_redacted(&err, "invalid_grant", &[REFRESH, SECRET]);
+}

@@ -265,11 +265,10 @@ impl Endpoint {
             let detail = serde_json::from_slice::<TokenError>(&body)
                 .ok()
                 .map(|e| {
-                    let first_line = e.error_description.as_deref().unwrap_or("").lines().next();
                     format!(
                         "{}: {}",
-                        e.error.as_deref().unwrap_or("error"),
-                        first_line.unwrap_or("")
+                        endpoint_text(e.error.as_deref().unwrap_or("error"), form),
+                        endpoint_text(e.error_description.as_deref().unwrap_or(""), form)
                     )
                 })
                 .unwrap_or_else(|| "no error detail".to_string());
@@ -288,6 +287,77 @@ impl Endpoint {
         let token = AccessToken::new(answer.access_token.expose_secret(), expires_in)?;
         Ok((token, answer.refresh_token))
     }
+}
+
+/// The longest text kept from a token endpoint's error answer, in characters.
+const MAX_ENDPOINT_TEXT_CHARS: usize = 300;
+
+/// What stands in for a secret in an error.
+const REDACTED: &str = "[REDACTED]";
+
+/// Whether the form field `key` carries a secret (`client_secret`, `refresh_token`,
+/// `client_assertion`, `password`, ...).
+fn is_secret_key(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["secret", "token", "assertion", "password"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+/// Text from the token endpoint's error answer, made fit for an error message. An endpoint
+/// may echo the posted form: every secret value of `form` (as sent, and form-encoded) and
+/// every `secret_key=value` is replaced by `[REDACTED]`. Line breaks and other whitespace
+/// become one space, other control characters and direction overrides are escaped
+/// (`\u{1b}`), and the text is cut at [`MAX_ENDPOINT_TEXT_CHARS`].
+fn endpoint_text(text: &str, form: &[(&str, &str)]) -> String {
+    let mut secrets: Vec<String> = Vec::new();
+    for (key, value) in form {
+        if is_secret_key(key) && !value.is_empty() {
+            let encoded: String = url::form_urlencoded::byte_serialize(value.as_bytes()).collect();
+            secrets.push(value.to_string());
+            secrets.push(encoded);
+        }
+    }
+    // The longest first, so a secret that contains another goes whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    let mut text = text.to_string();
+    for secret in &secrets {
+        text = text.replace(secret.as_str(), REDACTED);
+    }
+    let text = redact_assignments(&text);
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let printable = crate::error::printable(&one_line);
+    let mut out: String = printable.chars().take(MAX_ENDPOINT_TEXT_CHARS).collect();
+    if printable.chars().nth(MAX_ENDPOINT_TEXT_CHARS).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `text` with the value of every `key=value` whose key names a secret ([`is_secret_key`])
+/// replaced by `[REDACTED]`; the value ends at `&`, whitespace, a quote or the end.
+fn redact_assignments(text: &str) -> String {
+    let is_key_byte = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(eq) = rest.find('=') {
+        let (before, after) = (&rest[..eq], &rest[eq + 1..]);
+        let key_len = before.bytes().rev().take_while(is_key_byte).count();
+        out.push_str(before);
+        out.push('=');
+        rest = after;
+        if is_secret_key(&before[before.len() - key_len..]) {
+            let end = after
+                .find(|c: char| c == '&' || c.is_whitespace() || matches!(c, '"' | '\'' | '`'))
+                .unwrap_or(after.len());
+            if end > 0 {
+                out.push_str(REDACTED);
+            }
+            rest = &after[end..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 fn auth_error(reason: String) -> Error {
@@ -327,5 +397,55 @@ impl fmt::Debug for RefreshToken {
                 &self.client_secret.as_ref().map(|_| "[REDACTED]"),
             )
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FORM: &[(&str, &str)] = &[
+        ("grant_type", "refresh_token"),
+        ("client_id", "app-id"),
+        ("refresh_token", "0.AAA+rt/x=="),
+        ("client_secret", "s3cr3t"),
+    ];
+
+    #[test]
+    fn secrets_of_the_form_and_secret_assignments_are_redacted() {
+        // A value runs to `&`, whitespace, a quote or the end: `client_secret=s3cr3t;` loses
+        // its `;` too.
+        assert_eq!(
+            endpoint_text(
+                "bad request: grant_type=refresh_token&client_id=app-id&refresh_token=0.AAA%2Brt%2Fx%3D%3D&client_secret=s3cr3t; \
+                 got 's3cr3t', \"0.AAA+rt/x==\", client_assertion=eyJ.x.y&password=hunter2 Client_Secret=other",
+                FORM
+            ),
+            "bad request: grant_type=refresh_token&client_id=app-id&refresh_token=[REDACTED]\
+             &client_secret=[REDACTED] got '[REDACTED]', \"[REDACTED]\", \
+             client_assertion=[REDACTED]&password=[REDACTED] Client_Secret=[REDACTED]"
+        );
+        assert_eq!(
+            endpoint_text("AADSTS7000215: Invalid client secret provided.", FORM),
+            "AADSTS7000215: Invalid client secret provided."
+        );
+        assert_eq!(
+            endpoint_text("x=1&token_type=&=2", FORM),
+            "x=1&token_type=&=2"
+        );
+    }
+
+    #[test]
+    fn the_text_is_one_line_of_printable_characters_and_capped() {
+        assert_eq!(
+            endpoint_text(
+                "AADSTS70011: bad scope.\r\nTrace ID: 1\r\n\tMS-RequestId: 0\u{1b}[2J\u{202e}\u{2028}end\n",
+                FORM
+            ),
+            "AADSTS70011: bad scope. Trace ID: 1 MS-RequestId: 0\\u{1b}[2J\\u{202e} end"
+        );
+        let long = endpoint_text(&"é".repeat(1000), FORM);
+        assert_eq!(long.chars().count(), MAX_ENDPOINT_TEXT_CHARS + 1);
+        assert!(long.ends_with("é…"));
     }
 }
