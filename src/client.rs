@@ -9,8 +9,10 @@ use uuid::Uuid;
 use http::HeaderMap;
 
 use crate::auth::TokenProvider;
+use crate::error::Effect;
 use crate::headers::OperationIds;
 use crate::operations::Customer;
+use crate::pipeline::Sending;
 use crate::retry::{Clock, RetryBudget, RetryPolicy};
 use crate::transport::Attempt;
 use crate::{Error, PartnerCenterBuilder, generated};
@@ -111,9 +113,13 @@ impl PartnerCenter {
         self.shared.clock.now()
     }
 
-    /// Ids for a new operation: the fixed ones where set, fresh ones otherwise.
-    pub(crate) fn ids(&self, request_id: Option<Uuid>) -> OperationIds {
-        OperationIds::new(request_id, self.correlation_id)
+    /// A new operation, starting now: with the request id the caller fixed, or a fresh one.
+    pub(crate) fn sending(&self, request_id: Option<Uuid>) -> Sending {
+        Sending {
+            ids: OperationIds::new(request_id, self.correlation_id),
+            started: self.now(),
+            prior: Effect::None,
+        }
     }
 }
 

@@ -23,6 +23,18 @@ use crate::transport::{Attempt, Seen};
 use crate::types::{Cart, CartCheckoutResult};
 use crate::{PartnerCenter, generated};
 
+/// How one request is sent: its ids, when the caller's operation began, and what earlier
+/// sendings of this same request did.
+pub(crate) struct Sending {
+    pub ids: OperationIds,
+    /// On the client's clock: a compound operation (`modify`, `checkout`) spends one time
+    /// budget over all its requests.
+    pub started: Instant,
+    /// [`Effect::Unknown`] when this request is sent again to learn the outcome of an earlier
+    /// sending whose answer was lost.
+    pub prior: Effect,
+}
+
 /// One call of a generated operation, as the pipeline runs it.
 pub(crate) struct Call<'a> {
     /// The spec's `operationId`.
@@ -30,13 +42,10 @@ pub(crate) struct Call<'a> {
     /// Whether it changes the service's state (anything but a GET): only then can its outcome
     /// be unknown.
     pub writes: bool,
-    pub ids: &'a OperationIds,
+    pub sending: &'a Sending,
     pub if_match: Option<&'a str>,
     /// The id of the resource in the path (a cart id), which a success must be about.
     pub resource: Option<&'a str>,
-    /// When the caller's operation began, on the client's clock: a compound operation
-    /// (`modify`, `checkout`) spends one time budget over all its calls.
-    pub started: Instant,
 }
 
 impl PartnerCenter {
@@ -51,11 +60,11 @@ impl PartnerCenter {
         let Call {
             operation,
             writes,
-            ids,
+            sending,
             if_match,
             resource,
-            started,
         } = call;
+        let (ids, started) = (&sending.ids, sending.started);
         let span = tracing::info_span!(
             "partner_center",
             operation,
@@ -64,14 +73,14 @@ impl PartnerCenter {
             attempts = field::Empty,
         );
         // What the attempts so far did, as far as their answers tell (see `crate::error::effect`).
-        let mut effect = Effect::None;
+        let mut effect = sending.prior;
         let named = |e: Error, attempts: u32, effect: Effect| {
             let effect = if writes { effect } else { Effect::None };
             e.in_operation(operation, &ids.request_id, &ids.correlation_id, attempts)
                 .with_effect(effect)
         };
-        let headers = operation_headers(&shared.headers, ids, if_match)
-            .map_err(|e| named(e, 0, Effect::None))?;
+        let headers =
+            operation_headers(&shared.headers, ids, if_match).map_err(|e| named(e, 0, effect))?;
 
         async {
             let mut attempt = 0u32;

@@ -1,12 +1,9 @@
 //! One cart: get and put. Checking out is in `checkout.rs`, get-modify-put in `modify.rs`.
 
-use std::time::Instant;
-
 use uuid::Uuid;
 
 use super::{Unconfirmed, WithRequestId, checked, checked_cart};
-use crate::headers::OperationIds;
-use crate::pipeline::Call;
+use crate::pipeline::{Call, Sending};
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
@@ -57,7 +54,7 @@ impl CartRef {
 
     /// Gets the cart (`GET /v1/customers/{customer-id}/carts/{cart-id}`).
     pub async fn get(&self) -> Result<Cart, Error> {
-        self.get_with(self.pc.ids(None), self.pc.now()).await
+        self.get_with(&self.pc.sending(None)).await
     }
 
     /// Replaces the cart with `cart` (`PUT /v1/customers/{customer-id}/carts/{cart-id}`) and
@@ -73,23 +70,18 @@ impl CartRef {
     ///
     /// To change a cart without losing concurrent changes, use [`modify`](Self::modify).
     pub async fn put(&self, cart: &Cart) -> Result<Cart, Error> {
-        self.put_with(cart, self.pc.ids(None), self.pc.now()).await
+        self.put_with(cart, &self.pc.sending(None)).await
     }
 
-    pub(super) async fn get_with(
-        &self,
-        ids: OperationIds,
-        started: Instant,
-    ) -> Result<Cart, Error> {
+    pub(super) async fn get_with(&self, sending: &Sending) -> Result<Cart, Error> {
         const OP: &str = "getCart";
         let (customer, cart) = self.checked_ids(OP)?;
         let call = Call {
             operation: OP,
             writes: false,
-            ids: &ids,
+            sending,
             if_match: None,
             resource: Some(&cart),
-            started,
         };
         self.pc
             .run(call, |client| {
@@ -104,22 +96,16 @@ impl CartRef {
             .await
     }
 
-    pub(super) async fn put_with(
-        &self,
-        body: &Cart,
-        ids: OperationIds,
-        started: Instant,
-    ) -> Result<Cart, Error> {
+    pub(super) async fn put_with(&self, body: &Cart, sending: &Sending) -> Result<Cart, Error> {
         const OP: &str = "updateCart";
         let (customer, cart) = self.checked_ids(OP)?;
         checked_cart(OP, body)?;
         let call = Call {
             operation: OP,
             writes: true,
-            ids: &ids,
+            sending,
             if_match: body.attributes.as_ref().and_then(|a| a.etag.as_deref()),
             resource: Some(&cart),
-            started,
         };
         self.pc
             .run(call, |client| {

@@ -6,7 +6,7 @@ use super::CartRef;
 use crate::Error;
 use crate::error::Effect;
 use crate::headers::OperationIds;
-use crate::pipeline::Call;
+use crate::pipeline::{Call, Sending};
 use crate::retry::is_busy;
 use crate::types::{CartCheckoutResult, Order, OrderError};
 
@@ -102,14 +102,17 @@ impl CartRef {
         let mut round = 0;
         loop {
             round += 1;
-            let ids = OperationIds::new(request_id.take(), Some(correlation));
+            let sending = Sending {
+                ids: OperationIds::new(request_id.take(), Some(correlation)),
+                started,
+                prior: Effect::None,
+            };
             let call = Call {
                 operation: OP,
                 writes: true,
-                ids: &ids,
+                sending: &sending,
                 if_match: None,
                 resource: Some(&cart),
-                started,
             };
             let answer = self
                 .pc

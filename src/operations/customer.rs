@@ -3,8 +3,7 @@
 use uuid::Uuid;
 
 use super::{CartRef, Unconfirmed, WithRequestId, checked, checked_cart};
-use crate::headers::OperationIds;
-use crate::pipeline::Call;
+use crate::pipeline::{Call, Sending};
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
@@ -49,20 +48,19 @@ impl Customer {
     /// again would make a second one; [`PartnerCenter::resend`] sends the same request again and
     /// learns which.
     pub async fn create(&self, cart: &Cart) -> Result<Cart, Error> {
-        self.create_with(cart, self.pc.ids(None)).await
+        self.create_with(cart, &self.pc.sending(None)).await
     }
 
-    pub(super) async fn create_with(&self, cart: &Cart, ids: OperationIds) -> Result<Cart, Error> {
+    pub(super) async fn create_with(&self, cart: &Cart, sending: &Sending) -> Result<Cart, Error> {
         const OP: &str = "createCart";
         let customer = checked(OP, "customer", &self.id)?;
         checked_cart(OP, cart)?;
         let call = Call {
             operation: OP,
             writes: true,
-            ids: &ids,
+            sending,
             if_match: None,
             resource: None,
-            started: self.pc.now(),
         };
         self.pc
             .run(call, |client| {

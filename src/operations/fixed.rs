@@ -31,14 +31,14 @@ impl<T> WithRequestId<T> {
 impl WithRequestId<CartRef> {
     /// [`CartRef::get`] with this request id.
     pub async fn get(self) -> Result<Cart, Error> {
-        let ids = self.target.pc.ids(Some(self.request_id));
-        self.target.get_with(ids, self.target.pc.now()).await
+        let sending = self.target.pc.sending(Some(self.request_id));
+        self.target.get_with(&sending).await
     }
 
     /// [`CartRef::put`] with this request id.
     pub async fn put(self, cart: &Cart) -> Result<Cart, Error> {
-        let ids = self.target.pc.ids(Some(self.request_id));
-        self.target.put_with(cart, ids, self.target.pc.now()).await
+        let sending = self.target.pc.sending(Some(self.request_id));
+        self.target.put_with(cart, &sending).await
     }
 
     /// [`CartRef::checkout`] with this request id: replayed after a crash, it places
@@ -61,7 +61,7 @@ impl WithRequestId<Customer> {
     /// [`Customer::create`] with this request id: replayed after a crash, it makes no second
     /// cart.
     pub async fn create(self, cart: &Cart) -> Result<Cart, Error> {
-        let ids = self.target.pc.ids(Some(self.request_id));
-        self.target.create_with(cart, ids).await
+        let sending = self.target.pc.sending(Some(self.request_id));
+        self.target.create_with(cart, &sending).await
     }
 }

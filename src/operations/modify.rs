@@ -7,6 +7,7 @@ use super::CartRef;
 use crate::Error;
 use crate::error::Effect;
 use crate::headers::OperationIds;
+use crate::pipeline::Sending;
 use crate::types::Cart;
 
 impl CartRef {
@@ -72,12 +73,16 @@ impl CartRef {
         let shared = &self.pc.shared;
         let started = self.pc.now();
         let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);
+        // Every request of the modify: its own request id, one correlation id, one time budget.
+        let sending = |request_id| Sending {
+            ids: OperationIds::new(request_id, Some(correlation)),
+            started,
+            prior: Effect::None,
+        };
         let mut round = 0;
         loop {
             round += 1;
-            let current = self
-                .get_with(OperationIds::new(None, Some(correlation)), started)
-                .await?;
+            let current = self.get_with(&sending(None)).await?;
             let mut changed = current.clone();
             change(&mut changed);
             if changed == current {
@@ -85,8 +90,7 @@ impl CartRef {
             }
             // A fixed request id belongs to the first PUT only: once the service has answered
             // it, the next PUT is a new request.
-            let ids = OperationIds::new(request_id.take(), Some(correlation));
-            let error = match self.put_with(&changed, ids, started).await {
+            let error = match self.put_with(&changed, &sending(request_id.take())).await {
                 Ok(cart) => return Ok(cart),
                 Err(e) => e,
             };

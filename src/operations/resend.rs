@@ -1,7 +1,9 @@
 //! A cart write whose outcome is unknown, sent again as the same request to learn it.
 
 use super::{CartRef, Customer};
+use crate::error::Effect;
 use crate::headers::OperationIds;
+use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
@@ -61,19 +63,24 @@ impl PartnerCenter {
                 "nothing to send again: the error is not a cart write's whose outcome is unknown",
             ));
         };
-        // The same request id and correlation id: the same request, in the same flow.
-        let ids = OperationIds {
-            request_id: request_id.to_string(),
-            correlation_id: error
-                .correlation_id()
-                .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string),
+        // The same request id and correlation id: the same request, in the same flow; and its
+        // outcome stays unknown until the service judges it.
+        let sending = Sending {
+            ids: OperationIds {
+                request_id: request_id.to_string(),
+                correlation_id: error
+                    .correlation_id()
+                    .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string),
+            },
+            started: self.now(),
+            prior: Effect::Unknown,
         };
         let customer = Customer::new(self.clone(), write.customer_id.clone());
         match &write.cart_id {
-            None => customer.create_with(&write.body, ids).await,
+            None => customer.create_with(&write.body, &sending).await,
             Some(cart_id) => {
                 let cart = CartRef::new(self.clone(), write.customer_id.clone(), cart_id.clone());
-                cart.put_with(&write.body, ids, self.now()).await
+                cart.put_with(&write.body, &sending).await
             }
         }
     }
