@@ -147,11 +147,57 @@ async fn every_retryable_status_is_retried_up_to_the_attempt_limit() {
             .get()
             .await
             .unwrap_err();
-        assert_eq!(server.received().len(), 4, "{status}");
-        assert_eq!(clock.sleeps().len(), 3, "{status}");
-        assert!(err.is_retryable());
+        assert_eq!(server.received().len(), 6, "{status}");
+        assert_eq!(clock.sleeps().len(), 5, "{status}");
+        assert!(err.is_retryable(), "a read changed nothing");
         assert_eq!(err.status(), Some(status));
     }
+}
+
+#[tokio::test]
+async fn a_write_whose_answers_were_lost_says_its_outcome_is_unknown() {
+    let cart: partner_center_carts::types::Cart =
+        serde_json::from_value(example("ActiveCart")).unwrap();
+    // 500, 502 and 504 may come after the work was done; 408, 429 and 503 before any.
+    for (status, unknown) in [
+        (408, false),
+        (429, false),
+        (503, false),
+        (500, true),
+        (502, true),
+        (504, true),
+    ] {
+        let server = Scripted::start().await;
+        server.always(error(status, 0));
+        let clock = Arc::new(VirtualClock::new());
+        let err = retrying(&server, &clock)
+            .customer(CUSTOMER)
+            .cart(CART)
+            .put(&cart)
+            .await
+            .unwrap_err();
+        assert_eq!(err.outcome_unknown(), unknown, "{status}: {err}");
+        assert_eq!(err.is_retryable(), !unknown, "{status}");
+        let ids: Vec<_> = ids(&server, "PUT", "ms-requestid");
+        assert_eq!(ids.len(), 6, "{status}");
+        assert!(
+            ids.iter().all(|id| *id == ids[0]),
+            "one request, sent six times"
+        );
+    }
+
+    // An unknown outcome is settled by the service's judgement of a repeat: a 412 means the
+    // write is not in (had it landed, the repeat would have been answered with its success).
+    let server = Scripted::start().await;
+    server.then(error(504, 0)).then(error(412, 0));
+    let clock = Arc::new(VirtualClock::new());
+    let err = retrying(&server, &clock)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .put(&cart)
+        .await
+        .unwrap_err();
+    assert!(!err.outcome_unknown() && err.is_conflict(), "{err}");
 }
 
 #[tokio::test]
@@ -316,7 +362,7 @@ async fn connection_failures_are_retried() {
 
     assert!(matches!(err.kind(), ErrorKind::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
-    assert_eq!(clock.sleeps(), [MS(500), S(1), S(2)]);
+    assert_eq!(clock.sleeps(), [MS(500), S(1), S(2), S(4), S(8)]);
     assert!(err.request_id().is_some());
 }
 
@@ -381,8 +427,14 @@ async fn a_put_that_landed_but_lost_its_answer_is_repeated_as_the_same_request()
         .filter(|r| r.method == "PUT")
         .collect();
     assert_eq!(puts.len(), 2);
-    assert_eq!(puts[0].header("ms-requestid"), puts[1].header("ms-requestid"));
-    assert_eq!(puts[0].body, puts[1].body, "the same request, byte for byte");
+    assert_eq!(
+        puts[0].header("ms-requestid"),
+        puts[1].header("ms-requestid")
+    );
+    assert_eq!(
+        puts[0].body, puts[1].body,
+        "the same request, byte for byte"
+    );
 }
 
 #[tokio::test]
