@@ -172,6 +172,13 @@ impl Error {
         self.0.unconfirmed.as_deref()
     }
 
+    /// Counts every request of a compound operation (a checkout asked again), not only the
+    /// last one's attempts.
+    pub(crate) fn with_attempts(mut self, attempts: u32) -> Self {
+        self.0.attempts = attempts;
+        self
+    }
+
     pub(crate) fn gave_up_after(mut self, rounds: u32) -> Self {
         self.0.rounds = Some(rounds);
         self

@@ -100,6 +100,8 @@ impl CartRef {
         let started = self.pc.now();
         let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);
         let mut round = 0;
+        // Requests sent by earlier rounds, and what those rounds took from the retry budget.
+        let (mut sent, mut withdrawn) = (0, 0);
         loop {
             round += 1;
             let sending = Sending {
@@ -127,8 +129,14 @@ impl CartRef {
                 })
                 .await;
             let error = match answer {
-                Ok(result) => return Ok(placed(result)),
-                Err(e) => e,
+                Ok(result) => {
+                    shared.budget.deposit(withdrawn);
+                    return Ok(placed(result));
+                }
+                Err(e) => {
+                    sent += e.attempts();
+                    e.with_attempts(sent)
+                }
             };
             let busy = error.service_error().is_some_and(is_busy);
             if error.code() == Some(800_065) {
@@ -145,6 +153,11 @@ impl CartRef {
             if round >= shared.retry.attempts() || !shared.retry.leaves_time_for(elapsed, wait) {
                 return Err(error);
             }
+            // A new request is a retry too: it draws on the client's retry budget.
+            let Some(cost) = shared.budget.withdraw(false) else {
+                return Err(error);
+            };
+            withdrawn += cost;
             tracing::info!(
                 round,
                 wait_ms = wait.as_millis() as u64,

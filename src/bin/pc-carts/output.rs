@@ -1,7 +1,7 @@
 //! How answers and errors are shown: JSON as sent, or tables for people.
 
 use partner_center_carts::error::printable;
-use partner_center_carts::types::{Cart, CartCheckoutResult};
+use partner_center_carts::types::{Cart, CartCheckoutResult, OrderError};
 use partner_center_carts::{Error, ErrorKind};
 use serde::Serialize;
 
@@ -100,14 +100,28 @@ pub fn checkout_table(result: &CartCheckoutResult) -> String {
         out.push_str(&table(&["line", "offer", "quantity", "subscription"], rows));
     }
     for error in result.order_errors.iter().flatten() {
-        out.push_str(&format!(
-            "Order group {} failed: {} {}\n",
-            printable(error.order_group_id.as_deref().unwrap_or("-")),
-            printable(&error.code.as_ref().map_or(String::new(), |c| c.to_string())),
-            printable(error.description.as_deref().unwrap_or("")),
-        ));
+        out.push_str(&format!("Order group {}\n", order_error(error)));
     }
     out
+}
+
+/// `1 failed: 800010 Inventory not available`: a failed order group, escaped.
+fn order_error(error: &OrderError) -> String {
+    let mut line = format!(
+        "{} failed:",
+        printable(error.order_group_id.as_deref().unwrap_or("-"))
+    );
+    for part in [
+        error.code.as_ref().map(|c| c.to_string()),
+        error.description.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        line.push(' ');
+        line.push_str(&printable(&part));
+    }
+    line
 }
 
 /// Columns padded to their widest cell, indented two spaces. Cells are escaped: text from the
@@ -157,17 +171,7 @@ pub fn error(e: &Error) -> String {
     }
     if let ErrorKind::NothingOrdered { order_errors } = e.kind() {
         for failed in order_errors {
-            out.push_str(&format!(
-                "  order group {} failed: {} {}\n",
-                printable(failed.order_group_id.as_deref().unwrap_or("-")),
-                printable(
-                    &failed
-                        .code
-                        .as_ref()
-                        .map_or(String::new(), |c| c.to_string())
-                ),
-                printable(failed.description.as_deref().unwrap_or("")),
-            ));
+            out.push_str(&format!("  order group {}\n", order_error(failed)));
         }
     }
     if let Some(id) = e.request_id() {
