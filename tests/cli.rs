@@ -5,7 +5,7 @@ mod support;
 
 use assert_cmd::Command;
 use partner_center_carts::emulator::Emulator;
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::CUSTOMER;
 
 fn pc_carts() -> Command {
@@ -235,4 +235,189 @@ fn bad_arguments_get_the_usage_message() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no credentials"));
+}
+
+/// `pc-carts cart checkout` of the test cart at `url`, shown as `output`.
+fn checkout_command(url: &str, cart: &str, output: &str) -> Command {
+    let mut command = pc_carts();
+    command
+        .args(["cart", "checkout", "--base-url", url, "--token", "t"])
+        .args(["--customer", CUSTOMER, "--cart", cart, "--output", output]);
+    command
+}
+
+/// A loopback server answering every checkout of the test cart with 201 and `answer`.
+async fn checkout_server(answer: Value) -> httpmock::MockServer {
+    let server = httpmock::MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(httpmock::Method::POST)
+                .path(support::checkout_path());
+            then.status(201)
+                .header("content-type", "application/json; charset=utf-8")
+                .json_body(answer);
+        })
+        .await;
+    server
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_checkout_exits_0_and_a_second_one_exits_1_already_checked_out() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = emulator.client().build().unwrap();
+    let id = pc
+        .customer(CUSTOMER)
+        .create(&support::one_line_cart(2))
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+
+    let output = run(checkout_command(&emulator.url(), &id, "json")).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let placed = emulator.orders(CUSTOMER);
+    assert_eq!(placed.len(), 1);
+    assert_eq!(answer["orders"][0]["id"], placed[0].id.clone().unwrap());
+    assert!(
+        answer["orderErrors"]
+            .as_array()
+            .is_none_or(|errors| errors.is_empty()),
+        "{answer}"
+    );
+
+    let output = run(checkout_command(&emulator.url(), &id, "table")).await;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("already checked out") && stderr.contains("800065"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(emulator.orders(CUSTOMER).len(), 1, "nothing placed twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_checkout_from_a_mock_exits_0_with_the_order_in_a_table() {
+    let server = checkout_server(json!({
+        "orders": [{"id": "f76c6b7f449d", "status": "pending"}],
+        "orderErrors": []
+    }))
+    .await;
+    let output = run(checkout_command(&server.base_url(), support::CART, "table")).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("Order f76c6b7f449d (pending)"), "{stdout}");
+    assert!(!stdout.contains("failed"), "{stdout}");
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+}
+
+fn partial_answer(description: &str) -> Value {
+    json!({
+        "orders": [{"id": "f76c6b7f449d", "status": "pending", "billingCycle": "monthly", "currencyCode": "USD"}],
+        "orderErrors": [
+            {"orderGroupId": "2", "code": 800010, "description": description},
+            {"orderGroupId": "3", "code": "800011"}
+        ]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_checkout_prints_orders_and_failed_groups_and_exits_3() {
+    let server = checkout_server(partial_answer("Inventory not available.")).await;
+
+    let output = run(checkout_command(&server.base_url(), support::CART, "table")).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    for expected in [
+        "Order f76c6b7f449d (pending), monthly USD",
+        "Order group 2 failed: 800010 Inventory not available.",
+        "Order group 3 failed: 800011",
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("partial checkout:"), "{stderr}");
+    assert!(
+        stderr.contains("placed 1 of its orders; 2 order groups failed"),
+        "{stderr}"
+    );
+
+    let output = run(checkout_command(&server.base_url(), support::CART, "json")).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["orders"][0]["id"], "f76c6b7f449d");
+    assert_eq!(answer["orderErrors"][0]["orderGroupId"], "2");
+    assert_eq!(answer["orderErrors"][0]["code"], 800010);
+    assert_eq!(
+        answer["orderErrors"][1]["code"], "800011",
+        "a code is printed as sent"
+    );
+    assert!(text(&output.stderr).starts_with("partial checkout:"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_that_placed_nothing_lists_the_failed_groups_and_exits_1() {
+    let server = checkout_server(json!({
+        "orders": [],
+        "orderErrors": [
+            {"orderGroupId": "1", "code": 800010, "description": "Inventory not available."},
+            {"orderGroupId": "2", "code": "8000100000123", "description": "Too wide."}
+        ]
+    }))
+    .await;
+
+    let output = run(checkout_command(&server.base_url(), support::CART, "table")).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+    let stderr = text(&output.stderr);
+    for expected in [
+        "error: checkoutCart failed: no order was placed",
+        "  order group 1 failed: 800010 Inventory not available.",
+        "  order group 2 failed: 8000100000123 Too wide.",
+        "  MS-RequestId: ",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("partial checkout"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_services_words_cannot_forge_lines_or_drive_the_terminal_in_a_checkout_table() {
+    let forged = "gone\nOrder 0badc0de (completed), monthly USD\n  MS-RequestId: 0\u{1b}[2J\u{1b}]0;owned\u{7}";
+    let server = checkout_server(partial_answer(forged)).await;
+
+    let output = run(checkout_command(&server.base_url(), support::CART, "table")).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    let orders: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("Order "))
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(
+        orders,
+        [
+            "Order f76c6b7f449d (pending), monthly USD",
+            "Order group 2 failed: 800010 gone\\u{a}Order 0badc0de (completed), monthly USD\\u{a}  MS-RequestId: 0\\u{1b}[2J\\u{1b}]0;owned\\u{7}",
+            "Order group 3 failed: 800011",
+        ],
+        "one line per order and per failed group:\n{stdout}"
+    );
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("MS-RequestId")),
+        "{stdout}"
+    );
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }

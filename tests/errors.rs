@@ -155,3 +155,50 @@ async fn errors_are_send_sync_and_std_errors() {
     fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
     assert_error::<Error>();
 }
+
+#[tokio::test]
+async fn control_characters_in_the_services_words_are_escaped_in_display_and_kept_in_the_error() {
+    let description = "bad\n  MS-RequestId: 00000000-0000-0000-0000-000000000000\u{1b}[2J";
+    let code = "800002\nMS-CorrelationId: 0";
+    let (err, _) = get_answering(|then| {
+        then.bad_request(&body(json!({
+            "code": code, "description": description, "source": "PartnerFD"
+        })))
+    })
+    .await;
+
+    let text = err.to_string();
+    assert!(
+        !text.contains('\n') && !text.contains('\r') && !text.contains('\u{1b}'),
+        "a raw control character in {text:?}"
+    );
+    for expected in [
+        "Partner Center error 800002\\u{a}MS-CorrelationId: 0: ",
+        "bad\\u{a}  MS-RequestId: 00000000-0000-0000-0000-000000000000\\u{1b}[2J",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in {text}");
+    }
+    // Only the real request id is quoted as one.
+    let request_id = err.request_id().unwrap();
+    assert!(
+        text.ends_with(&format!(
+            "(MS-RequestId {request_id}, MS-CorrelationId {})",
+            err.correlation_id().unwrap()
+        )),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("00000000-0000-0000-0000-000000000000").count(),
+        1,
+        "{text}"
+    );
+
+    // Nothing is lost: the error keeps the words as the service sent them.
+    let service = err.service_error().unwrap();
+    assert_eq!(service.description(), Some(description));
+    assert_eq!(
+        service.code(),
+        Some(&partner_center_carts::types::PartnerCenterErrorCode::String(code.into()))
+    );
+    assert_eq!(err.code(), None, "not a number");
+}

@@ -3,6 +3,8 @@
 mod support;
 
 use httpmock::prelude::*;
+use partner_center_carts::ErrorKind;
+use partner_center_carts::error::Effect;
 use partner_center_carts::types::Cart;
 use serde_json::json;
 use support::*;
@@ -181,4 +183,108 @@ async fn a_base_url_with_a_path_stem_and_a_trailing_slash_works() {
         .unwrap();
     pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
     mock.assert_async().await;
+}
+
+/// A cart as the spec's example has it, but with the id `id`.
+fn cart_with_id(id: &str) -> serde_json::Value {
+    let mut cart = example("ActiveCart");
+    cart["id"] = json!(id);
+    cart
+}
+
+const OTHER_CART: &str = "0b7e3c52-6d2f-4c1e-9a7b-3f1e2d4c5b6a";
+
+#[tokio::test]
+async fn a_get_answered_with_another_cart_is_a_mismatch_that_changed_nothing() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(GET).path(cart_path());
+            then.status(200).json_body(cart_with_id(OTHER_CART));
+        })
+        .await;
+
+    let err = client(&server)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap_err();
+
+    mock.assert_async().await;
+    let ErrorKind::Mismatch { reason } = err.kind() else {
+        panic!("{err:?}")
+    };
+    assert!(
+        reason.contains(OTHER_CART) && reason.contains(CART),
+        "{reason}"
+    );
+    assert_eq!(err.operation(), Some("getCart"));
+    assert_eq!(err.effect(), Effect::None, "a read changes nothing");
+    assert!(!err.outcome_unknown());
+    assert!(!err.is_retryable());
+    assert!(
+        err.to_string()
+            .contains("the answer is not for the request"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_put_answered_with_another_cart_is_a_mismatch_of_unknown_outcome() {
+    let server = MockServer::start_async().await;
+    let mock = server
+        .mock_async(|when, then| {
+            when.method(PUT).path(cart_path());
+            then.status(201).json_body(cart_with_id(OTHER_CART));
+        })
+        .await;
+    let cart: Cart = serde_json::from_value(example("ActiveCart")).unwrap();
+
+    let err = client(&server)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .put(&cart)
+        .await
+        .unwrap_err();
+
+    mock.assert_async().await;
+    let ErrorKind::Mismatch { reason } = err.kind() else {
+        panic!("{err:?}")
+    };
+    assert!(reason.contains(OTHER_CART), "{reason}");
+    assert_eq!(err.operation(), Some("updateCart"));
+    assert_eq!(
+        err.effect(),
+        Effect::Unknown,
+        "the PUT was sent and the answer does not say what it did"
+    );
+    assert!(err.outcome_unknown());
+    assert!(!err.is_retryable(), "never call an unknown write again");
+    assert!(err.to_string().contains("may or may not"), "{err}");
+}
+
+#[tokio::test]
+async fn a_cart_id_in_another_case_is_the_same_cart() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(cart_path());
+            then.status(200)
+                .json_body(cart_with_id(&CART.to_uppercase()));
+        })
+        .await;
+    server
+        .mock_async(|when, then| {
+            when.method(PUT).path(cart_path());
+            then.status(200)
+                .json_body(cart_with_id(&CART.to_uppercase()));
+        })
+        .await;
+    let cart = client(&server).customer(CUSTOMER).cart(CART);
+
+    let got = cart.get().await.unwrap();
+    assert_eq!(got.id, Some(CART.to_uppercase()), "kept as sent");
+    let put = cart.put(&got).await.unwrap();
+    assert_eq!(put.id, Some(CART.to_uppercase()));
 }
