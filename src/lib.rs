@@ -60,8 +60,10 @@
 //!   refreshed ahead of expiry; a 401 is tried once more with a fresh token.
 //! - [`retry`]: 408, 429, 500, 502, 503, 504, connection failures and time-outs are retried,
 //!   honouring `Retry-After`, within a time budget and a retry budget shared by the client.
-//! - [`Error`]: one error type, with the status, the Partner Center code and description, and
-//!   the request and correlation ids.
+//! - [`Error`]: one error type, with the status, the Partner Center code and description, the
+//!   request and correlation ids, and what the operation did to the service's state
+//!   ([`error::Effect`]): `Ok` means a change was made exactly once, and an error says when a
+//!   write's outcome is unknown ([`PartnerCenter::resend`] asks the service).
 //! - [`CartRef::modify`]: get-modify-put that keeps every field it did not touch.
 //!
 //! # Headers
