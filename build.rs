@@ -4,6 +4,10 @@
 //! stack) and `client.rs` (the operations, only with the `client` feature), plus `mock.rs` (typed
 //! httpmock helpers) with the `mock` feature. Nothing generated is ever edited by hand: a change of
 //! behaviour is a change of the spec, of the settings below, or of the wrapper in `src/`.
+//!
+//! A downstream crate with its own copy of the spec (say, with an operation added) points
+//! `PARTNER_CENTER_CARTS_SPEC` at it, in its `.cargo/config.toml`, and this crate is generated
+//! from that copy instead; every operation in it runs through the wrapper's pipeline.
 
 use std::path::{Path, PathBuf};
 use std::process::exit;
@@ -17,11 +21,16 @@ use schemars08::schema::{InstanceType, NumberValidation, SchemaObject, StringVal
 
 const SPEC: &str = "openapi/partner-center-carts.yaml";
 
-fn main() {
-    println!("cargo:rerun-if-changed={SPEC}");
-    println!("cargo:rerun-if-changed=build.rs");
+/// Where a downstream crate's own copy of the spec is named.
+const SPEC_VARIABLE: &str = "PARTNER_CENTER_CARTS_SPEC";
 
-    let spec = load_spec(Path::new(SPEC));
+fn main() {
+    println!("cargo:rerun-if-env-changed={SPEC_VARIABLE}");
+    println!("cargo:rerun-if-changed=build.rs");
+    let spec_path = spec_path();
+    println!("cargo:rerun-if-changed={}", spec_path.display());
+
+    let spec = load_spec(&spec_path);
     check_collections_keep_empty(&spec);
     let mut generator = Generator::new(&settings(&spec));
 
@@ -43,6 +52,11 @@ fn main() {
         })) => items,
         _ => fail("progenitor produced no `types` module"),
     };
+
+    let mut types = types;
+    types.push(schemas_by_name(&spec));
+    let mut client = client;
+    client.push(operation_names(&spec, &client));
 
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     write(&out.join("types.rs"), types);
@@ -96,10 +110,13 @@ fn settings(spec: &OpenAPI) -> GenerationSettings {
         }
     }
     settings
-        .with_interface(InterfaceStyle::Positional)
+        // Builders (`client.get_cart().customer_id(..).cart_id(..).send()`): an optional
+        // parameter added to the spec breaks no caller.
+        .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        // The wrapper hands each attempt its bearer token and reads back what the transport saw.
-        .with_inner_type(quote!(crate::transport::Attempt))
+        // Every operation runs through the wrapper's pipeline, in the `exec` hook, with the
+        // client's configuration and what the call needs (crate::transport::Context).
+        .with_inner_type(quote!(crate::transport::Context))
         .with_hooks(HooksMode::Expected)
         // Deterministic key order: the same cart always encodes to the same bytes.
         .with_map_type("::std::collections::BTreeMap")
@@ -176,6 +193,117 @@ fn int32_with_minimum(minimum: f64) -> SchemaObject {
             ..Default::default()
         })),
         ..Default::default()
+    }
+}
+
+/// The spec: `PARTNER_CENTER_CARTS_SPEC` when set (relative to the current directory, which
+/// `.cargo/config.toml`'s `[env]` with `relative = true` makes absolute), this crate's own
+/// otherwise.
+fn spec_path() -> PathBuf {
+    match std::env::var_os(SPEC_VARIABLE) {
+        Some(path) if !path.is_empty() => PathBuf::from(path),
+        _ => PathBuf::from(SPEC),
+    }
+}
+
+/// `types::by_name`: every component schema by its name, for code that holds JSON and the name
+/// of its schema (the tests of the spec's examples, tools that check stored payloads).
+fn schemas_by_name(spec: &OpenAPI) -> syn::Item {
+    let names: Vec<&String> = spec
+        .components
+        .iter()
+        .flat_map(|c| c.schemas.keys())
+        .filter(|name| is_type_name(name))
+        .collect();
+    let types: Vec<syn::Ident> = names
+        .iter()
+        .map(|name| quote::format_ident!("{}", name))
+        .collect();
+    syn::parse_quote! {
+        /// The spec's component schemas by name, for code that holds JSON and the name of its
+        /// schema.
+        pub mod by_name {
+            /// The names of the spec's component schemas.
+            pub const NAMES: &[&str] = &[#(#names),*];
+
+            /// Decodes `value` as the schema `name` and encodes it back, as a client reading and
+            /// writing it would; `None` for a name the spec does not have.
+            pub fn round_trip(
+                name: &str,
+                value: ::serde_json::Value,
+            ) -> Option<Result<::serde_json::Value, ::serde_json::Error>> {
+                match name {
+                    #(#names => Some(
+                        ::serde_json::from_value::<super::#types>(value)
+                            .and_then(|decoded| ::serde_json::to_value(decoded)),
+                    ),)*
+                    _ => None,
+                }
+            }
+
+            /// The JSON Schema derived for the schema `name`; `None` for a name the spec does
+            /// not have.
+            pub fn json_schema(name: &str) -> Option<::schemars::Schema> {
+                match name {
+                    #(#names => Some(::schemars::schema_for!(super::#types)),)*
+                    _ => None,
+                }
+            }
+        }
+    }
+}
+
+/// Whether a schema name is a type name as it stands (PascalCase, as the spec writes them);
+/// progenitor would rename others, and they are left out of `by_name`.
+fn is_type_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && name.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// `operation_name`: the spec's `operationId` of each generated operation, from the name
+/// progenitor gives it (`get_cart` for `getCart`), for errors and traces.
+fn operation_names(spec: &OpenAPI, client: &[syn::Item]) -> syn::Item {
+    let squash = |id: &str| -> String {
+        id.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect()
+    };
+    let ids: Vec<String> = spec
+        .operations()
+        .filter_map(|(_, _, op)| op.operation_id.clone())
+        .collect();
+    // Every `OperationInfo { operation_id: "..." }` progenitor wrote.
+    let code = quote!(#(#client)*).to_string();
+    let mut generated: Vec<String> = code
+        .split("operation_id :")
+        .skip(1)
+        .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
+        .map(str::to_string)
+        .collect();
+    generated.sort();
+    generated.dedup();
+    let pairs: Vec<(String, String)> = generated
+        .into_iter()
+        .map(|snake| {
+            let id = ids
+                .iter()
+                .find(|id| squash(id) == squash(&snake))
+                .cloned()
+                .unwrap_or_else(|| snake.clone());
+            (snake, id)
+        })
+        .collect();
+    let (snake, id): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
+    syn::parse_quote! {
+        /// The spec's `operationId` of a generated operation, from the name progenitor gives it
+        /// in `OperationInfo` (`get_cart` for `getCart`).
+        pub fn operation_name(generated: &'static str) -> &'static str {
+            match generated {
+                #(#snake => #id,)*
+                other => other,
+            }
+        }
     }
 }
 
@@ -265,6 +393,6 @@ fn write(path: &Path, items: Vec<syn::Item>) {
 
 /// Stops the build with one line that names the spec and the problem.
 fn fail(problem: &str) -> ! {
-    eprintln!("error: {SPEC} {problem}");
+    eprintln!("error: {} {problem}", spec_path().display());
     exit(1)
 }

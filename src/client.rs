@@ -14,7 +14,7 @@ use crate::headers::OperationIds;
 use crate::operations::Customer;
 use crate::pipeline::Sending;
 use crate::retry::{Clock, RetryBudget, RetryPolicy};
-use crate::transport::Attempt;
+use crate::transport::Context;
 use crate::{Error, PartnerCenterBuilder, generated};
 
 /// A Partner Center client. Cheap to clone; clones share the connection pool, the token cache
@@ -91,21 +91,16 @@ impl PartnerCenter {
         &self.shared.base_url
     }
 
-    /// The generated client, for what the front door does not cover, authenticated with a
-    /// token fetched now. Its methods take every documented header as an argument, and it does
-    /// not retry. Fetch a new one rather than keeping it past the token's life.
+    /// The generated client, for what the front door does not cover. Every operation sent
+    /// through it runs the whole pipeline (headers, a token per attempt, retries, time-outs), but
+    /// its errors are progenitor's: [`call`](Self::call) gives this crate's [`Error`] instead.
     pub async fn generated(&self) -> Result<generated::Client, Error> {
-        let token = self.shared.tokens.token().await?;
-        Ok(self.attempt_client(Attempt::new(
-            Some(token.header().clone()),
-            None,
-            Some(self.shared.attempt_timeout),
-            self.shared.max_response_bytes,
-        )))
+        Ok(self.client_with(Context::new(self.clone(), None)))
     }
 
-    pub(crate) fn attempt_client(&self, attempt: Attempt) -> generated::Client {
-        generated::Client::new_with_client(&self.shared.base_url, self.shared.http.clone(), attempt)
+    /// A generated client for operations sent with `context`.
+    pub(crate) fn client_with(&self, context: Context) -> generated::Client {
+        generated::Client::new_with_client(&self.shared.base_url, self.shared.http.clone(), context)
     }
 
     /// Now, on the client's clock: where an operation's time budget starts.

@@ -2,12 +2,10 @@
 //!
 //! The client's own headers (`X-Locale`, `MS-Contract-Version`, `MS-PartnerCenter-Client`,
 //! `MS-PartnerCenter-Application`) are checked and built once, when the client is built. An
-//! operation's headers (those, plus its `MS-RequestId`, `MS-CorrelationId`, `If-Match` and
-//! `Accept`) are built once, before its first attempt, so every attempt carries the same
-//! values; the transport gives each attempt those, `Authorization`, and the generated code's
-//! `Content-Type`.
-
-use std::sync::Arc;
+//! operation's request gets those and its `MS-RequestId` and `MS-CorrelationId` once, before
+//! its first attempt, wherever the caller did not set them on the generated builder; every
+//! attempt is a copy of it, with `Authorization` added. `Accept`, `Content-Type` and `If-Match`
+//! come from the generated code (the spec).
 
 use http::{HeaderMap, HeaderName, HeaderValue};
 use uuid::Uuid;
@@ -76,37 +74,37 @@ pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<
     Ok(headers)
 }
 
-/// The headers of one operation, built once for all its attempts: the client's, its ids,
-/// `If-Match` when it has an etag, and `Accept`.
-pub(crate) fn operation_headers(
+/// Gives a request the client's headers and the operation's ids, where the caller did not set
+/// them on the generated builder (a caller's own values win), and drops progenitor's
+/// `api-version` (Partner Center defines none). Returns the ids the request carries. Done once
+/// per operation, before its first attempt: every attempt is a copy of this request.
+pub(crate) fn prepare(
+    headers: &mut HeaderMap,
     client: &HeaderMap,
     ids: &OperationIds,
-    if_match: Option<&str>,
-) -> Result<Arc<HeaderMap>, Error> {
-    let mut headers = HeaderMap::with_capacity(client.len() + 4);
-    headers.extend(client.iter().map(|(k, v)| (k.clone(), v.clone())));
-    headers.insert(
-        http::header::ACCEPT,
-        HeaderValue::from_static("application/json"),
-    );
-    // GUIDs in text form are always valid header values.
-    for (name, id) in [
-        (MS_REQUEST_ID, &ids.request_id),
-        (MS_CORRELATION_ID, &ids.correlation_id),
-    ] {
-        if let Ok(value) = HeaderValue::from_str(id) {
-            headers.insert(name, value);
+) -> OperationIds {
+    headers.remove("api-version");
+    for (name, value) in client {
+        if !headers.contains_key(name) {
+            headers.insert(name.clone(), value.clone());
         }
     }
-    if let Some(etag) = if_match {
-        let value = HeaderValue::from_str(etag).map_err(|_| {
-            Error::invalid_input(format!(
-                "the cart's etag {etag:?} cannot be sent in If-Match"
-            ))
-        })?;
-        headers.insert(http::header::IF_MATCH, value);
+    OperationIds {
+        request_id: id_header(headers, MS_REQUEST_ID, &ids.request_id),
+        correlation_id: id_header(headers, MS_CORRELATION_ID, &ids.correlation_id),
     }
-    Ok(Arc::new(headers))
+}
+
+/// The id the request carries in `name`: the caller's, or `fresh`, which it then carries.
+fn id_header(headers: &mut HeaderMap, name: HeaderName, fresh: &str) -> String {
+    if let Some(value) = headers.get(&name) {
+        return String::from_utf8_lossy(value.as_bytes()).into_owned();
+    }
+    // A GUID in text form is always a valid header value.
+    if let Ok(value) = HeaderValue::from_str(fresh) {
+        headers.insert(name, value);
+    }
+    fresh.to_string()
 }
 
 #[cfg(test)]
@@ -128,13 +126,16 @@ mod tests {
     }
 
     #[test]
-    fn an_operation_carries_the_clients_headers_its_ids_and_if_match() {
+    fn a_request_gets_the_clients_headers_and_its_ids_where_the_caller_set_none() {
         let client = client_headers("nl-NL", Some("contoso")).unwrap();
         let ids = OperationIds::new(None, None);
-        let headers = operation_headers(&client, &ids, Some("\"7\"")).unwrap();
-        assert_eq!(headers.len(), 8);
-        assert_eq!(headers["accept"], "application/json");
-        assert_eq!(headers["x-locale"], "nl-NL");
+        let mut headers = HeaderMap::new();
+        headers.insert("api-version", HeaderValue::from_static("1.0.0"));
+        headers.insert(X_LOCALE, HeaderValue::from_static("fr-FR"));
+        let sent = prepare(&mut headers, &client, &ids);
+        assert_eq!(sent, ids);
+        assert!(!headers.contains_key("api-version"));
+        assert_eq!(headers["x-locale"], "fr-FR", "the caller's value wins");
         assert_eq!(headers["ms-contract-version"], "v1");
         assert!(
             headers["ms-partnercenter-client"]
@@ -145,14 +146,15 @@ mod tests {
         assert_eq!(headers["ms-partnercenter-application"], "contoso");
         assert_eq!(headers["ms-requestid"], ids.request_id.as_str());
         assert_eq!(headers["ms-correlationid"], ids.correlation_id.as_str());
-        assert_eq!(headers["if-match"], "\"7\"");
+
+        let mut theirs = HeaderMap::new();
+        let fixed = Uuid::new_v4().to_string();
+        theirs.insert(MS_REQUEST_ID, HeaderValue::from_str(&fixed).unwrap());
+        assert_eq!(prepare(&mut theirs, &client, &ids).request_id, fixed);
     }
 
     #[test]
     fn values_a_header_cannot_carry_are_refused() {
         assert!(client_headers("en-US\r\nX-Evil: 1", None).is_err());
-        let client = client_headers("en-US", None).unwrap();
-        let ids = OperationIds::new(None, None);
-        assert!(operation_headers(&client, &ids, Some("bad\netag")).is_err());
     }
 }

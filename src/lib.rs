@@ -158,7 +158,7 @@ pub mod generated {
     // one; every one of them decodes the same error schema, so the shadowed arms lose nothing.
     #![allow(unreachable_patterns)]
 
-    pub use crate::transport::Attempt;
+    pub use crate::transport::Context;
     pub use crate::types;
     include!(concat!(env!("OUT_DIR"), "/client.rs"));
 }

@@ -1,30 +1,36 @@
-//! One operation from start to end, in the order things happen:
+//! One operation from start to end, in the order things happen. It runs inside the generated
+//! client's `exec` hook ([`crate::transport`]), so every operation of the spec goes through it:
 //!
-//! 1. once: the operation's ids (by the caller) and headers ([`crate::headers`]);
-//! 2. per attempt: a token ([`crate::auth`]), a time-out no longer than the budget left, the
-//!    request ([`crate::transport`]), and the answer turned into a result
-//!    ([`crate::error::classify`]);
-//! 3. after a failed attempt: what it did to the service's state is folded into the
-//!    operation's [`Effect`] ([`crate::error::effect`]); a 401 gets one more try with a fresh
-//!    token; anything else is retried as [`crate::retry`] decides, drawing on the client's retry
-//!    budget.
+//! 1. once: the operation's ids and the client's headers, where the caller set none
+//!    ([`crate::headers`]);
+//! 2. per attempt, a copy of that request: a token ([`crate::auth`]), a time-out no longer than
+//!    the budget left, the bounded read of the answer ([`crate::transport`]), and what it means
+//!    ([`crate::error::classify`]) and did ([`crate::error::effect`]);
+//! 3. after a failed attempt: a 401 gets one more try with a fresh token; anything else is
+//!    retried as [`crate::retry`] decides, drawing on the client's retry budget.
+//!
+//! What it saw goes to the call's [`Context`], which [`PartnerCenter::call`] turns into this
+//! crate's result.
 
 use std::future::Future;
 use std::time::Instant;
 
+use progenitor_client::OperationInfo;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use tracing::{Instrument, Span, field};
 
-use crate::error::classify::{Generated, classify};
+use crate::error::classify::{Generated, attempt_error, classify, from_status};
 use crate::error::effect::{self, Attempt as AttemptEffect};
 use crate::error::{Effect, Error, ErrorKind};
-use crate::headers::{OperationIds, operation_headers};
+use crate::headers::{OperationIds, prepare};
 use crate::retry::policy::Next;
-use crate::transport::{Attempt, Seen};
-use crate::types::{Cart, CartCheckoutResult};
+use crate::transport::{Context, Seen, read_bounded, stand_in};
+use crate::types::{Cart, CartCheckoutResult, PartnerCenterError};
 use crate::{PartnerCenter, generated};
 
-/// How one request is sent: its ids, when the caller's operation began, and what earlier
+/// How one operation is sent: its ids, when the caller's operation began, and what earlier
 /// sendings of this same request did.
+#[derive(Clone, Debug)]
 pub(crate) struct Sending {
     pub ids: OperationIds,
     /// On the client's clock: a compound operation (`modify`, `checkout`) spends one time
@@ -35,131 +41,302 @@ pub(crate) struct Sending {
     pub prior: Effect,
 }
 
-/// One call of a generated operation, as the pipeline runs it.
-pub(crate) struct Call<'a> {
+/// What the pipeline saw of one operation.
+#[derive(Debug)]
+pub(crate) struct Record {
     /// The spec's `operationId`.
     pub operation: &'static str,
     /// Whether it changes the service's state (anything but a GET): only then can its outcome
     /// be unknown.
     pub writes: bool,
-    pub sending: &'a Sending,
-    pub if_match: Option<&'a str>,
-    /// The id of the resource in the path (a cart id), which a success must be about.
-    pub resource: Option<&'a str>,
+    pub ids: OperationIds,
+    pub attempts: u32,
+    /// What the attempts before the last did; the last is judged by the caller, who decodes
+    /// its answer.
+    pub before_last: Effect,
+    /// What all the attempts did, as far as their statuses tell.
+    pub effect: Effect,
+    /// The last answer, if there was one.
+    pub seen: Option<Seen>,
+    /// An error that ended the operation with no answer to hand on: no token, no time left.
+    pub aborted: Option<Error>,
+}
+
+/// One attempt's result: an answer (read, within the size limit) or a failure of the
+/// connection. (One per attempt, moved a few times: boxing the answer would cost an allocation
+/// per request for nothing.)
+#[allow(clippy::large_enum_variant)]
+enum Outcome {
+    Answer(reqwest::Response, Seen, bytes::Bytes),
+    Failed(reqwest::Error),
+}
+
+/// Runs one operation: the generated code's `request`, sent until it succeeds or the policy
+/// stops; returns the last answer (or failure) for the generated code to decode.
+pub(crate) async fn run(
+    context: &Context,
+    http: &reqwest::Client,
+    mut request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    let shared = &context.pc.shared;
+    let operation = generated::operation_name(info.operation_id);
+    let writes = request.method() != reqwest::Method::GET;
+    let sending = match &context.sending {
+        Some(sending) => sending.clone(),
+        None => context.pc.sending(None),
+    };
+    let ids = prepare(request.headers_mut(), &shared.headers, &sending.ids);
+    let span = tracing::info_span!(
+        "partner_center",
+        operation,
+        request_id = %ids.request_id,
+        correlation_id = %ids.correlation_id,
+        attempts = field::Empty,
+    );
+    let mut record = Record {
+        operation,
+        writes,
+        ids,
+        attempts: 0,
+        before_last: sending.prior,
+        effect: sending.prior,
+        seen: None,
+        aborted: None,
+    };
+
+    let outcome = attempts(context, http, request, sending.started, &mut record)
+        .instrument(span)
+        .await;
+    let returned = match (outcome, &record.aborted) {
+        (_, Some(error)) => Ok(stand_in(error)),
+        (Some(Outcome::Answer(response, ..)), None) => Ok(response),
+        (Some(Outcome::Failed(error)), None) => Err(error),
+        // No attempt and no error cannot happen: the loop ends with one or the other.
+        (None, None) => Ok(stand_in(&Error::new(ErrorKind::Timeout))),
+    };
+    context.keep(record);
+    returned
+}
+
+/// The attempts of one operation; the last outcome, or `record.aborted`.
+async fn attempts(
+    context: &Context,
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    started: Instant,
+    record: &mut Record,
+) -> Option<Outcome> {
+    let shared = &context.pc.shared;
+    // Attempts that count against `max_attempts`: not those the service asked to repeat later.
+    let mut counted = 0u32;
+    let mut fresh_token_tried = false;
+    let mut withdrawn = 0u32;
+    // The request itself goes on the last attempt a copy cannot be made for (a streamed body).
+    let mut original = Some(request);
+    let mut last = None;
+    loop {
+        let elapsed = shared.clock.now().saturating_duration_since(started);
+        let left = shared.retry.total_budget().saturating_sub(elapsed);
+        if left.is_zero() {
+            record.aborted = Some(Error::new(ErrorKind::Timeout));
+            return last;
+        }
+        // Getting a token counts against the operation's time too.
+        let token = match tokio::time::timeout(left, shared.tokens.token()).await {
+            Ok(Ok(token)) => token,
+            Ok(Err(e)) => {
+                record.aborted = Some(e);
+                return last;
+            }
+            Err(_) => {
+                record.aborted = Some(Error::new(ErrorKind::Timeout));
+                return last;
+            }
+        };
+        let Some(mut attempt_request) = original
+            .as_ref()
+            .and_then(reqwest::Request::try_clone)
+            .or_else(|| original.take())
+        else {
+            return last;
+        };
+        record.attempts += 1;
+        Span::current().record("attempts", record.attempts);
+        let mut authorization: HeaderValue = token.header().clone();
+        authorization.set_sensitive(true);
+        attempt_request
+            .headers_mut()
+            .insert(AUTHORIZATION, authorization);
+        *attempt_request.timeout_mut() = Some(shared.attempt_timeout.min(left));
+
+        let attempt_span = tracing::debug_span!("attempt", attempt = record.attempts);
+        let sent = Instant::now();
+        let outcome = send(http, attempt_request, shared.max_response_bytes)
+            .instrument(attempt_span.clone())
+            .await;
+        let elapsed_ms = sent.elapsed().as_millis() as u64;
+        let error = match &outcome {
+            Outcome::Answer(_, seen, _) if (200..300).contains(&seen.status) => {
+                tracing::debug!(parent: &attempt_span, status = seen.status, elapsed_ms, "answered");
+                // A success refills the budget: what this operation's retries took, or one
+                // token for a first-time success.
+                shared.budget.deposit(withdrawn.max(1));
+                record.seen = Some(seen.clone());
+                return Some(outcome);
+            }
+            Outcome::Answer(_, seen, body) => error_answer(seen, body),
+            Outcome::Failed(e) => attempt_error(e),
+        };
+        tracing::debug!(parent: &attempt_span, status = error.status(), elapsed_ms, error = %error, "failed");
+        record.before_last = record.effect;
+        record.effect = effect::fold(record.effect, AttemptEffect::of(&error));
+        record.seen = match &outcome {
+            Outcome::Answer(_, seen, _) => Some(seen.clone()),
+            Outcome::Failed(_) => None,
+        };
+        last = Some(outcome);
+        if original.is_none() {
+            return last;
+        }
+
+        if is_refused_token(&error) && !fresh_token_tried {
+            fresh_token_tried = true;
+            if shared.tokens.invalidate(&token) {
+                tracing::info!("the service refused the token; trying once more with a fresh one");
+                continue;
+            }
+        }
+        if shared.retry.counts(&error) {
+            counted += 1;
+        }
+        let elapsed = shared.clock.now().saturating_duration_since(started);
+        let wait = match shared.retry.next(counted, &error, elapsed) {
+            Next::GiveUp => return last,
+            Next::RetryAfter(wait) => wait,
+        };
+        let after_timeout = matches!(error.kind(), ErrorKind::Timeout);
+        let Some(cost) = shared.budget.withdraw(after_timeout) else {
+            tracing::warn!("the client's retry budget is spent; not retrying");
+            return last;
+        };
+        withdrawn += cost;
+        tracing::info!(wait_ms = wait.as_millis() as u64, error = %error, "retrying");
+        shared.clock.sleep(wait).await;
+    }
+}
+
+/// Sends one attempt and reads its answer, within the size limit.
+async fn send(http: &reqwest::Client, request: reqwest::Request, limit: usize) -> Outcome {
+    let answer = match http.execute(request).await {
+        Ok(response) => read_bounded(response, limit).await,
+        Err(e) => return Outcome::Failed(e),
+    };
+    match answer {
+        Ok((response, seen, body)) => Outcome::Answer(response, seen, body),
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// What an error answer means, for the retry decision: its status, and its Partner Center code
+/// (a 409 is retried only for the "busy" codes).
+fn error_answer(seen: &Seen, body: &[u8]) -> Error {
+    let body = serde_json::from_slice::<PartnerCenterError>(body).ok();
+    from_status(seen.status, body, None, seen.retry_after)
+}
+
+/// A 401 from the service (as opposed to a token that could not be obtained).
+fn is_refused_token(error: &Error) -> bool {
+    matches!(
+        error.kind(),
+        ErrorKind::Auth {
+            service: Some(_),
+            ..
+        }
+    )
 }
 
 impl PartnerCenter {
-    /// Runs `send` (one call of a generated operation) until it succeeds or the policy stops.
-    pub(crate) async fn run<T, F, Fut>(&self, call: Call<'_>, mut send: F) -> Result<T, Error>
+    /// Sends one operation of the generated client through the pipeline and returns this
+    /// crate's result: every header, retries, tokens, time-outs, and an [`Error`] with the
+    /// operation's name (its `operationId`), its ids, its attempts and its
+    /// [`effect`](Error::effect).
+    ///
+    /// This is how to call an operation the front door has no method for, such as one added
+    /// to the spec: `send` gets a generated client for this one operation, builds the request
+    /// with the operation's builder, and sends it. Parameters are set by name, so an optional
+    /// one added to the spec later breaks no caller. A header set on the builder
+    /// (`ms_request_id`, `x_locale`, ...) wins over the client's.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
+    /// let cart = pc
+    ///     .call(|api| async move {
+    ///         api.get_cart()
+    ///             .customer_id("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d")
+    ///             .cart_id("65faf57b-0205-47ee-92b3-08dcf233ea73")
+    ///             .send()
+    ///             .await
+    ///     })
+    ///     .await?;
+    /// println!("{:?}", cart.status);
+    /// # Ok(()) }
+    /// ```
+    pub async fn call<T, F, Fut>(&self, send: F) -> Result<T, Error>
     where
-        T: Answer,
-        F: FnMut(generated::Client) -> Fut,
-        Fut: Future<Output = (Generated<T>, Option<Seen>)>,
+        F: FnOnce(generated::Client) -> Fut,
+        Fut: Future<Output = Generated<T>>,
     {
-        let shared = &self.shared;
-        let Call {
+        self.call_with(None, send, |_: &T| None).await
+    }
+
+    /// [`call`](Self::call), sent as `sending` says, and with `check` of a decoded success.
+    pub(crate) async fn call_with<T, F, Fut>(
+        &self,
+        sending: Option<Sending>,
+        send: F,
+        check: impl FnOnce(&T) -> Option<ErrorKind>,
+    ) -> Result<T, Error>
+    where
+        F: FnOnce(generated::Client) -> Fut,
+        Fut: Future<Output = Generated<T>>,
+    {
+        let context = Context::new(self.clone(), sending);
+        let record = context.record.clone();
+        let result = send(self.client_with(context)).await;
+        let record = record.lock().ok().and_then(|mut r| r.take());
+        let Some(record) = record else {
+            // Nothing was sent: the generated builder refused a parameter.
+            return classify(result, None);
+        };
+        let Record {
             operation,
             writes,
-            sending,
-            if_match,
-            resource,
-        } = call;
-        let (ids, started) = (&sending.ids, sending.started);
-        let span = tracing::info_span!(
-            "partner_center",
-            operation,
-            request_id = %ids.request_id,
-            correlation_id = %ids.correlation_id,
-            attempts = field::Empty,
-        );
-        // What the attempts so far did, as far as their answers tell (see `crate::error::effect`).
-        let mut effect = sending.prior;
-        let named = |e: Error, attempts: u32, effect: Effect| {
-            let effect = if writes { effect } else { Effect::None };
-            e.in_operation(operation, &ids.request_id, &ids.correlation_id, attempts)
-                .with_effect(effect)
-        };
-        let headers =
-            operation_headers(&shared.headers, ids, if_match).map_err(|e| named(e, 0, effect))?;
-
-        async {
-            let mut attempt = 0u32;
-            // Attempts that count against `max_attempts`: not those the service asked to repeat.
-            let mut counted = 0u32;
-            let mut fresh_token_tried = false;
-            let mut withdrawn = 0u32;
-            loop {
-                let elapsed = shared.clock.now().saturating_duration_since(started);
-                let left = shared.retry.total_budget().saturating_sub(elapsed);
-                if left.is_zero() {
-                    return Err(named(Error::new(ErrorKind::Timeout), attempt, effect));
-                }
-                // Getting a token counts against the operation's time too.
-                let token = match tokio::time::timeout(left, shared.tokens.token()).await {
-                    Ok(token) => token.map_err(|e| named(e, attempt, effect))?,
-                    Err(_) => return Err(named(Error::new(ErrorKind::Timeout), attempt, effect)),
-                };
-                attempt += 1;
-                Span::current().record("attempts", attempt);
-                let client = self.attempt_client(Attempt::new(
-                    Some(token.header().clone()),
-                    Some(headers.clone()),
-                    Some(shared.attempt_timeout.min(left)),
-                    shared.max_response_bytes,
-                ));
-
-                let attempt_span = tracing::debug_span!("attempt", attempt);
-                let sent = Instant::now();
-                let (result, seen) = send(client).instrument(attempt_span.clone()).await;
-                let status = seen.as_ref().map(|s| s.status);
-                let elapsed_ms = sent.elapsed().as_millis() as u64;
-
-                let answer = classify(result, seen).and_then(|value| match value.refusal(resource) {
-                    Some(kind) => Err(Error::new(kind)),
-                    None => Ok(value),
-                });
-                let error = match answer {
-                    Ok(value) => {
-                        tracing::debug!(parent: &attempt_span, status, elapsed_ms, "answered");
-                        // A success refills the budget: what this operation's retries took, or
-                        // one token for a first-time success.
-                        shared.budget.deposit(withdrawn.max(1));
-                        return Ok(value);
-                    }
+            ids,
+            attempts,
+            before_last,
+            effect,
+            seen,
+            aborted,
+        } = record;
+        let (error, effect) = match aborted {
+            Some(error) => (error, effect),
+            None => {
+                let error = match classify(result, seen) {
+                    Ok(value) => match check(&value) {
+                        None => return Ok(value),
+                        Some(kind) => Error::new(kind),
+                    },
                     Err(e) => e,
                 };
-                tracing::debug!(parent: &attempt_span, status, elapsed_ms, error = %error, "failed");
-                effect = effect::fold(effect, AttemptEffect::of(&error));
-
-                if is_refused_token(&error) && !fresh_token_tried {
-                    fresh_token_tried = true;
-                    if shared.tokens.invalidate(&token) {
-                        tracing::info!(
-                            "the service refused the token; trying once more with a fresh one"
-                        );
-                        continue;
-                    }
-                }
-                if shared.retry.counts(&error) {
-                    counted += 1;
-                }
-                let elapsed = shared.clock.now().saturating_duration_since(started);
-                let wait = match shared.retry.next(counted, &error, elapsed) {
-                    Next::GiveUp => return Err(named(error, attempt, effect)),
-                    Next::RetryAfter(wait) => wait,
-                };
-                let after_timeout = matches!(error.kind(), ErrorKind::Timeout);
-                let Some(cost) = shared.budget.withdraw(after_timeout) else {
-                    tracing::warn!("the client's retry budget is spent; not retrying");
-                    return Err(named(error, attempt, effect));
-                };
-                withdrawn += cost;
-                tracing::info!(wait_ms = wait.as_millis() as u64, error = %error, "retrying");
-                shared.clock.sleep(wait).await;
+                let effect = effect::fold(before_last, AttemptEffect::of(&error));
+                (error, effect)
             }
-        }
-        .instrument(span)
-        .await
+        };
+        let effect = if writes { effect } else { Effect::None };
+        Err(error
+            .in_operation(operation, &ids.request_id, &ids.correlation_id, attempts)
+            .with_effect(effect))
     }
 }
 
@@ -191,15 +368,4 @@ impl Answer for CartCheckoutResult {
             order_errors: self.order_errors.clone().unwrap_or_default(),
         })
     }
-}
-
-/// A 401 from the service (as opposed to a token that could not be obtained).
-fn is_refused_token(error: &Error) -> bool {
-    matches!(
-        error.kind(),
-        ErrorKind::Auth {
-            service: Some(_),
-            ..
-        }
-    )
 }

@@ -1,49 +1,77 @@
-//! What happens to one attempt on the wire: the hooks of the generated client.
+//! The generated client's hooks: every generated operation, those of the spec today and any
+//! added to it later, is sent through [`crate::pipeline`] by construction.
 //!
-//! The generated code builds the request (path, JSON body) and decodes the answer. Around
-//! that, per attempt:
-//!
-//! - `pre`: gives the request the operation's headers, built once for all its attempts (see
-//!   [`crate::headers`]), in place of the generated ones but `Content-Type` (which drops
-//!   progenitor's `api-version`: Partner Center defines none); sets `Authorization: Bearer`
-//!   (marked sensitive, so the HTTP stack never logs it) and the attempt's time-out, which is
-//!   never longer than what is left of the operation's budget;
-//! - `exec`: sends it, then reads the body, up to a size limit, and drops a leading byte-order
-//!   mark (the service's checkout answer starts with one), so the generated decoder sees plain
-//!   JSON. What was seen is kept in [`Attempt`] for the error, if decoding then fails.
+//! progenitor builds the request (path, query, the headers the caller set on the builder, the
+//! JSON body) and decodes the answer; between the two it calls `exec`, which here runs the
+//! whole pipeline: the operation's headers, a token per attempt, retries, time-outs and the
+//! bounded read. What the pipeline saw is kept in the client's [`Context`], for
+//! [`PartnerCenter::call`](crate::PartnerCenter::call) to turn into this crate's [`Error`].
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::ResponseBuilderExt;
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use crate::generated::Client;
 use crate::json::BOM;
+use crate::pipeline::{Record, Sending};
 use crate::retry::retry_after;
+use crate::{Error, PartnerCenter};
 
 /// How many bytes of a body an error keeps.
 pub(crate) const BODY_PREFIX_BYTES: usize = 512;
 
-/// The state of one attempt, given to the generated client as its inner value.
+/// The generated client's inner value: the [`PartnerCenter`] whose configuration every
+/// operation uses, and, for one call, how it is sent and what came of it.
 ///
-/// Get a generated client with it from [`crate::PartnerCenter::generated`].
-#[derive(Debug)]
-pub struct Attempt {
-    authorization: Option<HeaderValue>,
-    headers: Option<Arc<HeaderMap>>,
-    timeout: Option<Duration>,
-    max_response_bytes: usize,
-    seen: Mutex<Option<Seen>>,
+/// Get a generated client carrying one from [`PartnerCenter::generated`] or
+/// [`PartnerCenter::call`].
+pub struct Context {
+    pub(crate) pc: PartnerCenter,
+    /// The ids, start and prior effect of a call the wrapper makes; fresh ones when `None`.
+    pub(crate) sending: Option<Sending>,
+    /// What the pipeline saw of the last operation sent with this context.
+    pub(crate) record: Arc<Mutex<Option<Record>>>,
+}
+
+impl Context {
+    pub(crate) fn new(pc: PartnerCenter, sending: Option<Sending>) -> Self {
+        Self {
+            pc,
+            sending,
+            record: Arc::default(),
+        }
+    }
+
+    /// Keeps what the pipeline saw of an operation.
+    pub(crate) fn keep(&self, record: Record) {
+        if let Ok(mut kept) = self.record.lock() {
+            *kept = Some(record);
+        }
+    }
+}
+
+/// A clone is another client for the same calls, with its own record.
+impl Clone for Context {
+    fn clone(&self) -> Self {
+        Self::new(self.pc.clone(), self.sending.clone())
+    }
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("pc", &self.pc)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What the transport saw of an answer.
 #[derive(Clone, Debug)]
 pub(crate) struct Seen {
     pub status: u16,
-    pub retry_after: Option<Duration>,
+    pub retry_after: Option<std::time::Duration>,
     /// The first bytes of the body, at most [`BODY_PREFIX_BYTES`].
     pub body_prefix: Bytes,
     /// Whether the body was over the size limit (and so was not passed on).
@@ -51,89 +79,23 @@ pub(crate) struct Seen {
     pub max_response_bytes: usize,
 }
 
-impl Attempt {
-    /// An attempt that sends `authorization` and the operation's `headers` (built once for all
-    /// its attempts, see [`crate::headers`]).
-    pub(crate) fn new(
-        authorization: Option<HeaderValue>,
-        headers: Option<Arc<HeaderMap>>,
-        timeout: Option<Duration>,
-        max_response_bytes: usize,
-    ) -> Self {
-        Self {
-            authorization,
-            headers,
-            timeout,
-            max_response_bytes,
-            seen: Mutex::new(None),
-        }
-    }
-
-    /// What the transport saw, once the attempt is over.
-    pub(crate) fn take_seen(&self) -> Option<Seen> {
-        self.seen.lock().ok()?.take()
-    }
-}
-
-/// A clone is another client with the same token and limits, and its own observations.
-impl Clone for Attempt {
-    fn clone(&self) -> Self {
-        Self::new(
-            self.authorization.clone(),
-            self.headers.clone(),
-            self.timeout,
-            self.max_response_bytes,
-        )
-    }
-}
-
-impl ClientHooks<Attempt> for Client {
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        _info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let headers = request.headers_mut();
-        match &self.inner.headers {
-            // The operation's headers replace the generated ones, all but `Content-Type`: they
-            // hold its `Accept`, and drop progenitor's `api-version`.
-            Some(operation) => {
-                let content_type = headers.remove(CONTENT_TYPE);
-                *headers = HeaderMap::clone(operation);
-                if let Some(value) = content_type {
-                    headers.insert(CONTENT_TYPE, value);
-                }
-            }
-            None => {
-                headers.remove("api-version");
-            }
-        }
-        if let Some(value) = &self.inner.authorization {
-            headers.insert(AUTHORIZATION, value.clone());
-        }
-        if let Some(timeout) = self.inner.timeout {
-            *request.timeout_mut() = Some(timeout);
-        }
-        Ok(())
-    }
-
+impl ClientHooks<Context> for Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client.execute(request).await?;
-        read_bounded(response, &self.inner).await
+        crate::pipeline::run(&self.inner, &self.client, request, info).await
     }
 }
 
-/// Reads the whole body, at most `max_response_bytes` of it, and hands on a response whose body
-/// is that buffer without a leading byte-order mark.
-async fn read_bounded(
+/// Reads the whole body, at most `limit` bytes of it, and hands on a response whose body is
+/// that buffer without a leading byte-order mark (the service's checkout answer starts with
+/// one), so the generated decoder sees plain JSON; returns what it saw too.
+pub(crate) async fn read_bounded(
     mut response: reqwest::Response,
-    attempt: &Attempt,
-) -> reqwest::Result<reqwest::Response> {
-    let limit = attempt.max_response_bytes;
+    limit: usize,
+) -> reqwest::Result<(reqwest::Response, Seen, Bytes)> {
     let status = response.status();
     let version = response.version();
     let url = response.url().clone();
@@ -152,29 +114,25 @@ async fn read_bounded(
         Some(_) => body.slice(BOM.len()..),
         None => body,
     };
-    let body_prefix = body.slice(..body.len().min(BODY_PREFIX_BYTES));
+    let seen = Seen {
+        status: status.as_u16(),
+        retry_after: retry_after::from_headers(&headers),
+        body_prefix: body.slice(..body.len().min(BODY_PREFIX_BYTES)),
+        oversized,
+        max_response_bytes: limit,
+    };
     let body = if oversized { Bytes::new() } else { body };
-
-    if let Ok(mut seen) = attempt.seen.lock() {
-        *seen = Some(Seen {
-            status: status.as_u16(),
-            retry_after: retry_after::from_headers(&headers),
-            body_prefix,
-            oversized,
-            max_response_bytes: limit,
-        });
-    }
 
     // With its URL given, reqwest need not parse a placeholder one. (A builder given only a URL
     // cannot fail; if it did, the response would merely lose its URL.)
     let mut rebuilt = http::Response::builder()
         .url(url)
         .body(body.clone())
-        .unwrap_or_else(|_| http::Response::new(body));
+        .unwrap_or_else(|_| http::Response::new(body.clone()));
     *rebuilt.status_mut() = status;
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
-    Ok(reqwest::Response::from(rebuilt))
+    Ok((reqwest::Response::from(rebuilt), seen, body))
 }
 
 /// Reads a body of unknown length; past `limit` bytes, stops and keeps only a prefix for the
@@ -192,4 +150,18 @@ pub(crate) async fn read_capped(
         body.extend_from_slice(&chunk);
     }
     Ok((body.freeze(), false))
+}
+
+/// A response that stands for an error the pipeline raised before any answer (no token could
+/// be had): a 401 whose body says why, for a caller of the raw generated client; the
+/// wrapper returns the error itself, which the record keeps.
+pub(crate) fn stand_in(error: &Error) -> reqwest::Response {
+    let body = serde_json::json!({ "code": 0, "description": error.to_string() });
+    let mut response = http::Response::new(Bytes::from(body.to_string()));
+    *response.status_mut() = http::StatusCode::UNAUTHORIZED;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    reqwest::Response::from(response)
 }

@@ -238,23 +238,17 @@ async fn put_sends_the_carts_etag_as_if_match() {
 }
 
 #[tokio::test]
-async fn the_generated_client_is_reachable_and_authenticated() {
+async fn the_generated_client_sends_every_header_too() {
     let server = MockServer::start_async().await;
     let recorder = serve_all(&server).await;
     let pc = client(&server);
 
     let raw = pc.generated().await.unwrap();
     let answer = raw
-        .get_cart(
-            &CUSTOMER.to_string(),
-            &CART.to_string(),
-            None,
-            None,
-            None,
-            None,
-            None,
-            None,
-        )
+        .get_cart()
+        .customer_id(CUSTOMER)
+        .cart_id(CART)
+        .send()
         .await
         .unwrap();
     assert_eq!(answer.status().as_u16(), 200);
@@ -263,5 +257,38 @@ async fn the_generated_client_is_reachable_and_authenticated() {
         sent.header("authorization"),
         Some(format!("Bearer {TOKEN}").as_str())
     );
+    for header in [
+        "ms-requestid",
+        "ms-correlationid",
+        "x-locale",
+        "ms-contract-version",
+    ] {
+        assert!(sent.header(header).is_some(), "no {header}");
+    }
     assert_eq!(sent.header("api-version"), None);
+}
+
+#[tokio::test]
+async fn through_call_a_callers_own_header_values_win() {
+    let server = MockServer::start_async().await;
+    let recorder = serve_all(&server).await;
+    let pc = client(&server);
+    let request_id = uuid::Uuid::new_v4().to_string();
+
+    let (id, locale) = (request_id.clone(), "de-DE");
+    pc.call(|api| async move {
+        api.get_cart()
+            .customer_id(CUSTOMER)
+            .cart_id(CART)
+            .ms_request_id(id)
+            .x_locale(locale)
+            .send()
+            .await
+    })
+    .await
+    .unwrap();
+    let sent = &recorder.all()[0];
+    assert_eq!(sent.header("ms-requestid"), Some(request_id.as_str()));
+    assert_eq!(sent.header("x-locale"), Some("de-DE"));
+    assert_eq!(sent.header("ms-contract-version"), Some("v1"));
 }

@@ -89,6 +89,11 @@ pub(crate) fn from_status(
 
 /// The error for a failure of the HTTP stack.
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
+    attempt_error(&e).with_source(e)
+}
+
+/// What a failure of the HTTP stack means, for the retry decision (without its source).
+pub(crate) fn attempt_error(e: &reqwest::Error) -> Error {
     let kind = if e.is_timeout() {
         ErrorKind::Timeout
     } else if e.is_builder() {
@@ -97,14 +102,14 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
         }
     } else {
         ErrorKind::Transport {
-            reason: full_message(&e),
+            reason: full_message(e),
         }
     };
     // Connecting failed: nothing of the request reached the service. Anything later (a time-out
     // while waiting for the answer, a connection broken mid-answer) may come after the service
     // acted on it.
     let sent = !e.is_connect() && !e.is_builder();
-    let error = Error::new(kind).with_source(e);
+    let error = Error::new(kind);
     if sent { error.sent() } else { error }
 }
 

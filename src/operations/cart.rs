@@ -3,7 +3,8 @@
 use uuid::Uuid;
 
 use super::{Unconfirmed, WithRequestId, checked, checked_cart};
-use crate::pipeline::{Call, Sending};
+use crate::generated::Client;
+use crate::pipeline::{Answer, Sending};
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
@@ -54,7 +55,7 @@ impl CartRef {
 
     /// Gets the cart (`GET /v1/customers/{customer-id}/carts/{cart-id}`).
     pub async fn get(&self) -> Result<Cart, Error> {
-        self.get_with(&self.pc.sending(None)).await
+        self.get_with(self.pc.sending(None)).await
     }
 
     /// Replaces the cart with `cart` (`PUT /v1/customers/{customer-id}/carts/{cart-id}`) and
@@ -70,55 +71,43 @@ impl CartRef {
     ///
     /// To change a cart without losing concurrent changes, use [`modify`](Self::modify).
     pub async fn put(&self, cart: &Cart) -> Result<Cart, Error> {
-        self.put_with(cart, &self.pc.sending(None)).await
+        self.put_with(cart, self.pc.sending(None)).await
     }
 
-    pub(super) async fn get_with(&self, sending: &Sending) -> Result<Cart, Error> {
-        const OP: &str = "getCart";
-        let (customer, cart) = self.checked_ids(OP)?;
-        let call = Call {
-            operation: OP,
-            writes: false,
-            sending,
-            if_match: None,
-            resource: Some(&cart),
+    pub(super) async fn get_with(&self, sending: Sending) -> Result<Cart, Error> {
+        let (customer, cart) = self.checked_ids("getCart")?;
+        let asked = cart.clone();
+        let get = |api: Client| async move {
+            api.get_cart()
+                .customer_id(customer)
+                .cart_id(cart)
+                .send()
+                .await
         };
-        self.pc
-            .run(call, |client| {
-                let (customer, cart) = (&customer, &cart);
-                async move {
-                    let result = client
-                        .get_cart(customer, cart, None, None, None, None, None, None)
-                        .await;
-                    (result, client.inner.take_seen())
-                }
-            })
-            .await
+        let check = |answer: &Cart| answer.refusal(Some(&asked));
+        self.pc.call_with(Some(sending), get, check).await
     }
 
-    pub(super) async fn put_with(&self, body: &Cart, sending: &Sending) -> Result<Cart, Error> {
+    pub(super) async fn put_with(&self, body: &Cart, sending: Sending) -> Result<Cart, Error> {
         const OP: &str = "updateCart";
         let (customer, cart) = self.checked_ids(OP)?;
         checked_cart(OP, body)?;
-        let call = Call {
-            operation: OP,
-            writes: true,
-            sending,
-            if_match: body.attributes.as_ref().and_then(|a| a.etag.as_deref()),
-            resource: Some(&cart),
+        let asked = cart.clone();
+        let put = |api: Client| async move {
+            let mut put = api
+                .update_cart()
+                .customer_id(customer)
+                .cart_id(cart)
+                .body(body.clone());
+            // The cart's etag, as a precaution: no cart page documents one.
+            if let Some(etag) = body.attributes.as_ref().and_then(|a| a.etag.as_deref()) {
+                put = put.if_match(etag);
+            }
+            put.send().await
         };
+        let check = |answer: &Cart| answer.refusal(Some(&asked));
         self.pc
-            .run(call, |client| {
-                let (customer, cart) = (&customer, &cart);
-                async move {
-                    let result = client
-                        .update_cart(
-                            customer, cart, None, None, None, None, None, None, None, body,
-                        )
-                        .await;
-                    (result, client.inner.take_seen())
-                }
-            })
+            .call_with(Some(sending), put, check)
             .await
             .map_err(|e| Unconfirmed::attach(e, &self.customer_id, Some(&self.cart_id), body))
     }

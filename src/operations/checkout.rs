@@ -5,8 +5,9 @@ use uuid::Uuid;
 use super::CartRef;
 use crate::Error;
 use crate::error::Effect;
+use crate::generated::Client;
 use crate::headers::OperationIds;
-use crate::pipeline::{Call, Sending};
+use crate::pipeline::{Answer, Sending};
 use crate::retry::is_busy;
 use crate::types::{CartCheckoutResult, Order, OrderError};
 
@@ -109,25 +110,16 @@ impl CartRef {
                 started,
                 prior: Effect::None,
             };
-            let call = Call {
-                operation: OP,
-                writes: true,
-                sending: &sending,
-                if_match: None,
-                resource: Some(&cart),
+            let (customer, cart) = (customer.as_str(), cart.as_str());
+            let checkout = |api: Client| async move {
+                api.checkout_cart()
+                    .customer_id(customer)
+                    .cart_id(cart)
+                    .send()
+                    .await
             };
-            let answer = self
-                .pc
-                .run(call, |client| {
-                    let (customer, cart) = (&customer, &cart);
-                    async move {
-                        let result = client
-                            .checkout_cart(customer, cart, None, None, None, None, None, None, None)
-                            .await;
-                        (result, client.inner.take_seen())
-                    }
-                })
-                .await;
+            let check = |answer: &CartCheckoutResult| answer.refusal(None);
+            let answer = self.pc.call_with(Some(sending), checkout, check).await;
             let error = match answer {
                 Ok(result) => {
                     shared.budget.deposit(withdrawn);

@@ -3,7 +3,8 @@
 use uuid::Uuid;
 
 use super::{CartRef, Unconfirmed, WithRequestId, checked, checked_cart};
-use crate::pipeline::{Call, Sending};
+use crate::generated::Client;
+use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
@@ -48,30 +49,22 @@ impl Customer {
     /// again would make a second one; [`PartnerCenter::resend`] sends the same request again and
     /// learns which.
     pub async fn create(&self, cart: &Cart) -> Result<Cart, Error> {
-        self.create_with(cart, &self.pc.sending(None)).await
+        self.create_with(cart, self.pc.sending(None)).await
     }
 
-    pub(super) async fn create_with(&self, cart: &Cart, sending: &Sending) -> Result<Cart, Error> {
+    pub(super) async fn create_with(&self, cart: &Cart, sending: Sending) -> Result<Cart, Error> {
         const OP: &str = "createCart";
         let customer = checked(OP, "customer", &self.id)?;
         checked_cart(OP, cart)?;
-        let call = Call {
-            operation: OP,
-            writes: true,
-            sending,
-            if_match: None,
-            resource: None,
+        let create = |api: Client| async move {
+            api.create_cart()
+                .customer_id(customer)
+                .body(cart.clone())
+                .send()
+                .await
         };
         self.pc
-            .run(call, |client| {
-                let customer = &customer;
-                async move {
-                    let result = client
-                        .create_cart(customer, None, None, None, None, None, None, cart)
-                        .await;
-                    (result, client.inner.take_seen())
-                }
-            })
+            .call_with(Some(sending), create, |_: &Cart| None)
             .await
             .map_err(|e| Unconfirmed::attach(e, &self.id, None, cart))
     }

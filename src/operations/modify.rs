@@ -82,7 +82,7 @@ impl CartRef {
         let mut round = 0;
         loop {
             round += 1;
-            let current = self.get_with(&sending(None)).await?;
+            let current = self.get_with(sending(None)).await?;
             let mut changed = current.clone();
             change(&mut changed);
             if changed == current {
@@ -90,7 +90,7 @@ impl CartRef {
             }
             // A fixed request id belongs to the first PUT only: once the service has answered
             // it, the next PUT is a new request.
-            let error = match self.put_with(&changed, &sending(request_id.take())).await {
+            let error = match self.put_with(&changed, sending(request_id.take())).await {
                 Ok(cart) => return Ok(cart),
                 Err(e) => e,
             };

@@ -77,10 +77,10 @@ impl PartnerCenter {
         };
         let customer = Customer::new(self.clone(), write.customer_id.clone());
         match &write.cart_id {
-            None => customer.create_with(&write.body, &sending).await,
+            None => customer.create_with(&write.body, sending).await,
             Some(cart_id) => {
                 let cart = CartRef::new(self.clone(), write.customer_id.clone(), cart_id.clone());
-                cart.put_with(&write.body, &sending).await
+                cart.put_with(&write.body, sending).await
             }
         }
     }

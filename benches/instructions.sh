@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The client's instructions per operation, crate and hand-written baseline, under callgrind
+# (BENCHMARKS.md, "instructions"): each side runs 200 and 1,200 operations against a
+# `pc-carts emulator` in another process, and the difference divided by 1,000 is the cost of
+# one operation, start-up cancelled out. Instruction counts do not move with the machine's load.
+#
+#   bash benches/instructions.sh            # get and modify
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=18090
+cargo build -q --release --features cli
+cargo bench -q --bench overhead --no-run 2>/dev/null
+bench=$(ls -t target/release/deps/overhead-* | grep -v '\.d$' | head -n 1)
+target/release/pc-carts emulator --listen "127.0.0.1:$port" > /dev/null &
+emulator=$!
+trap 'kill "$emulator" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
+
+count() { # side operation n -> instructions
+    valgrind --tool=callgrind --callgrind-out-file=/dev/null "$bench" "$1" "$2" "$3" \
+        "http://127.0.0.1:$port" 2>&1 | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+}
+printf '%-8s %-9s %12s\n' operation side "per op"
+for operation in get modify; do
+    for side in baseline crate; do
+        small=$(count "$side" "$operation" 200)
+        large=$(count "$side" "$operation" 1200)
+        printf '%-8s %-9s %12.1f\n' "$operation" "$side" "$(echo "($large - $small) / 1000" | bc -l)"
+    done
+done
