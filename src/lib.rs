@@ -78,6 +78,7 @@
 
 pub mod json;
 mod open_values;
+mod provisioning;
 mod timestamp;
 
 pub use timestamp::Timestamp;
@@ -146,7 +147,9 @@ pub use error::{Error, ErrorKind};
 #[cfg(feature = "client")]
 pub use headers::DEFAULT_LOCALE;
 #[cfg(feature = "client")]
-pub use operations::{CartRef, CheckoutOutcome, Customer, WithRequestId};
+pub use operations::{
+    CartRef, CheckoutOutcome, Customer, OrderRef, POLL_CEILING, POLL_FLOOR, WithRequestId,
+};
 
 /// The client progenitor generates from the spec: one method per operation, every documented
 /// header an argument. Get an authenticated one from [`PartnerCenter::generated`]; the wrapper

@@ -1,7 +1,7 @@
 //! Checks on the caller's input, made before anything is sent.
 //!
-//! An id becomes part of the request path, so only a GUID is accepted: `../../admin` or an id
-//! with a `?` can never reach a server.
+//! An id becomes part of the request path, so only a GUID (an order id: letters, digits and
+//! hyphens) is accepted: `../../admin` or an id with a `?` can never reach a server.
 
 use uuid::Uuid;
 
@@ -14,6 +14,21 @@ pub(crate) fn guid(what: &str, id: &str) -> Result<String, String> {
     Uuid::try_parse(id)
         .map(|u| u.hyphenated().to_string())
         .map_err(|_| format!("{what} id {id:?} is not a GUID"))
+}
+
+/// An order id: 12 hexadecimal digits or a GUID as the service gives them, and in any case
+/// letters, digits and hyphens only, so it cannot change the request's path.
+pub(crate) fn order_id(id: &str) -> Result<String, String> {
+    let plain = !id.is_empty()
+        && id.len() <= 64
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if plain {
+        Ok(id.to_string())
+    } else {
+        Err(format!(
+            "order id {id:?} is not an order id (letters, digits and hyphens)"
+        ))
+    }
 }
 
 /// A cart about to be created or updated.

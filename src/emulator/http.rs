@@ -130,6 +130,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
             "/v1/customers/{customer}/carts/{cart}/checkout",
             post(checkout),
         )
+        .route("/v1/customers/{customer}/orders/{order}", get(order))
+        .route(
+            "/v1/customers/{customer}/orders/{order}/provisioningstatus",
+            get(provisioning),
+        )
         .fallback(|| async { error(StatusCode::NOT_FOUND, 0, "No such resource.") })
         .method_not_allowed_fallback(|| async {
             error(
@@ -335,6 +340,35 @@ async fn checkout(
     })
 }
 
+async fn order(
+    State(shared): State<Arc<Shared>>,
+    Path((customer, order)): Path<(String, String)>,
+) -> Reply {
+    let customer = match guid("customer", &customer) {
+        Ok(c) => c,
+        Err(reply) => return reply,
+    };
+    answer(
+        StatusCode::OK,
+        lock(&shared.store).order(&customer, &order),
+        false,
+    )
+}
+
+async fn provisioning(
+    State(shared): State<Arc<Shared>>,
+    Path((customer, order)): Path<(String, String)>,
+) -> Reply {
+    let customer = match guid("customer", &customer) {
+        Ok(c) => c,
+        Err(reply) => return reply,
+    };
+    let delay = shared.settings.provisioning_delay;
+    let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
+    let status = lock(&shared.store).provisioning(&customer, &order, Utc::now(), delay);
+    answer(StatusCode::OK, status, false)
+}
+
 /// Answers a repeat of a request that already succeeded with that first answer, and does
 /// nothing new: `MS-RequestId` is the service's idempotency key. The same id on a different
 /// request is a caller's bug, and is refused rather than answered with another request's
@@ -414,6 +448,7 @@ fn answer<T: Serialize>(status: StatusCode, outcome: Result<T, Refusal>, bom: bo
             412,
             "The cart has changed since it was read: If-Match does not match its etag.",
         ),
+        Err(Refusal::NoSuchOrder) => error(StatusCode::NOT_FOUND, 0, "Order not found."),
         Err(Refusal::AlreadyOrdered) => error(
             StatusCode::BAD_REQUEST,
             800065,

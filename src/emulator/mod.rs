@@ -15,6 +15,9 @@
 //!   while the first is still being done) answers with the first success and does nothing new,
 //!   for the newest 10,000 successes; the same id on a different request is refused (400 /
 //!   800002); `MS-RequestId` and `MS-CorrelationId` are echoed;
+//! - orders are readable by id, and their provisioning status goes from
+//!   `prefulfillmentPending` to `fulfilled` (or `unfulfilled` for an [`UNFULFILLABLE`] product)
+//!   after [`Emulator::provisioning_delay`];
 //! - property names are read without regard to case, and properties it does not know are kept
 //!   and returned;
 //! - [`Faults`] inject throttling (429 with `Retry-After`), 503s, lost answers (a 504 after the
@@ -50,6 +53,8 @@ mod names;
 mod orders;
 mod store;
 
+pub use orders::UNFULFILLABLE;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -79,13 +84,20 @@ pub(crate) struct Settings {
     token: Option<SecretString>,
     /// Whether a checkout answer starts with a byte-order mark, as the service's does.
     byte_order_mark: bool,
+    /// How long after its checkout an order's line items are provisioned.
+    pub(crate) provisioning_delay: Duration,
 }
+
+/// How long after its checkout an order is provisioned by default: short, so the demo does
+/// not wait long, but long enough to be seen pending.
+pub const DEFAULT_PROVISIONING_DELAY: Duration = Duration::from_secs(1);
 
 impl Default for Settings {
     fn default() -> Self {
         Self {
             token: None,
             byte_order_mark: true,
+            provisioning_delay: DEFAULT_PROVISIONING_DELAY,
         }
     }
 }
@@ -241,6 +253,15 @@ impl Emulator {
     /// tools that do.
     pub fn byte_order_mark(mut self, on: bool) -> Self {
         self.settings.byte_order_mark = on;
+        self
+    }
+
+    /// How long after its checkout an order's line items are provisioned
+    /// ([`DEFAULT_PROVISIONING_DELAY`] by default): until then they are
+    /// `prefulfillmentPending`, then `fulfilled`, or `unfulfilled` for a catalog item whose
+    /// product is [`UNFULFILLABLE`] (`UNFULFILLABLE:0001:0001`).
+    pub fn provisioning_delay(mut self, delay: Duration) -> Self {
+        self.settings.provisioning_delay = delay;
         self
     }
 

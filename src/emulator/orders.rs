@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::store::timestamp;
 use crate::types::{
     Cart, CartCheckoutResult, CartLineItem, Link, Order, OrderLineItem, OrderLineItemLinks,
-    OrderLinks, ResourceAttributes,
+    OrderLineItemProvisioningStatus, OrderLinks, OrderProvisioningStatuses, ProvisioningStatus,
+    QuantityProvisioningInformation, ResourceAttributes,
 };
 
 pub(crate) fn place(customer: &str, cart: &Cart, now: DateTime<Utc>) -> CartCheckoutResult {
@@ -102,6 +103,48 @@ fn line(number: usize, item: &CartLineItem) -> OrderLineItem {
             }),
             _ => None,
         },
+        ..Default::default()
+    }
+}
+
+/// The product part of a catalog item id whose line items the emulator cannot fulfil, so that
+/// code can be tested against an order that ends `unfulfilled`.
+pub const UNFULFILLABLE: &str = "UNFULFILLABLE";
+
+/// An order's provisioning status: every line item `prefulfillmentPending` until `done`, then
+/// `fulfilled`, or `unfulfilled` for an [`UNFULFILLABLE`] product.
+pub(crate) fn provisioning(order: &Order, done: bool) -> OrderProvisioningStatuses {
+    let items: Vec<OrderLineItemProvisioningStatus> = order
+        .line_items
+        .iter()
+        .flatten()
+        .map(|line| {
+            let unfulfillable = line
+                .offer_id
+                .as_deref()
+                .is_some_and(|offer| offer.split(':').next() == Some(UNFULFILLABLE));
+            let status = match (done, unfulfillable) {
+                (false, _) => ProvisioningStatus::PREFULFILLMENT_PENDING,
+                (true, false) => ProvisioningStatus::FULFILLED,
+                (true, true) => ProvisioningStatus::UNFULFILLED,
+            };
+            OrderLineItemProvisioningStatus {
+                line_item_number: line.line_item_number,
+                order_line_item_id: line.line_item_number,
+                status: Some(status.into()),
+                quantity_provisioning_information: Some(vec![QuantityProvisioningInformation {
+                    quantity: line.quantity,
+                    status: Some(status.into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }
+        })
+        .collect();
+    OrderProvisioningStatuses {
+        total_count: Some(items.len() as i32),
+        items: Some(items),
+        attributes: Some(object_type("Collection")),
         ..Default::default()
     }
 }

@@ -7,7 +7,9 @@ use uuid::Uuid;
 
 use super::orders;
 use crate::Timestamp;
-use crate::types::{Cart, CartCheckoutResult, CartLinks, Link, Order, ResourceAttributes};
+use crate::types::{
+    Cart, CartCheckoutResult, CartLinks, Link, Order, OrderProvisioningStatuses, ResourceAttributes,
+};
 
 /// How long a cart lives.
 const CART_LIFETIME: Duration = Duration::days(7);
@@ -26,6 +28,8 @@ pub(crate) enum Refusal {
     EtagMismatch,
     /// 400, 800065.
     AlreadyOrdered,
+    /// 404: no such order.
+    NoSuchOrder,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -39,11 +43,18 @@ struct Stored {
     version: u64,
 }
 
+/// An order, whose customer it is, and when it was placed.
+struct Placed {
+    customer: String,
+    order: Order,
+    at: DateTime<Utc>,
+}
+
 /// Every cart, and every order placed.
 #[derive(Default)]
 pub(crate) struct Store {
     carts: HashMap<CartKey, Stored>,
-    orders: Vec<(String, Order)>,
+    orders: Vec<Placed>,
 }
 
 impl Store {
@@ -116,7 +127,11 @@ impl Store {
         stored.cart.last_modified_timestamp = Some(timestamp(now));
         set_etag(&mut stored.cart, stored.version);
         for order in result.orders.iter().flatten() {
-            self.orders.push((customer.to_string(), order.clone()));
+            self.orders.push(Placed {
+                customer: customer.to_string(),
+                order: order.clone(),
+                at: now,
+            });
         }
         Ok(result)
     }
@@ -125,9 +140,36 @@ impl Store {
     pub fn orders(&self, customer: &str) -> Vec<Order> {
         self.orders
             .iter()
-            .filter(|(c, _)| c == customer)
-            .map(|(_, o)| o.clone())
+            .filter(|p| p.customer == customer)
+            .map(|p| p.order.clone())
             .collect()
+    }
+
+    /// One of `customer`'s orders, by id.
+    pub fn order(&self, customer: &str, id: &str) -> Result<Order, Refusal> {
+        self.placed(customer, id).map(|p| p.order.clone())
+    }
+
+    /// How far an order's provisioning has come at `now`, provisioning taking `delay`.
+    pub fn provisioning(
+        &self,
+        customer: &str,
+        id: &str,
+        now: DateTime<Utc>,
+        delay: Duration,
+    ) -> Result<OrderProvisioningStatuses, Refusal> {
+        let placed = self.placed(customer, id)?;
+        Ok(orders::provisioning(
+            &placed.order,
+            now - placed.at >= delay,
+        ))
+    }
+
+    fn placed(&self, customer: &str, id: &str) -> Result<&Placed, Refusal> {
+        self.orders
+            .iter()
+            .find(|p| p.customer == customer && p.order.id.as_deref() == Some(id))
+            .ok_or(Refusal::NoSuchOrder)
     }
 
     fn stored(&self, customer: &str, cart: &str) -> Result<&Stored, Refusal> {

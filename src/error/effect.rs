@@ -90,6 +90,7 @@ impl Attempt {
             // resource than the one asked for: what was changed, if anything, is not known.
             ErrorKind::Undecodable { .. } | ErrorKind::Mismatch { .. } => Self::Unknown,
             ErrorKind::NothingOrdered { .. } => Self::Refused,
+            ErrorKind::StillProvisioning { .. } => Self::Nothing,
         }
     }
 }

@@ -110,6 +110,16 @@ pub enum ErrorKind {
         /// Why each order group could not be placed.
         order_errors: Vec<OrderError>,
     },
+    /// [`OrderRef::wait_until_provisioned`](crate::OrderRef::wait_until_provisioned) ran out of
+    /// time with line items still being provisioned.
+    StillProvisioning {
+        /// How long it waited.
+        waited: Duration,
+        /// How many times it asked.
+        polls: u32,
+        /// The last status the service gave.
+        last: Box<crate::types::OrderProvisioningStatuses>,
+    },
     /// The service answered with a success for something other than what was asked, such as
     /// another cart than the one in the path.
     Mismatch {
@@ -377,6 +387,18 @@ impl fmt::Display for Error {
                     write!(f, "{}", service::OrderErrorText(e))?;
                 }
             }
+            ErrorKind::StillProvisioning {
+                waited,
+                polls,
+                last,
+            } => write!(
+                f,
+                "the order was still being provisioned after {} s and {polls} polls: {} of {} line \
+                 items pending",
+                waited.as_secs(),
+                last.pending().count(),
+                last.line_items().len()
+            )?,
             ErrorKind::Mismatch { reason } => write!(
                 f,
                 "the answer is not for the request: {}",

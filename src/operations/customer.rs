@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{CartRef, Unconfirmed, WithRequestId, checked, checked_cart};
+use super::{CartRef, OrderRef, Unconfirmed, WithRequestId, checked, checked_cart};
 use crate::generated::Client;
 use crate::pipeline::Sending;
 use crate::types::Cart;
@@ -28,6 +28,22 @@ impl Customer {
     /// One of the customer's carts (a GUID; checked when an operation is sent).
     pub fn cart(&self, cart_id: impl Into<String>) -> CartRef {
         CartRef::new(self.pc.clone(), self.id.clone(), cart_id.into())
+    }
+
+    /// One of the customer's orders, by the id a checkout's answer gives it.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
+    /// let customer = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d");
+    /// let placed = customer.cart("65faf57b-0205-47ee-92b3-08dcf233ea73").checkout().await?;
+    /// for order in placed.orders() {
+    ///     let order = customer.order(order.id.clone().unwrap_or_default()).get().await?;
+    ///     println!("{:?}", order.status);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn order(&self, order_id: impl Into<String>) -> OrderRef {
+        OrderRef::new(self.pc.clone(), self.id.clone(), order_id.into())
     }
 
     /// A [`create`](WithRequestId::create) sent with this `MS-RequestId` instead of a new one.

@@ -11,12 +11,14 @@ mod checkout;
 mod customer;
 mod fixed;
 mod modify;
+mod order;
 mod resend;
 
 pub use cart::CartRef;
 pub use checkout::CheckoutOutcome;
 pub use customer::Customer;
 pub use fixed::WithRequestId;
+pub use order::{OrderRef, POLL_CEILING, POLL_FLOOR};
 pub(crate) use resend::Unconfirmed;
 
 use crate::{Error, validate};

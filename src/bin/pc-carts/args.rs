@@ -24,6 +24,41 @@ pub enum Command {
     /// Cart operations against Partner Center or an emulator.
     #[command(subcommand)]
     Cart(CartCommand),
+    /// The orders a checkout placed: get one, read or wait for its provisioning.
+    #[command(subcommand)]
+    Order(OrderCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrderCommand {
+    /// Get an order.
+    Get(OrderArgs),
+    /// Get an order's provisioning status (needs an app+user token on the real service).
+    Status(OrderArgs),
+    /// Wait until the order's provisioning has ended: exit 0 when every line item was
+    /// fulfilled, 3 when some were not, 1 when it had not ended in time.
+    Wait(WaitArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct OrderArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The customer's tenant id.
+    #[arg(long)]
+    pub customer: String,
+    /// The order's id, from the checkout's answer.
+    #[arg(long)]
+    pub order: String,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    #[command(flatten)]
+    pub order: OrderArgs,
+    /// How long to wait, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]
@@ -55,6 +90,9 @@ pub struct EmulatorArgs {
     /// Send checkout answers without the byte-order mark the service puts before them.
     #[arg(long)]
     pub no_bom: bool,
+    /// How long after its checkout an order is provisioned, in milliseconds.
+    #[arg(long, default_value_t = 1000)]
+    pub provisioning_delay_ms: u64,
 }
 
 #[derive(Debug, Subcommand)]

@@ -33,7 +33,8 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
                 Ok(())
             } else {
                 Err(Failure::Partial(format!(
-                    "the checkout placed {} of its orders; {} order groups failed (listed above)",
+                    "partial checkout: it placed {} of its orders; {} order groups failed (listed \
+                     above)",
                     outcome.orders().len(),
                     outcome.order_errors().len()
                 )))
@@ -116,7 +117,7 @@ fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
 }
 
 /// The client the options describe: a token, or client credentials from the environment.
-fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
+pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
     let mut builder = PartnerCenter::builder()
         .base_url(&connection.base_url)
         .locale(&connection.locale);

@@ -4,7 +4,7 @@ use partner_center_carts::emulator::{Emulator, RunningEmulator};
 use partner_center_carts::types::{Cart, CartLineItem};
 
 use crate::Failure;
-use crate::output::{cart_table, checkout_table, error};
+use crate::output::{cart_table, checkout_table, error, provisioning_table};
 
 const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
 
@@ -94,6 +94,24 @@ pub async fn run() -> Result<(), Failure> {
         Err(e) => {
             log.show(&emulator);
             print!("{}", indent(&error(&e)));
+        }
+    }
+
+    step(
+        6,
+        "Wait for the orders to be provisioned (polling with a growing wait)",
+    );
+    for order in outcome.orders() {
+        let id = order.id.clone().unwrap_or_default();
+        let status = customer
+            .order(&id)
+            .wait_until_provisioned(std::time::Duration::from_secs(60))
+            .await?;
+        log.show(&emulator);
+        println!("  order {id}:");
+        print!("{}", indent(&provisioning_table(&status)));
+        if !status.is_fulfilled() {
+            return Err(Failure::Other(format!("order {id} was not fulfilled")));
         }
     }
 

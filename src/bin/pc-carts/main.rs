@@ -3,6 +3,7 @@
 mod args;
 mod carts;
 mod demo;
+mod orders;
 mod output;
 mod serve;
 
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
             Command::Demo => demo::run().await,
             Command::Emulator(args) => serve::run(args).await,
             Command::Cart(command) => carts::run(command).await,
+            Command::Order(command) => orders::run(command).await,
         }
     });
     match outcome {
@@ -46,8 +48,9 @@ fn main() -> ExitCode {
 pub enum Failure {
     /// An operation failed: shown with its status, code, description and ids. Exit code 1.
     Operation(partner_center_carts::Error),
-    /// A checkout placed some of its orders but not all (the answer is printed): exit code 3,
-    /// so that a script cannot take it for a whole success nor for a failure that placed nothing.
+    /// A checkout placed some of its orders but not all, or an order's provisioning ended with
+    /// line items not fulfilled (the answer is printed): exit code 3, so that a script cannot
+    /// take it for a whole success nor for a failure that did nothing.
     Partial(String),
     /// Anything else, in words. Exit code 1.
     Other(String),
@@ -78,7 +81,7 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Operation(e) => f.write_str(&output::error(e)),
-            Self::Partial(message) => writeln!(f, "partial checkout: {message}"),
+            Self::Partial(message) => writeln!(f, "{message}"),
             Self::Other(message) => writeln!(f, "error: {message}"),
         }
     }

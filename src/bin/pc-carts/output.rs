@@ -1,7 +1,9 @@
 //! How answers and errors are shown: JSON as sent, or tables for people.
 
 use partner_center_carts::error::printable;
-use partner_center_carts::types::{Cart, CartCheckoutResult, OrderError};
+use partner_center_carts::types::{
+    Cart, CartCheckoutResult, Order, OrderError, OrderProvisioningStatuses,
+};
 use partner_center_carts::{Error, ErrorKind};
 use serde::Serialize;
 
@@ -75,34 +77,62 @@ pub fn cart_table(cart: &Cart) -> String {
 
 /// The orders a checkout placed, and the groups it could not.
 pub fn checkout_table(result: &CartCheckoutResult) -> String {
-    let mut out = String::new();
-    for order in result.orders.iter().flatten() {
-        out.push_str(&format!(
-            "Order {} ({}), {} {}\n",
-            printable(order.id.as_deref().unwrap_or("-")),
-            printable(order.status.as_deref().unwrap_or("-")),
-            printable(order.billing_cycle.as_ref().map_or("-", |b| b.as_str())),
-            printable(order.currency_code.as_deref().unwrap_or("")),
-        ));
-        let rows = order
-            .line_items
-            .iter()
-            .flatten()
-            .map(|line| {
-                vec![
-                    line.line_item_number.map_or("-".into(), |n| n.to_string()),
-                    line.offer_id.clone().unwrap_or_default(),
-                    line.quantity.map_or("-".into(), |q| q.to_string()),
-                    line.subscription_id.clone().unwrap_or_default(),
-                ]
-            })
-            .collect();
-        out.push_str(&table(&["line", "offer", "quantity", "subscription"], rows));
-    }
+    let mut out: String = result.orders.iter().flatten().map(order_table).collect();
     for error in result.order_errors.iter().flatten() {
         out.push_str(&format!("Order group {}\n", order_error(error)));
     }
     out
+}
+
+/// An order: its id, status and billing, then its line items.
+pub fn order_table(order: &Order) -> String {
+    let mut out = format!(
+        "Order {} ({}), {} {}\n",
+        printable(order.id.as_deref().unwrap_or("-")),
+        printable(order.status.as_deref().unwrap_or("-")),
+        printable(order.billing_cycle.as_ref().map_or("-", |b| b.as_str())),
+        printable(order.currency_code.as_deref().unwrap_or("")),
+    );
+    let rows = order
+        .line_items
+        .iter()
+        .flatten()
+        .map(|line| {
+            vec![
+                line.line_item_number.map_or("-".into(), |n| n.to_string()),
+                line.offer_id.clone().unwrap_or_default(),
+                line.quantity.map_or("-".into(), |q| q.to_string()),
+                line.subscription_id.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.push_str(&table(&["line", "offer", "quantity", "subscription"], rows));
+    out
+}
+
+/// An order's provisioning: one row per line item.
+pub fn provisioning_table(status: &OrderProvisioningStatuses) -> String {
+    let rows = status
+        .line_items()
+        .iter()
+        .map(|item| {
+            vec![
+                item.line_item_number.map_or("-".into(), |n| n.to_string()),
+                item.status.as_ref().map_or("-".into(), |s| s.to_string()),
+                item.quantity_provisioning_information
+                    .iter()
+                    .flatten()
+                    .map(|q| {
+                        let quantity = q.quantity.map_or("-".into(), |n| n.to_string());
+                        let status = q.status.as_ref().map_or("-".into(), |s| s.to_string());
+                        format!("{quantity} {status}")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]
+        })
+        .collect();
+    table(&["line", "status", "quantities"], rows)
 }
 
 /// `1 failed: 800010 Inventory not available`: a failed order group, escaped.

@@ -31,7 +31,10 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         "Partner Center emulator on http://{} ({tokens}; Ctrl-C stops it)",
         listener.local_addr()?
     );
-    let mut emulator = Emulator::new().faults(faults).byte_order_mark(!args.no_bom);
+    let mut emulator = Emulator::new()
+        .faults(faults)
+        .byte_order_mark(!args.no_bom)
+        .provisioning_delay(Duration::from_millis(args.provisioning_delay_ms));
     if let Some(token) = args.token {
         emulator = emulator.accept_only_token(token.expose_secret());
     }

@@ -1,0 +1,149 @@
+//! One order: get it, read its provisioning status, wait for provisioning to end.
+
+use std::time::Duration;
+
+use super::checked;
+use crate::error::Effect;
+use crate::generated::Client;
+use crate::types::{Order, OrderProvisioningStatuses};
+use crate::{Error, ErrorKind, PartnerCenter};
+
+/// The first wait between two polls of [`OrderRef::wait_until_provisioned`], and the shortest:
+/// the throttling guidance warns against polling continuously.
+pub const POLL_FLOOR: Duration = Duration::from_secs(2);
+
+/// The longest wait between two polls.
+pub const POLL_CEILING: Duration = Duration::from_secs(60);
+
+/// What the service answers a provisioning status asked with an app-only token with.
+const NEEDS_USER: &str = "the provisioning status is answered to app+user tokens only (a \
+     RefreshToken provider, or a user's token), not to app-only ones (ClientCredentials)";
+
+/// One of a customer's orders. Get one from [`Customer::order`](crate::Customer::order), with
+/// an id from a checkout's answer.
+#[derive(Clone, Debug)]
+pub struct OrderRef {
+    pc: PartnerCenter,
+    customer_id: String,
+    order_id: String,
+}
+
+impl OrderRef {
+    pub(crate) fn new(pc: PartnerCenter, customer_id: String, order_id: String) -> Self {
+        Self {
+            pc,
+            customer_id,
+            order_id,
+        }
+    }
+
+    /// The order's id, as given.
+    pub fn id(&self) -> &str {
+        &self.order_id
+    }
+
+    /// Gets the order (`GET /v1/customers/{customer-id}/orders/{order-id}`).
+    pub async fn get(&self) -> Result<Order, Error> {
+        let (customer, order) = self.checked_ids("getOrder")?;
+        let asked = order.clone();
+        let get = |api: Client| async move {
+            api.get_order()
+                .customer_id(customer)
+                .order_id(order)
+                .send()
+                .await
+        };
+        let check = |answer: &Order| match answer.id.as_deref() {
+            Some(id) if !id.eq_ignore_ascii_case(&asked) => Some(ErrorKind::Mismatch {
+                reason: format!("the service answered with order {id} for order {asked}"),
+            }),
+            _ => None,
+        };
+        self.pc.call_with(None, get, check).await
+    }
+
+    /// How far each line item of the order has been provisioned
+    /// (`GET /v1/customers/{customer-id}/orders/{order-id}/provisioningstatus`). The service
+    /// answers this to app+user tokens only: a 401 or 403 says so.
+    pub async fn provisioning_status(&self) -> Result<OrderProvisioningStatuses, Error> {
+        let (customer, order) = self.checked_ids("getOrderProvisioningStatus")?;
+        let get = |api: Client| async move {
+            api.get_order_provisioning_status()
+                .customer_id(customer)
+                .order_id(order)
+                .send()
+                .await
+        };
+        self.pc
+            .call_with(None, get, |_: &OrderProvisioningStatuses| None)
+            .await
+            .map_err(|e| match e.status() {
+                Some(401 | 403) => e.with_hint(NEEDS_USER),
+                _ => e,
+            })
+    }
+
+    /// Polls the provisioning status until provisioning has ended for every line item
+    /// (fulfilled or not), and returns that last status: check
+    /// [`is_fulfilled`](OrderProvisioningStatuses::is_fulfilled) and
+    /// [`unfulfilled`](OrderProvisioningStatuses::unfulfilled).
+    ///
+    /// Between polls it waits [`POLL_FLOOR`] (2 s) at first, doubling up to [`POLL_CEILING`]
+    /// (60 s): never faster, as the throttling guidance asks. Each poll is an operation of its
+    /// own, retried and throttled as any other. When provisioning has not ended after
+    /// `max_wait`, it fails with [`ErrorKind::StillProvisioning`], which holds the last
+    /// status; any other failed poll ends it with that poll's error.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
+    /// use std::time::Duration;
+    ///
+    /// let order = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d").order("f76c6b7f449d");
+    /// let status = order.wait_until_provisioned(Duration::from_secs(600)).await?;
+    /// if !status.is_fulfilled() {
+    ///     eprintln!("{} line items were not fulfilled", status.unfulfilled().count());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub async fn wait_until_provisioned(
+        &self,
+        max_wait: Duration,
+    ) -> Result<OrderProvisioningStatuses, Error> {
+        let clock = &self.pc.shared.clock;
+        let started = clock.now();
+        let mut wait = POLL_FLOOR;
+        let mut polls = 0u32;
+        loop {
+            let status = self.provisioning_status().await?;
+            polls += 1;
+            if status.is_final() {
+                return Ok(status);
+            }
+            let waited = clock.now().saturating_duration_since(started);
+            if waited.saturating_add(wait) > max_wait {
+                return Err(Error::new(ErrorKind::StillProvisioning {
+                    waited,
+                    polls,
+                    last: Box::new(status),
+                })
+                .named("getOrderProvisioningStatus")
+                .with_effect(Effect::None));
+            }
+            tracing::debug!(
+                order = %self.order_id,
+                pending = status.pending().count(),
+                wait_ms = wait.as_millis() as u64,
+                "the order is still provisioning"
+            );
+            clock.sleep(wait).await;
+            wait = wait.saturating_mul(2).min(POLL_CEILING);
+        }
+    }
+
+    fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {
+        let customer = checked(operation, "customer", &self.customer_id)?;
+        let order = crate::validate::order_id(&self.order_id)
+            .map_err(|reason| Error::invalid_input(reason).named(operation))?;
+        Ok((customer, order))
+    }
+}
