@@ -81,30 +81,33 @@ pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<
 pub(crate) fn prepare(
     headers: &mut HeaderMap,
     client: &HeaderMap,
-    ids: &OperationIds,
+    ids: OperationIds,
 ) -> OperationIds {
     headers.remove("api-version");
+    headers.reserve(client.len() + 2);
     for (name, value) in client {
-        if !headers.contains_key(name) {
-            headers.insert(name.clone(), value.clone());
-        }
+        headers.entry(name).or_insert_with(|| value.clone());
     }
     OperationIds {
-        request_id: id_header(headers, MS_REQUEST_ID, &ids.request_id),
-        correlation_id: id_header(headers, MS_CORRELATION_ID, &ids.correlation_id),
+        request_id: id_header(headers, MS_REQUEST_ID, ids.request_id),
+        correlation_id: id_header(headers, MS_CORRELATION_ID, ids.correlation_id),
     }
 }
 
 /// The id the request carries in `name`: the caller's, or `fresh`, which it then carries.
-fn id_header(headers: &mut HeaderMap, name: HeaderName, fresh: &str) -> String {
-    if let Some(value) = headers.get(&name) {
-        return String::from_utf8_lossy(value.as_bytes()).into_owned();
+fn id_header(headers: &mut HeaderMap, name: HeaderName, fresh: String) -> String {
+    match headers.entry(name) {
+        http::header::Entry::Occupied(theirs) => {
+            String::from_utf8_lossy(theirs.get().as_bytes()).into_owned()
+        }
+        http::header::Entry::Vacant(slot) => {
+            // A GUID in text form is always a valid header value.
+            if let Ok(value) = HeaderValue::from_str(&fresh) {
+                slot.insert(value);
+            }
+            fresh
+        }
     }
-    // A GUID in text form is always a valid header value.
-    if let Ok(value) = HeaderValue::from_str(fresh) {
-        headers.insert(name, value);
-    }
-    fresh.to_string()
 }
 
 #[cfg(test)]
@@ -132,7 +135,7 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("api-version", HeaderValue::from_static("1.0.0"));
         headers.insert(X_LOCALE, HeaderValue::from_static("fr-FR"));
-        let sent = prepare(&mut headers, &client, &ids);
+        let sent = prepare(&mut headers, &client, ids.clone());
         assert_eq!(sent, ids);
         assert!(!headers.contains_key("api-version"));
         assert_eq!(headers["x-locale"], "fr-FR", "the caller's value wins");
@@ -150,7 +153,7 @@ mod tests {
         let mut theirs = HeaderMap::new();
         let fixed = Uuid::new_v4().to_string();
         theirs.insert(MS_REQUEST_ID, HeaderValue::from_str(&fixed).unwrap());
-        assert_eq!(prepare(&mut theirs, &client, &ids).request_id, fixed);
+        assert_eq!(prepare(&mut theirs, &client, ids).request_id, fixed);
     }
 
     #[test]

@@ -82,11 +82,15 @@ pub(crate) async fn run(
     let shared = &context.pc.shared;
     let operation = generated::operation_name(info.operation_id);
     let writes = request.method() != reqwest::Method::GET;
-    let sending = match &context.sending {
+    let Sending {
+        ids,
+        started,
+        prior,
+    } = match &context.sending {
         Some(sending) => sending.clone(),
         None => context.pc.sending(None),
     };
-    let ids = prepare(request.headers_mut(), &shared.headers, &sending.ids);
+    let ids = prepare(request.headers_mut(), &shared.headers, ids);
     let span = tracing::info_span!(
         "partner_center",
         operation,
@@ -99,13 +103,13 @@ pub(crate) async fn run(
         writes,
         ids,
         attempts: 0,
-        before_last: sending.prior,
-        effect: sending.prior,
+        before_last: prior,
+        effect: prior,
         seen: None,
         aborted: None,
     };
 
-    let outcome = attempts(context, http, request, sending.started, &mut record)
+    let outcome = attempts(context, http, request, started, &mut record)
         .instrument(span)
         .await;
     let returned = match (outcome, &record.aborted) {
