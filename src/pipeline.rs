@@ -60,6 +60,8 @@ pub(crate) struct Record {
     pub seen: Option<Seen>,
     /// An error that ended the operation with no answer to hand on: no token, no time left.
     pub aborted: Option<Error>,
+    /// The body of a write, as sent: what to send again if its outcome is unknown.
+    pub request_body: Option<bytes::Bytes>,
 }
 
 /// One attempt's result: an answer (read, within the size limit) or a failure of the
@@ -86,10 +88,7 @@ pub(crate) async fn run(
         ids,
         started,
         prior,
-    } = match &context.sending {
-        Some(sending) => sending.clone(),
-        None => context.pc.sending(None),
-    };
+    } = context.take_sending();
     let ids = prepare(request.headers_mut(), &shared.headers, ids);
     let span = tracing::info_span!(
         "partner_center",
@@ -107,11 +106,20 @@ pub(crate) async fn run(
         effect: prior,
         seen: None,
         aborted: None,
+        request_body: None,
     };
 
-    let outcome = attempts(context, http, request, started, &mut record)
+    let mut request = Some(request);
+    let outcome = attempts(context, http, &mut request, started, &mut record)
         .instrument(span)
         .await;
+    if writes {
+        record.request_body = request
+            .as_ref()
+            .and_then(reqwest::Request::body)
+            .and_then(reqwest::Body::as_bytes)
+            .map(bytes::Bytes::copy_from_slice);
+    }
     let returned = match (outcome, &record.aborted) {
         (_, Some(error)) => Ok(stand_in(error)),
         (Some(Outcome::Answer(response, ..)), None) => Ok(response),
@@ -123,11 +131,13 @@ pub(crate) async fn run(
     returned
 }
 
-/// The attempts of one operation; the last outcome, or `record.aborted`.
+/// The attempts of one operation, each a copy of `original` (which itself goes on the last
+/// attempt when a copy cannot be made: a streamed body); the last outcome, or
+/// `record.aborted`.
 async fn attempts(
     context: &Context,
     http: &reqwest::Client,
-    request: reqwest::Request,
+    original: &mut Option<reqwest::Request>,
     started: Instant,
     record: &mut Record,
 ) -> Option<Outcome> {
@@ -136,8 +146,6 @@ async fn attempts(
     let mut counted = 0u32;
     let mut fresh_token_tried = false;
     let mut withdrawn = 0u32;
-    // The request itself goes on the last attempt a copy cannot be made for (a streamed body).
-    let mut original = Some(request);
     let mut last = None;
     loop {
         let elapsed = shared.clock.now().saturating_duration_since(started);
@@ -322,6 +330,7 @@ impl PartnerCenter {
             effect,
             seen,
             aborted,
+            request_body,
         } = record;
         let (error, effect) = match aborted {
             Some(error) => (error, effect),
@@ -338,9 +347,13 @@ impl PartnerCenter {
             }
         };
         let effect = if writes { effect } else { Effect::None };
-        Err(error
+        let error = error
             .in_operation(operation, &ids.request_id, &ids.correlation_id, attempts)
-            .with_effect(effect))
+            .with_effect(effect);
+        Err(match request_body {
+            Some(body) if effect == Effect::Unknown => error.with_request_body(body),
+            _ => error,
+        })
     }
 }
 

@@ -29,8 +29,9 @@ pub(crate) const BODY_PREFIX_BYTES: usize = 512;
 /// [`PartnerCenter::call`].
 pub struct Context {
     pub(crate) pc: PartnerCenter,
-    /// The ids, start and prior effect of a call the wrapper makes; fresh ones when `None`.
-    pub(crate) sending: Option<Sending>,
+    /// The ids, start and prior effect of a call the wrapper makes, taken by its operation;
+    /// fresh ones when `None`.
+    sending: Mutex<Option<Sending>>,
     /// What the pipeline saw of the last operation sent with this context.
     pub(crate) record: Arc<Mutex<Option<Record>>>,
 }
@@ -39,9 +40,18 @@ impl Context {
     pub(crate) fn new(pc: PartnerCenter, sending: Option<Sending>) -> Self {
         Self {
             pc,
-            sending,
+            sending: Mutex::new(sending),
             record: Arc::default(),
         }
+    }
+
+    /// How the next operation is sent: as the call said (once), or as a new one.
+    pub(crate) fn take_sending(&self) -> Sending {
+        self.sending
+            .lock()
+            .ok()
+            .and_then(|mut s| s.take())
+            .unwrap_or_else(|| self.pc.sending(None))
     }
 
     /// Keeps what the pipeline saw of an operation.
@@ -55,7 +65,8 @@ impl Context {
 /// A clone is another client for the same calls, with its own record.
 impl Clone for Context {
     fn clone(&self) -> Self {
-        Self::new(self.pc.clone(), self.sending.clone())
+        let sending = self.sending.lock().ok().and_then(|s| s.clone());
+        Self::new(self.pc.clone(), sending)
     }
 }
 

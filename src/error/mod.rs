@@ -60,7 +60,9 @@ struct Inner {
     sent: bool,
     /// The whole body of a success answer that could not be used.
     body: Option<bytes::Bytes>,
-    /// For a cart write whose outcome is unknown: what to send again.
+    /// For a write whose outcome is unknown: its body, as sent.
+    request_body: Option<bytes::Bytes>,
+    /// For a cart write whose outcome is unknown: where to send it again.
     unconfirmed: Option<Box<Unconfirmed>>,
     /// How many rounds `modify` made before it gave up.
     rounds: Option<u32>,
@@ -150,6 +152,7 @@ impl Error {
             effect: Effect::None,
             sent: false,
             body: None,
+            request_body: None,
             unconfirmed: None,
             rounds: None,
             hint: None,
@@ -171,6 +174,15 @@ impl Error {
     pub(crate) fn with_body(mut self, body: bytes::Bytes) -> Self {
         self.0.body = Some(body);
         self
+    }
+
+    pub(crate) fn with_request_body(mut self, body: bytes::Bytes) -> Self {
+        self.0.request_body = Some(body);
+        self
+    }
+
+    pub(crate) fn request_body(&self) -> Option<&bytes::Bytes> {
+        self.0.request_body.as_ref()
     }
 
     pub(crate) fn with_unconfirmed(mut self, write: Unconfirmed) -> Self {

@@ -71,7 +71,7 @@ impl CartRef {
     ///
     /// To change a cart without losing concurrent changes, use [`modify`](Self::modify).
     pub async fn put(&self, cart: &Cart) -> Result<Cart, Error> {
-        self.put_with(cart, self.pc.sending(None)).await
+        self.put_with(cart.clone(), self.pc.sending(None)).await
     }
 
     pub(super) async fn get_with(&self, sending: Sending) -> Result<Cart, Error> {
@@ -88,19 +88,20 @@ impl CartRef {
         self.pc.call_with(Some(sending), get, check).await
     }
 
-    pub(super) async fn put_with(&self, body: &Cart, sending: Sending) -> Result<Cart, Error> {
+    pub(super) async fn put_with(&self, body: Cart, sending: Sending) -> Result<Cart, Error> {
         const OP: &str = "updateCart";
         let (customer, cart) = self.checked_ids(OP)?;
-        checked_cart(OP, body)?;
+        checked_cart(OP, &body)?;
         let asked = cart.clone();
         let put = |api: Client| async move {
+            // The cart's etag, as a precaution: no cart page documents one.
+            let etag = body.attributes.as_ref().and_then(|a| a.etag.clone());
             let mut put = api
                 .update_cart()
                 .customer_id(customer)
                 .cart_id(cart)
-                .body(body.clone());
-            // The cart's etag, as a precaution: no cart page documents one.
-            if let Some(etag) = body.attributes.as_ref().and_then(|a| a.etag.as_deref()) {
+                .body(body);
+            if let Some(etag) = etag {
                 put = put.if_match(etag);
             }
             put.send().await
@@ -109,7 +110,7 @@ impl CartRef {
         self.pc
             .call_with(Some(sending), put, check)
             .await
-            .map_err(|e| Unconfirmed::attach(e, &self.customer_id, Some(&self.cart_id), body))
+            .map_err(|e| Unconfirmed::attach(e, &self.customer_id, Some(&self.cart_id)))
     }
 
     pub(super) fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {

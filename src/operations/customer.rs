@@ -65,23 +65,23 @@ impl Customer {
     /// again would make a second one; [`PartnerCenter::resend`] sends the same request again and
     /// learns which.
     pub async fn create(&self, cart: &Cart) -> Result<Cart, Error> {
-        self.create_with(cart, self.pc.sending(None)).await
+        self.create_with(cart.clone(), self.pc.sending(None)).await
     }
 
-    pub(super) async fn create_with(&self, cart: &Cart, sending: Sending) -> Result<Cart, Error> {
+    pub(super) async fn create_with(&self, cart: Cart, sending: Sending) -> Result<Cart, Error> {
         const OP: &str = "createCart";
         let customer = checked(OP, "customer", &self.id)?;
-        checked_cart(OP, cart)?;
+        checked_cart(OP, &cart)?;
         let create = |api: Client| async move {
             api.create_cart()
                 .customer_id(customer)
-                .body(cart.clone())
+                .body(cart)
                 .send()
                 .await
         };
         self.pc
             .call_with(Some(sending), create, |_: &Cart| None)
             .await
-            .map_err(|e| Unconfirmed::attach(e, &self.id, None, cart))
+            .map_err(|e| Unconfirmed::attach(e, &self.id, None))
     }
 }

@@ -38,7 +38,7 @@ impl WithRequestId<CartRef> {
     /// [`CartRef::put`] with this request id.
     pub async fn put(self, cart: &Cart) -> Result<Cart, Error> {
         let sending = self.target.pc.sending(Some(self.request_id));
-        self.target.put_with(cart, sending).await
+        self.target.put_with(cart.clone(), sending).await
     }
 
     /// [`CartRef::checkout`] with this request id: replayed after a crash, it places
@@ -62,6 +62,6 @@ impl WithRequestId<Customer> {
     /// cart.
     pub async fn create(self, cart: &Cart) -> Result<Cart, Error> {
         let sending = self.target.pc.sending(Some(self.request_id));
-        self.target.create_with(cart, sending).await
+        self.target.create_with(cart.clone(), sending).await
     }
 }

@@ -90,7 +90,7 @@ impl CartRef {
             }
             // A fixed request id belongs to the first PUT only: once the service has answered
             // it, the next PUT is a new request.
-            let error = match self.put_with(&changed, sending(request_id.take())).await {
+            let error = match self.put_with(changed, sending(request_id.take())).await {
                 Ok(cart) => return Ok(cart),
                 Err(e) => e,
             };

@@ -7,30 +7,23 @@ use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
-/// What a create or a put sent, kept in its error when the outcome is unknown.
+/// Where a create or a put whose outcome is unknown was sent; its error keeps the body.
 #[derive(Clone, Debug)]
 pub(crate) struct Unconfirmed {
     customer_id: String,
     /// The cart put; `None` for a create.
     cart_id: Option<String>,
-    body: Cart,
 }
 
 impl Unconfirmed {
-    /// `error`, carrying what was sent if its outcome is unknown.
-    pub(crate) fn attach(
-        error: Error,
-        customer_id: &str,
-        cart_id: Option<&str>,
-        body: &Cart,
-    ) -> Error {
-        if !error.outcome_unknown() {
+    /// `error`, saying where it was sent if its outcome is unknown.
+    pub(crate) fn attach(error: Error, customer_id: &str, cart_id: Option<&str>) -> Error {
+        if !error.outcome_unknown() || error.request_body().is_none() {
             return error;
         }
         error.with_unconfirmed(Self {
             customer_id: customer_id.to_string(),
             cart_id: cart_id.map(str::to_string),
-            body: body.clone(),
         })
     }
 }
@@ -58,7 +51,11 @@ impl PartnerCenter {
     /// # Ok(()) }
     /// ```
     pub async fn resend(&self, error: &Error) -> Result<Cart, Error> {
-        let (Some(write), Some(request_id)) = (error.unconfirmed(), error.request_id()) else {
+        let (Some(write), Some(body), Some(request_id)) = (
+            error.unconfirmed(),
+            error.request_body(),
+            error.request_id(),
+        ) else {
             return Err(Error::invalid_input(
                 "nothing to send again: the error is not a cart write's whose outcome is unknown",
             ));
@@ -75,12 +72,15 @@ impl PartnerCenter {
             started: self.now(),
             prior: Effect::Unknown,
         };
+        // The body as sent; it encodes back to the same bytes (this crate wrote them).
+        let body: Cart = crate::json::from_slice(body)
+            .map_err(|e| Error::invalid_input(format!("the body sent cannot be read back: {e}")))?;
         let customer = Customer::new(self.clone(), write.customer_id.clone());
         match &write.cart_id {
-            None => customer.create_with(&write.body, sending).await,
+            None => customer.create_with(body, sending).await,
             Some(cart_id) => {
                 let cart = CartRef::new(self.clone(), write.customer_id.clone(), cart_id.clone());
-                cart.put_with(&write.body, sending).await
+                cart.put_with(body, sending).await
             }
         }
     }
