@@ -56,7 +56,11 @@ fn write_downstream(dir: &Path) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let spec = std::fs::read_to_string(root.join("openapi/partner-center-carts.yaml")).unwrap();
     let spec = spec
-        .replacen("\ncomponents:\n", &format!("\n{NEW_OPERATION}components:\n"), 1)
+        .replacen(
+            "\ncomponents:\n",
+            &format!("\n{NEW_OPERATION}components:\n"),
+            1,
+        )
         .replacen("\n  schemas:\n", &format!("\n  schemas:\n{NEW_SCHEMA}"), 1);
     assert!(spec.contains("getCartSummary") && spec.contains("    CartSummary:"));
     for folder in ["spec", ".cargo", "src"] {
@@ -94,7 +98,10 @@ async fn an_operation_added_to_a_copy_of_the_spec_gets_the_whole_pipeline() {
 
     let server = Scripted::start().await;
     server
-        .then(Answer::json(503, serde_json::json!({"code": 0, "description": "busy"})))
+        .then(Answer::json(
+            503,
+            serde_json::json!({"code": 0, "description": "busy"}),
+        ))
         .then(Answer::json(
             200,
             serde_json::json!({"lineItemCount": 2, "totalQuantity": 5}),
