@@ -60,8 +60,9 @@ pub(crate) struct Record {
     pub seen: Option<Seen>,
     /// An error that ended the operation with no answer to hand on: no token, no time left.
     pub aborted: Option<Error>,
-    /// The body of a write, as sent: what to send again if its outcome is unknown.
-    pub request_body: Option<bytes::Bytes>,
+    /// The request of a write, as sent: its body is what to send again if its outcome is
+    /// unknown. (Kept whole, so that nothing is copied unless it is needed.)
+    pub request: Option<reqwest::Request>,
 }
 
 /// One attempt's result: an answer (read, within the size limit) or a failure of the
@@ -106,7 +107,7 @@ pub(crate) async fn run(
         effect: prior,
         seen: None,
         aborted: None,
-        request_body: None,
+        request: None,
     };
 
     let mut request = Some(request);
@@ -114,11 +115,7 @@ pub(crate) async fn run(
         .instrument(span)
         .await;
     if writes {
-        record.request_body = request
-            .as_ref()
-            .and_then(reqwest::Request::body)
-            .and_then(reqwest::Body::as_bytes)
-            .map(bytes::Bytes::copy_from_slice);
+        record.request = request;
     }
     let returned = match (outcome, &record.aborted) {
         (_, Some(error)) => Ok(stand_in(error)),
@@ -330,7 +327,7 @@ impl PartnerCenter {
             effect,
             seen,
             aborted,
-            request_body,
+            request,
         } = record;
         let (error, effect) = match aborted {
             Some(error) => (error, effect),
@@ -350,9 +347,14 @@ impl PartnerCenter {
         let error = error
             .in_operation(operation, &ids.request_id, &ids.correlation_id, attempts)
             .with_effect(effect);
-        Err(match request_body {
-            Some(body) if effect == Effect::Unknown => error.with_request_body(body),
-            _ => error,
+        let body = request
+            .as_ref()
+            .filter(|_| effect == Effect::Unknown)
+            .and_then(reqwest::Request::body)
+            .and_then(reqwest::Body::as_bytes);
+        Err(match body {
+            Some(body) => error.with_request_body(bytes::Bytes::copy_from_slice(body)),
+            None => error,
         })
     }
 }
