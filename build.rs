@@ -56,6 +56,7 @@ fn main() {
     let mut types = types;
     types.push(schemas_by_name(&spec));
     let mut client = client;
+    drop_api_version(&mut client);
     client.push(operation_names(&spec, &client));
 
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
@@ -203,6 +204,27 @@ fn spec_path() -> PathBuf {
     match std::env::var_os(SPEC_VARIABLE) {
         Some(path) if !path.is_empty() => PathBuf::from(path),
         _ => PathBuf::from(SPEC),
+    }
+}
+
+/// Removes the `api-version` header progenitor gives every request (from `info.version`):
+/// Partner Center defines none, and building it only for the wrapper to remove it again cost
+/// every request a few hundred instructions.
+fn drop_api_version(items: &mut [syn::Item]) {
+    use syn::visit_mut::VisitMut;
+
+    struct Drop;
+    impl VisitMut for Drop {
+        fn visit_block_mut(&mut self, block: &mut syn::Block) {
+            block.stmts.retain(|stmt| {
+                let text = quote!(#stmt).to_string();
+                !(text.contains(". append") && text.contains("\"api-version\""))
+            });
+            syn::visit_mut::visit_block_mut(self, block);
+        }
+    }
+    for item in items {
+        Drop.visit_item_mut(item);
     }
 }
 

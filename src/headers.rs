@@ -75,15 +75,15 @@ pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<
 }
 
 /// Gives a request the client's headers and the operation's ids, where the caller did not set
-/// them on the generated builder (a caller's own values win), and drops progenitor's
-/// `api-version` (Partner Center defines none). Returns the ids the request carries. Done once
-/// per operation, before its first attempt: every attempt is a copy of this request.
+/// them on the generated builder (a caller's own values win). Returns the ids the request
+/// carries. Done once per operation, before its first attempt: every attempt is a copy of this
+/// request. (progenitor's `api-version` is taken out of the generated code by `build.rs`:
+/// Partner Center defines none.)
 pub(crate) fn prepare(
     headers: &mut HeaderMap,
     client: &HeaderMap,
     ids: OperationIds,
 ) -> OperationIds {
-    headers.remove("api-version");
     headers.reserve(client.len() + 2);
     for (name, value) in client {
         headers.entry(name).or_insert_with(|| value.clone());
@@ -133,11 +133,9 @@ mod tests {
         let client = client_headers("nl-NL", Some("contoso")).unwrap();
         let ids = OperationIds::new(None, None);
         let mut headers = HeaderMap::new();
-        headers.insert("api-version", HeaderValue::from_static("1.0.0"));
         headers.insert(X_LOCALE, HeaderValue::from_static("fr-FR"));
         let sent = prepare(&mut headers, &client, ids.clone());
         assert_eq!(sent, ids);
-        assert!(!headers.contains_key("api-version"));
         assert_eq!(headers["x-locale"], "fr-FR", "the caller's value wins");
         assert_eq!(headers["ms-contract-version"], "v1");
         assert!(
