@@ -42,6 +42,9 @@ fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
         "if-match: \"1\"",
         "Order ",
         "Partner Center error 800065",
+        "6. Wait for the orders to be provisioned",
+        "/provisioningstatus",
+        "fulfilled",
     ] {
         assert!(text.contains(expected), "no {expected:?} in:\n{text}");
     }
@@ -420,4 +423,88 @@ async fn the_services_words_cannot_forge_lines_or_drive_the_terminal_in_a_checko
     );
     let stderr = text(&output.stderr);
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+/// An order placed on an emulator that provisions after `delay`, with a line of `catalog`.
+async fn an_order(
+    delay: std::time::Duration,
+    catalog: &str,
+) -> (partner_center_carts::emulator::RunningEmulator, String) {
+    let emulator = Emulator::new()
+        .provisioning_delay(delay)
+        .start()
+        .await
+        .unwrap();
+    let pc = emulator.client().build().unwrap();
+    let mut cart = support::one_line_cart(1);
+    cart.line_items[0].catalog_item_id = catalog.into();
+    let id = pc
+        .customer(CUSTOMER)
+        .create(&cart)
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let placed = pc.customer(CUSTOMER).cart(&id).checkout().await.unwrap();
+    let order = placed.orders()[0].id.clone().unwrap();
+    (emulator, order)
+}
+
+fn order_command(url: &str, verb: &str, order: &str) -> Command {
+    let mut command = pc_carts();
+    command
+        .args(["order", verb, "--base-url", url, "--token", "t"])
+        .args(["--customer", CUSTOMER, "--order", order]);
+    command
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_get_status_and_wait_show_the_order_and_exit_by_its_provisioning() {
+    let (emulator, order) =
+        an_order(std::time::Duration::ZERO, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
+    let output = run(order_command(&emulator.url(), "get", &order)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(got["id"], order.as_str());
+
+    let mut status = order_command(&emulator.url(), "status", &order);
+    status.args(["--output", "table"]);
+    let output = run(status).await;
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        text(&output.stdout).contains("fulfilled"),
+        "{}",
+        text(&output.stdout)
+    );
+
+    let output = run(order_command(&emulator.url(), "wait", &order)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+
+    // A line the emulator cannot fulfil: the wait ends, and says so with exit code 3.
+    let (emulator, order) = an_order(std::time::Duration::ZERO, "UNFULFILLABLE:0001:0001").await;
+    let output = run(order_command(&emulator.url(), "wait", &order)).await;
+    assert_eq!(output.status.code(), Some(3));
+    assert!(
+        text(&output.stderr).starts_with("partial provisioning:"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(text(&output.stdout).contains("unfulfilled"));
+
+    // Not provisioned within the time given: it stops after its first poll (the next would be
+    // 2 s away, past the 1 s allowed), and exits 1 saying so.
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(3600),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "1"]);
+    let output = run(wait).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("still being provisioned"),
+        "{}",
+        text(&output.stderr)
+    );
 }
