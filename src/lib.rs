@@ -151,9 +151,12 @@ pub use operations::{
     CartRef, CheckoutOutcome, Customer, OrderRef, POLL_CEILING, POLL_FLOOR, WithRequestId,
 };
 
-/// The client progenitor generates from the spec: one method per operation, every documented
-/// header an argument. Get an authenticated one from [`PartnerCenter::generated`]; the wrapper
-/// calls it for every operation.
+/// The client progenitor generates from the spec: one builder per operation
+/// (`api.get_cart().customer_id(..).cart_id(..).send()`), every documented header a setter.
+/// Every operation it sends runs through the wrapper's pipeline (its `exec` hook); call one
+/// through [`PartnerCenter::call`] to get this crate's [`Error`], or get the client itself from
+/// [`PartnerCenter::generated`]. `operation_name` maps progenitor's name of an operation to the
+/// spec's `operationId`.
 #[cfg(feature = "client")]
 pub mod generated {
     #![allow(clippy::all, missing_docs)]
