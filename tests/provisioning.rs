@@ -277,3 +277,36 @@ async fn an_answer_for_another_order_is_a_mismatch() {
     assert!(matches!(err.kind(), ErrorKind::Mismatch { .. }), "{err}");
     assert!(!err.outcome_unknown(), "a read changes nothing");
 }
+
+/// The typed mocks progenitor generates from the spec cover the new operations too.
+#[cfg(feature = "mock")]
+#[tokio::test]
+async fn typed_mocks_serve_an_order_and_its_provisioning() {
+    use partner_center_carts::mock::{MockServerExt, httpmock::MockServer};
+    use partner_center_carts::types::{Order, OrderProvisioningStatuses};
+
+    let server = MockServer::start_async().await;
+    let customer = CUSTOMER.to_string();
+    let order: Order =
+        serde_json::from_value(json!({"id": "f76c6b7f449d", "status": "completed"})).unwrap();
+    let provisioned: OrderProvisioningStatuses = serde_json::from_value(json!({
+        "totalCount": 1, "items": [{"lineItemNumber": 0, "status": "fulfilled"}]
+    }))
+    .unwrap();
+    let get = server.get_order(|when, then| {
+        when.customer_id(&customer).order_id("f76c6b7f449d");
+        then.ok(&order);
+    });
+    let status = server.get_order_provisioning_status(|when, then| {
+        when.customer_id(&customer).order_id("f76c6b7f449d");
+        then.ok(&provisioned);
+    });
+    let pc = builder_at(&server.base_url()).build().unwrap();
+    let order_ref = pc.customer(CUSTOMER).order("f76c6b7f449d");
+
+    assert_eq!(order_ref.get().await.unwrap(), order);
+    let done = order_ref.wait_until_provisioned(S(60)).await.unwrap();
+    assert!(done.is_fulfilled());
+    get.assert();
+    status.assert();
+}
