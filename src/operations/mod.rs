@@ -1,10 +1,12 @@
-//! The cart operations, as the service's own SDK names them:
+//! The cart and order operations, as the service's own SDK names them:
 //! `pc.customer(id).create(&cart)`, `pc.customer(id).cart(id).get() / put(&cart) / modify(..) /
-//! checkout()`.
+//! checkout()`, `pc.customer(id).order(id).get() / provisioning_status() /
+//! wait_until_provisioned(..)`.
 //!
-//! The generated methods take every documented header as an argument; the operations pass
-//! `None` for each, because the transport gives every attempt the operation's headers, built
-//! once before the first (see [`crate::headers`]).
+//! Each is a few lines over the generated builder and
+//! [`PartnerCenter::call`](crate::PartnerCenter::call): check the ids (and the cart) before
+//! anything is sent, build the call, and check the answer. The headers, retries and errors come
+//! from the pipeline every generated operation runs through ([`crate::pipeline`]).
 
 mod cart;
 mod checkout;
