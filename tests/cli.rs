@@ -458,41 +458,107 @@ fn order_command(url: &str, verb: &str, order: &str) -> Command {
     command
 }
 
+/// How many provisioning statuses of `order` the emulator was asked for.
+fn status_polls(emulator: &partner_center_carts::emulator::RunningEmulator, order: &str) -> usize {
+    let path = format!("/v1/customers/{CUSTOMER}/orders/{order}/provisioningstatus");
+    emulator
+        .received()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == path)
+        .count()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn order_get_status_and_wait_show_the_order_and_exit_by_its_provisioning() {
-    let (emulator, order) =
-        an_order(std::time::Duration::ZERO, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
+async fn order_get_prints_the_order_the_emulator_holds_as_json_or_a_table() {
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(3600),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
     let output = run(order_command(&emulator.url(), "get", &order)).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(got["id"], order.as_str());
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let held = emulator.orders(CUSTOMER);
+    assert_eq!(held.len(), 1);
+    assert_eq!(printed, serde_json::to_value(&held[0]).unwrap());
+    assert_eq!(printed["id"], order.as_str());
+    assert_eq!(
+        printed["lineItems"][0]["offerId"],
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P"
+    );
 
+    let mut table = order_command(&emulator.url(), "get", &order);
+    table.args(["--output", "table"]);
+    let output = run(table).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!("Order {order} (pending), monthly USD")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_status_as_a_table_has_a_fulfilled_row_per_line_item() {
+    let (emulator, order) =
+        an_order(std::time::Duration::ZERO, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
     let mut status = order_command(&emulator.url(), "status", &order);
     status.args(["--output", "table"]);
     let output = run(status).await;
-    assert_eq!(output.status.code(), Some(0));
-    assert!(
-        text(&output.stdout).contains("fulfilled"),
-        "{}",
-        text(&output.stdout)
-    );
-
-    let output = run(order_command(&emulator.url(), "wait", &order)).await;
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-
-    // A line the emulator cannot fulfil: the wait ends, and says so with exit code 3.
-    let (emulator, order) = an_order(std::time::Duration::ZERO, "UNFULFILLABLE:0001:0001").await;
-    let output = run(order_command(&emulator.url(), "wait", &order)).await;
-    assert_eq!(output.status.code(), Some(3));
-    assert!(
-        text(&output.stderr).starts_with("partial provisioning:"),
-        "{}",
-        text(&output.stderr)
+    let stdout = text(&output.stdout);
+    let lines: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            vec!["line", "status", "quantities"],
+            vec!["0", "fulfilled", "1", "fulfilled"]
+        ],
+        "{stdout}"
     );
-    assert!(text(&output.stdout).contains("unfulfilled"));
+    assert_eq!(status_polls(&emulator, &order), 1);
+}
 
-    // Not provisioned within the time given: it stops after its first poll (the next would be
-    // 2 s away, past the 1 s allowed), and exits 1 saying so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_wait_exits_0_when_every_line_is_fulfilled_and_3_when_one_is_not() {
+    let (emulator, order) =
+        an_order(std::time::Duration::ZERO, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "30"]);
+    let output = run(wait).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["items"][0]["status"], "fulfilled", "{printed}");
+    assert_eq!(status_polls(&emulator, &order), 1, "done at the first poll");
+
+    let (emulator, order) = an_order(std::time::Duration::ZERO, "UNFULFILLABLE:0001:0001").await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "30"]);
+    let output = run(wait).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("partial provisioning:"), "{stderr}");
+    assert!(
+        stderr.contains("1 of 1 line items were not fulfilled"),
+        "{stderr}"
+    );
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["items"][0]["status"], "unfulfilled", "{printed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_wait_past_its_timeout_exits_1_after_a_single_poll() {
+    // Provisioned in an hour; a second allowed. The first poll finds it pending, and the next
+    // would be POLL_FLOOR (2 s) later, past the second: it stops there, without waiting.
     let (emulator, order) = an_order(
         std::time::Duration::from_secs(3600),
         "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
@@ -501,10 +567,17 @@ async fn order_get_status_and_wait_show_the_order_and_exit_by_its_provisioning()
     let mut wait = order_command(&emulator.url(), "wait", &order);
     wait.args(["--timeout", "1"]);
     let output = run(wait).await;
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
     assert!(
-        text(&output.stderr).contains("still being provisioned"),
-        "{}",
-        text(&output.stderr)
+        stderr.starts_with("error: getOrderProvisioningStatus failed:"),
+        "{stderr}"
     );
+    assert!(stderr.contains("still being provisioned"), "{stderr}");
+    assert!(
+        stderr.contains("and 1 polls: 1 of 1 line items pending"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+    assert_eq!(status_polls(&emulator, &order), 1);
 }
