@@ -127,6 +127,8 @@ mod operations;
 #[cfg(feature = "client")]
 mod pipeline;
 #[cfg(feature = "client")]
+pub mod received;
+#[cfg(feature = "client")]
 pub mod retry;
 #[cfg(feature = "client")]
 mod tls;

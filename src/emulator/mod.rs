@@ -1,4 +1,5 @@
-//! An in-memory Partner Center cart service, for offline tests and demos (feature `emulator`).
+//! A Partner Center cart service on loopback, for offline tests, demos, and as a shared server
+//! (feature `emulator`).
 //!
 //! It serves the four cart operations on loopback, built on this crate's own generated types,
 //! and behaves as the service is documented to:
@@ -13,15 +14,24 @@
 //!   cart; 412 when `If-Match` is not the cart's etag;
 //! - `MS-RequestId` is the idempotency key: a repeated create, update or checkout (even one sent
 //!   while the first is still being done) answers with the first success and does nothing new,
-//!   for the newest 10,000 successes; the same id on a different request is refused (400 /
-//!   800002); `MS-RequestId` and `MS-CorrelationId` are echoed;
+//!   while its answer is kept (32 MiB of answers by default); the same id on a different request
+//!   is refused (400 / 800002); `MS-RequestId` and `MS-CorrelationId` are echoed;
 //! - orders are readable by id, and their provisioning status goes from
 //!   `prefulfillmentPending` to `fulfilled` (or `unfulfilled` for an [`UNFULFILLABLE`] product)
 //!   after [`Emulator::provisioning_delay`];
 //! - property names are read without regard to case, and properties it does not know are kept
 //!   and returned;
+//! - carts expire seven days after their creation (then 404 / 800008), on a [`Clock`] a test
+//!   can move;
+//! - a body over the size limit gets 413, one that is not declared JSON 415, both in the
+//!   service's error shape;
 //! - [`Faults`] inject throttling (429 with `Retry-After`), 503s, lost answers (a 504 after the
-//!   work was done) and latency.
+//!   work was done), 409 / 800064 and 800060 (busy), and latency.
+//!
+//! It holds everything in memory within [`Limits`] (byte budgets: the oldest entries are
+//! forgotten first), or also on disk with [`Emulator::data_dir`], so that a restart loses
+//! nothing it answered with a success. `GET /healthz` answers a supervisor without a token, and
+//! each request is logged at `info` through `tracing`.
 //!
 //! ```
 //! use partner_center_carts::emulator::Emulator;
@@ -48,22 +58,43 @@
 //! # Ok(()) }
 //! ```
 
+mod bounded;
+mod clock;
+mod disk;
+mod faults;
+mod gate;
 mod http;
+mod limits;
+mod log;
 mod names;
+mod operations;
 mod orders;
+mod reply;
+mod rules;
+mod service;
+mod stats;
 mod store;
 
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use faults::Faults;
+pub use limits::{CART_LIFETIME, Limits};
 pub use orders::UNFULFILLABLE;
+pub use stats::Stats;
+
+pub use crate::received::Received;
 
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use secrecy::SecretString;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use self::http::{Shared, lock};
+use self::service::Service;
+use self::store::CartKey;
 use crate::types::{Cart, Order};
 use crate::{PartnerCenter, PartnerCenterBuilder};
 
@@ -74,7 +105,9 @@ pub const EMULATOR_TOKEN: &str = "emulator-token";
 #[derive(Clone, Debug, Default)]
 pub struct Emulator {
     settings: Settings,
+    limits: Limits,
     faults: Faults,
+    data_dir: Option<PathBuf>,
 }
 
 /// How the emulator behaves when nothing goes wrong.
@@ -85,7 +118,8 @@ pub(crate) struct Settings {
     /// Whether a checkout answer starts with a byte-order mark, as the service's does.
     byte_order_mark: bool,
     /// How long after its checkout an order's line items are provisioned.
-    pub(crate) provisioning_delay: Duration,
+    provisioning_delay: Duration,
+    clock: Arc<dyn Clock>,
 }
 
 /// How long after its checkout an order is provisioned by default: short, so the demo does
@@ -98,139 +132,13 @@ impl Default for Settings {
             token: None,
             byte_order_mark: true,
             provisioning_delay: DEFAULT_PROVISIONING_DELAY,
+            clock: Arc::new(SystemClock),
         }
-    }
-}
-
-/// Faults to inject, as shares of requests (0.0 to 1.0) and durations. None by default.
-///
-/// ```
-/// use std::time::Duration;
-/// use partner_center_carts::emulator::Faults;
-///
-/// let flaky = Faults::none()
-///     .throttle(0.2)                       // 20% get 429 with Retry-After
-///     .retry_after(Duration::from_secs(1))
-///     .unavailable(0.1)                    // 10% get 503
-///     .lost_answers(0.05)                  // 5% of writes are done, then answered 504
-///     .latency(Duration::from_millis(20))
-///     .seed(7);                            // the same draws every run
-/// ```
-#[derive(Clone, Debug, PartialEq)]
-pub struct Faults {
-    throttle: f64,
-    retry_after: Duration,
-    unavailable: f64,
-    lost_answers: f64,
-    latency: Duration,
-    seed: Option<u64>,
-}
-
-impl Default for Faults {
-    fn default() -> Self {
-        Self::none()
-    }
-}
-
-impl Faults {
-    /// No faults.
-    pub fn none() -> Self {
-        Self {
-            throttle: 0.0,
-            retry_after: Duration::from_secs(1),
-            unavailable: 0.0,
-            lost_answers: 0.0,
-            latency: Duration::ZERO,
-            seed: None,
-        }
-    }
-
-    /// The share of requests throttled with 429 and `Retry-After`.
-    pub fn throttle(mut self, share: f64) -> Self {
-        self.throttle = clamp(share);
-        self
-    }
-
-    /// The `Retry-After` of a throttled answer, in whole seconds (1 s by default).
-    pub fn retry_after(mut self, wait: Duration) -> Self {
-        self.retry_after = wait;
-        self
-    }
-
-    /// The share of requests answered 503 before any work is done.
-    pub fn unavailable(mut self, share: f64) -> Self {
-        self.unavailable = clamp(share);
-        self
-    }
-
-    /// The share of writes (create, update, checkout) that are done and then answered 504, as
-    /// when a gateway times out: the caller must retry with the same `MS-RequestId`.
-    pub fn lost_answers(mut self, share: f64) -> Self {
-        self.lost_answers = clamp(share);
-        self
-    }
-
-    /// Latency added to every request.
-    pub fn latency(mut self, latency: Duration) -> Self {
-        self.latency = latency;
-        self
-    }
-
-    /// Draws faults from a generator with this seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
-}
-
-fn clamp(share: f64) -> f64 {
-    if share.is_nan() {
-        0.0
-    } else {
-        share.clamp(0.0, 1.0)
-    }
-}
-
-/// What the emulator has seen.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Requests received.
-    pub requests: u64,
-    /// Requests answered 429 by fault injection.
-    pub throttled: u64,
-    /// Requests answered 503 by fault injection.
-    pub unavailable: u64,
-    /// Writes done and then answered 504 by fault injection.
-    pub lost_answers: u64,
-    /// Repeats answered with their first answer (same `MS-RequestId`).
-    pub replayed: u64,
-}
-
-/// A request the emulator received, its bearer token redacted.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Received {
-    /// The method, such as `PUT`.
-    pub method: String,
-    /// The path.
-    pub path: String,
-    /// The headers, names in lower case, in the order received.
-    pub headers: Vec<(String, String)>,
-}
-
-impl Received {
-    /// A header's value, by name in any case.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
     }
 }
 
 impl Emulator {
-    /// An emulator without faults.
+    /// An emulator without faults, in memory, within the default [`Limits`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -238,6 +146,38 @@ impl Emulator {
     /// Injects these faults.
     pub fn faults(mut self, faults: Faults) -> Self {
         self.faults = faults;
+        self
+    }
+
+    /// Keeps within these budgets, and lets carts live this long.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Reads the time from this clock: a [`ManualClock`] lets a test expire a cart or finish
+    /// an order's provisioning without waiting.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use partner_center_carts::emulator::{Emulator, ManualClock};
+    ///
+    /// let clock = ManualClock::starting_now();
+    /// let emulator = Emulator::new().clock(clock.clone());
+    /// // ... create a cart, then:
+    /// clock.advance(Duration::from_secs(7 * 24 * 3600)); // it has expired
+    /// ```
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.settings.clock = Arc::new(clock);
+        self
+    }
+
+    /// Keeps carts, orders and the answers kept for replay in a SQLite database in `dir`
+    /// (created if need be) as well as in memory: started again on the same directory, the
+    /// emulator has everything it answered with a success, less what expired or does not fit
+    /// the [`Limits`]. Without it, the emulator keeps nothing once stopped.
+    pub fn data_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.data_dir = Some(dir.as_ref().to_path_buf());
         self
     }
 
@@ -267,22 +207,20 @@ impl Emulator {
 
     /// Starts serving on `127.0.0.1` on a free port, in the background of the current tokio
     /// runtime. It stops when the returned handle is dropped or [stopped](RunningEmulator::stop).
+    ///
+    /// Fails if the port cannot be bound, or the [data directory](Self::data_dir) cannot be
+    /// opened or read.
     pub async fn start(self) -> std::io::Result<RunningEmulator> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
-        let shared = Arc::new(Shared::new(self.settings, self.faults));
-        let app = http::router(shared.clone());
+        let (service, app) = self.open()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        tokio::spawn(serve(listener, app, async {
+            let _ = stopped.await;
+        }));
         Ok(RunningEmulator {
             address,
-            shared,
+            service,
             stop: Some(stop),
         })
     }
@@ -293,18 +231,36 @@ impl Emulator {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let app = http::router(Arc::new(Shared::new(self.settings, self.faults)));
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
+        let (_, app) = self.open()?;
+        serve(listener, app, shutdown).await
+    }
+
+    fn open(self) -> std::io::Result<(Arc<Service>, Router)> {
+        let service = Service::open(
+            self.settings,
+            self.limits,
+            self.faults,
+            self.data_dir.as_deref(),
+        )?;
+        let service = Arc::new(service);
+        Ok((service.clone(), http::router(service)))
     }
 }
 
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 /// A running emulator. Dropping it stops it.
-#[derive(Debug)]
 pub struct RunningEmulator {
     address: SocketAddr,
-    shared: Arc<Shared>,
+    service: Arc<Service>,
     stop: Option<oneshot::Sender<()>>,
 }
 
@@ -326,32 +282,32 @@ impl RunningEmulator {
             .bearer_token(EMULATOR_TOKEN)
     }
 
-    /// A cart as the emulator holds it.
+    /// A cart as the emulator holds it, unless it expired.
     pub fn cart(&self, customer_id: &str, cart_id: &str) -> Option<Cart> {
-        let customer = crate::validate::guid("customer", customer_id).ok()?;
-        let cart = crate::validate::guid("cart", cart_id).ok()?;
-        let store = lock(&self.shared.store);
-        store.get(&customer, &cart).ok()
+        let key = CartKey {
+            customer: crate::validate::guid("customer", customer_id).ok()?,
+            cart: crate::validate::guid("cart", cart_id).ok()?,
+        };
+        let stored = self.service.store().cart(&key, self.service.now()).ok()?;
+        serde_json::from_slice(&stored.json).ok()
     }
 
-    /// The orders placed for a customer.
+    /// The orders placed for a customer (those within the budget), oldest first.
     pub fn orders(&self, customer_id: &str) -> Vec<Order> {
         let Ok(customer) = crate::validate::guid("customer", customer_id) else {
             return Vec::new();
         };
-        let store = lock(&self.shared.store);
-        store.orders(&customer)
+        self.service.store().orders(&customer)
     }
 
-    /// The last requests it received (up to 1,000), oldest first.
+    /// The last requests it received (within the log's budget), oldest first.
     pub fn received(&self) -> Vec<Received> {
-        let log = lock(&self.shared.received);
-        log.iter().cloned().collect()
+        self.service.log.all()
     }
 
-    /// What it has seen so far.
+    /// What it has seen so far, and what it holds.
     pub fn stats(&self) -> Stats {
-        *lock(&self.shared.stats)
+        self.service.stats()
     }
 
     /// Stops serving.
@@ -372,10 +328,11 @@ impl Drop for RunningEmulator {
     }
 }
 
-impl std::fmt::Debug for Shared {
+impl std::fmt::Debug for RunningEmulator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Emulator")
-            .field("faults", &self.faults)
+        f.debug_struct("RunningEmulator")
+            .field("address", &self.address)
+            .field("faults", &self.service.faults)
             .finish_non_exhaustive()
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::store::timestamp;
+use super::rules::timestamp;
 use crate::types::{
     Cart, CartCheckoutResult, CartLineItem, Link, Order, OrderLineItem, OrderLineItemLinks,
     OrderLineItemProvisioningStatus, OrderLinks, OrderProvisioningStatuses, ProvisioningStatus,

@@ -1,0 +1,176 @@
+//! A map whose entries' sizes add up to no more than a budget: the oldest entry is forgotten
+//! first when a new one needs room. Every store of the emulator is one.
+
+use std::collections::{HashMap, VecDeque};
+use std::hash::Hash;
+
+pub(crate) struct Bounded<K, V> {
+    entries: HashMap<K, Entry<V>>,
+    /// Keys oldest first, with the number they were inserted under; a pair whose key was
+    /// removed (or inserted again) since is skipped.
+    order: VecDeque<(K, u64)>,
+    bytes: usize,
+    budget: usize,
+    next: u64,
+}
+
+struct Entry<V> {
+    number: u64,
+    size: usize,
+    value: V,
+}
+
+impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
+    pub fn new(budget: usize) -> Self {
+        Self {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+            budget,
+            next: 0,
+        }
+    }
+
+    /// Inserts `value` as the newest entry, forgetting the oldest ones until it fits; returns
+    /// those forgotten. An entry larger than the whole budget is kept alone.
+    pub fn insert(&mut self, key: K, size: usize, value: V) -> Vec<(K, V)> {
+        self.remove(&key);
+        let mut forgotten = Vec::new();
+        while self.bytes + size > self.budget {
+            match self.pop_oldest() {
+                Some(oldest) => forgotten.push(oldest),
+                None => break,
+            }
+        }
+        let number = self.next;
+        self.next += 1;
+        self.order.push_back((key.clone(), number));
+        self.bytes += size;
+        self.entries.insert(
+            key,
+            Entry {
+                number,
+                size,
+                value,
+            },
+        );
+        forgotten
+    }
+
+    /// Replaces an entry's value and size, keeping its place in the order; returns the entries
+    /// forgotten to make room, which never include this one.
+    pub fn replace(&mut self, key: &K, size: usize, value: V) -> Vec<(K, V)> {
+        let Some(entry) = self.entries.get_mut(key) else {
+            return Vec::new();
+        };
+        self.bytes = self.bytes - entry.size + size;
+        entry.size = size;
+        entry.value = value;
+        let keep = entry.number;
+        let mut forgotten = Vec::new();
+        while self.bytes > self.budget {
+            match self.oldest_number() {
+                Some(number) if number != keep => forgotten.extend(self.pop_oldest()),
+                _ => break,
+            }
+        }
+        forgotten
+    }
+
+    pub fn get(&self, key: &K) -> Option<&V> {
+        self.entries.get(key).map(|e| &e.value)
+    }
+
+    pub fn remove(&mut self, key: &K) -> Option<V> {
+        let entry = self.entries.remove(key)?;
+        self.bytes -= entry.size;
+        // Stale pairs are skipped when met; compact once they outnumber the live ones.
+        if self.order.len() > 2 * self.entries.len() + 64 {
+            let entries = &self.entries;
+            self.order
+                .retain(|(k, n)| entries.get(k).is_some_and(|e| e.number == *n));
+        }
+        Some(entry.value)
+    }
+
+    /// The oldest entry.
+    pub fn oldest(&mut self) -> Option<(&K, &V)> {
+        self.skip_stale();
+        let (key, _) = self.order.front()?;
+        self.entries.get_key_value(key).map(|(k, e)| (k, &e.value))
+    }
+
+    pub fn pop_oldest(&mut self) -> Option<(K, V)> {
+        self.skip_stale();
+        let (key, _) = self.order.pop_front()?;
+        let entry = self.entries.remove(&key)?;
+        self.bytes -= entry.size;
+        Some((key, entry.value))
+    }
+
+    /// The entries, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.order.iter().filter_map(|(k, n)| {
+            self.entries
+                .get_key_value(k)
+                .filter(|(_, e)| e.number == *n)
+                .map(|(k, e)| (k, &e.value))
+        })
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    fn oldest_number(&mut self) -> Option<u64> {
+        self.skip_stale();
+        self.order.front().map(|(_, n)| *n)
+    }
+
+    fn skip_stale(&mut self) {
+        while let Some((key, number)) = self.order.front() {
+            if self.entries.get(key).is_some_and(|e| e.number == *number) {
+                return;
+            }
+            self.order.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_oldest_go_first_and_the_total_stays_within_the_budget() {
+        let mut map = Bounded::new(10);
+        assert!(map.insert("a", 4, 1).is_empty());
+        assert!(map.insert("b", 4, 2).is_empty());
+        assert_eq!(map.insert("c", 4, 3), vec![("a", 1)]);
+        assert_eq!(map.bytes(), 8);
+        assert_eq!(map.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["b", "c"]);
+        // Growing "c" keeps its place and pushes out the older "b".
+        assert_eq!(map.replace(&"c", 9, 30), vec![("b", 2)]);
+        assert_eq!(map.get(&"c"), Some(&30));
+        assert_eq!(map.bytes(), 9);
+        // Larger than the whole budget: kept alone.
+        assert_eq!(map.insert("d", 11, 4), vec![("c", 30)]);
+        assert_eq!(map.bytes(), 11);
+    }
+
+    #[test]
+    fn removed_keys_leave_no_trace_in_the_order() {
+        let mut map = Bounded::new(1000);
+        for n in 0..500 {
+            map.insert(n, 1, n);
+            map.remove(&n);
+        }
+        assert!(map.order.len() <= 64 + 1);
+        map.insert(1, 1, 1);
+        map.insert(2, 1, 2);
+        map.remove(&1);
+        assert_eq!(map.oldest(), Some((&2, &2)));
+        assert_eq!(map.pop_oldest(), Some((2, 2)));
+        assert_eq!(map.bytes(), 0);
+    }
+}

@@ -1,0 +1,150 @@
+//! The operations: each takes the request's checked parts and answers, a write saying what it
+//! changes so the service can keep it once.
+
+use std::sync::LazyLock;
+
+use axum::http::StatusCode;
+
+use super::names::match_case;
+use super::orders;
+use super::reply::{Reply, answer, encode, error, invalid, refused};
+use super::rules;
+use super::service::Service;
+use super::stats::Counters;
+use super::store::{CartKey, Change, OrderKey, Placed, StoredCart};
+use crate::types::Cart;
+
+/// A write's outcome: what changes, and the answer.
+pub(crate) type Done = Result<(Change, Reply), Reply>;
+
+pub(crate) fn create(service: &Service, customer: &str, body: &[u8]) -> Done {
+    let cart = decode_cart(body)?;
+    let now = service.now();
+    let lifetime =
+        chrono::Duration::from_std(service.limits.cart_lifetime).unwrap_or(chrono::Duration::MAX);
+    let expires = now
+        .checked_add_signed(lifetime)
+        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+    let (cart, state) = rules::create(customer, cart, now, expires).map_err(refused)?;
+    let key = CartKey {
+        customer: customer.to_string(),
+        cart: cart.id.clone().unwrap_or_default(),
+    };
+    saved(key, cart, state)
+}
+
+pub(crate) fn read(service: &Service, key: &CartKey) -> Reply {
+    let stored = service.store().cart(key, service.now());
+    match stored {
+        Ok(stored) => Reply {
+            status: StatusCode::OK,
+            body: stored.json,
+        },
+        Err(refusal) => refused(refusal),
+    }
+}
+
+pub(crate) fn update(service: &Service, key: CartKey, body: &[u8], if_match: Option<&str>) -> Done {
+    let cart = decode_cart(body)?;
+    let now = service.now();
+    let stored = service.store().cart(&key, now).map_err(refused)?;
+    let (cart, state) = rules::update(&key.customer, &key.cart, cart, &stored.state, if_match, now)
+        .map_err(refused)?;
+    saved(key, cart, state)
+}
+
+pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) -> Done {
+    let now = service.now();
+    let stored = service.store().cart(&key, now).map_err(refused)?;
+    let cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            800087,
+            "The stored cart cannot be read.",
+        )
+    })?;
+    let result = orders::place(&key.customer, &cart, now);
+    let (cart, state) = rules::checkout(cart, &stored.state, if_match, now).map_err(refused)?;
+    let mut placed = Vec::new();
+    for order in result.orders.iter().flatten() {
+        let size = encode(order, false)?.len();
+        placed.push((
+            OrderKey {
+                customer: key.customer.clone(),
+                order: order.id.clone().unwrap_or_default(),
+            },
+            Placed {
+                order: order.clone(),
+                at: now,
+                size,
+            },
+        ));
+    }
+    // The service's checkout answer starts with a byte-order mark.
+    let body = encode(&result, service.settings.byte_order_mark)?;
+    let (mut change, _) = saved(key, cart, state)?;
+    change.orders = placed;
+    Ok((
+        change,
+        Reply {
+            status: StatusCode::CREATED,
+            body,
+        },
+    ))
+}
+
+pub(crate) fn order(service: &Service, key: &OrderKey) -> Reply {
+    let placed = service.store().order(key);
+    answer(StatusCode::OK, placed.map(|p| p.order))
+}
+
+pub(crate) fn provisioning(service: &Service, key: &OrderKey) -> Reply {
+    let placed = service.store().order(key);
+    let delay = chrono::Duration::from_std(service.settings.provisioning_delay)
+        .unwrap_or(chrono::Duration::MAX);
+    let now = service.now();
+    answer(
+        StatusCode::OK,
+        placed.map(|p| orders::provisioning(&p.order, now - p.at >= delay)),
+    )
+}
+
+/// Refuses the request with 409 as a busy service does, when the faults say so: 800064 for an
+/// update or a checkout, 800060 for a checkout.
+pub(crate) fn busy(service: &Service, checkout: bool) -> Option<Reply> {
+    let faults = &service.faults;
+    let (code, description) = if service.roll(faults.busy) {
+        (800064, "Cart is being processed by another request.")
+    } else if checkout && service.roll(faults.order_in_progress) {
+        (800060, "Your order is in progress.")
+    } else {
+        return None;
+    };
+    Counters::bump(&service.counters.busy, 1);
+    Some(error(StatusCode::CONFLICT, code, description))
+}
+
+/// A cart written: what changes, and the 201 answer with the cart.
+fn saved(key: CartKey, cart: Cart, state: rules::CartState) -> Done {
+    let json = encode(&cart, false)?;
+    let reply = Reply {
+        status: StatusCode::CREATED,
+        body: json.clone(),
+    };
+    let change = Change {
+        cart: Some((key, StoredCart { state, json })),
+        ..Default::default()
+    };
+    Ok((change, reply))
+}
+
+/// A request's cart: JSON (a leading byte-order mark allowed), names matched to the schema's
+/// without regard to case, then the crate's own type.
+fn decode_cart(body: &[u8]) -> Result<Cart, Reply> {
+    static SCHEMA: LazyLock<serde_json::Value> =
+        LazyLock::new(|| serde_json::to_value(schemars::schema_for!(Cart)).unwrap_or_default());
+    let mut value: serde_json::Value = crate::json::from_slice(body)
+        .map_err(|e| invalid(&format!("The body is not JSON: {e}.")))?;
+    match_case(&mut value, &SCHEMA);
+    serde_json::from_value(value).map_err(|e| invalid(&format!("The body is not a cart: {e}.")))
+}

@@ -1,0 +1,307 @@
+//! The service's rules for the cart operations, on the crate's own types: what a write makes of
+//! a cart, and what it refuses. No state: the store keeps what these return.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::Timestamp;
+use crate::types::{Cart, CartLinks, Link, ResourceAttributes};
+
+/// The user the emulator records as having changed a cart.
+const EMULATOR_USER: &str = "partner-center-emulator";
+
+pub(crate) const ORDERED: &str = "Ordered";
+
+/// Why an operation was refused, as the service documents it.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// 400, 800002.
+    InvalidInput(String),
+    /// 404, 800008: no such cart, or it expired.
+    NoSuchCart,
+    /// 412: `If-Match` is not the cart's etag.
+    EtagMismatch,
+    /// 400, 800065.
+    AlreadyOrdered,
+    /// 404: no such order.
+    NoSuchOrder,
+}
+
+/// What the store knows of a cart besides its JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CartState {
+    pub version: u64,
+    pub created: DateTime<Utc>,
+    pub expires: DateTime<Utc>,
+    pub ordered: bool,
+}
+
+/// A new cart as created at `now`, living until `expires`.
+pub(crate) fn create(
+    customer: &str,
+    mut cart: Cart,
+    now: DateTime<Utc>,
+    expires: DateTime<Utc>,
+) -> Result<(Cart, CartState), Refusal> {
+    check(&cart)?;
+    let id = Uuid::new_v4().to_string();
+    let state = CartState {
+        version: 1,
+        created: now,
+        expires,
+        ordered: false,
+    };
+    stamp(&mut cart, customer, &id, now, &state);
+    Ok((cart, state))
+}
+
+/// `cart` as it replaces the cart `state` describes.
+pub(crate) fn update(
+    customer: &str,
+    id: &str,
+    mut cart: Cart,
+    state: &CartState,
+    if_match: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(Cart, CartState), Refusal> {
+    check(&cart)?;
+    precondition(state, if_match)?;
+    if state.ordered {
+        return Err(Refusal::AlreadyOrdered);
+    }
+    let state = CartState {
+        version: state.version + 1,
+        ..state.clone()
+    };
+    stamp(&mut cart, customer, id, now, &state);
+    Ok((cart, state))
+}
+
+/// The cart as it is once checked out, if it may be.
+pub(crate) fn checkout(
+    mut cart: Cart,
+    state: &CartState,
+    if_match: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<(Cart, CartState), Refusal> {
+    precondition(state, if_match)?;
+    if state.ordered {
+        return Err(Refusal::AlreadyOrdered);
+    }
+    let state = CartState {
+        version: state.version + 1,
+        ordered: true,
+        ..state.clone()
+    };
+    cart.status = Some(ORDERED.to_string());
+    cart.last_modified_timestamp = Some(timestamp(now));
+    set_etag(&mut cart, state.version);
+    Ok((cart, state))
+}
+
+/// The service's own checks of a cart in a request: the client's, so the two agree, and dates
+/// that are dates. The dates the service assigns may come in the .NET SDK's zone-less form (it
+/// sends `0001-01-01T00:00:00` for "unset"); the ones a cart keeps must be RFC 3339, since the
+/// cart echoes them and its schema says `date-time`.
+fn check(cart: &Cart) -> Result<(), Refusal> {
+    crate::validate::cart(cart).map_err(Refusal::InvalidInput)?;
+    if let Some(id) = &cart.id {
+        crate::validate::guid("cart", id).map_err(Refusal::InvalidInput)?;
+    }
+    let assigned = [
+        ("creationTimestamp", &cart.creation_timestamp),
+        ("lastModifiedTimestamp", &cart.last_modified_timestamp),
+        ("expirationTimestamp", &cart.expiration_timestamp),
+    ];
+    for (name, date) in assigned {
+        if let Some(date) = date
+            && date.to_datetime().is_none()
+        {
+            return Err(not_a_date(name, date));
+        }
+    }
+    check_kept_dates(&cart.line_items)
+}
+
+fn check_kept_dates(items: &[crate::types::CartLineItem]) -> Result<(), Refusal> {
+    for item in items {
+        if let Some(date) = &item.custom_term_end_date
+            && DateTime::parse_from_rfc3339(date.as_str()).is_err()
+        {
+            return Err(not_a_date("customTermEndDate", date));
+        }
+        check_kept_dates(item.addon_items.as_deref().unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+fn not_a_date(name: &str, date: &Timestamp) -> Refusal {
+    Refusal::InvalidInput(format!("{name} {:?} is not a date-time", date.as_str()))
+}
+
+fn precondition(state: &CartState, if_match: Option<&str>) -> Result<(), Refusal> {
+    match if_match {
+        Some(tag) if tag != "*" && tag != etag(state.version) => Err(Refusal::EtagMismatch),
+        _ => Ok(()),
+    }
+}
+
+/// Sets what the service assigns on every write (the caller cannot change it); keeps what the
+/// caller sent besides.
+fn stamp(cart: &mut Cart, customer: &str, id: &str, now: DateTime<Utc>, state: &CartState) {
+    cart.id = Some(id.to_string());
+    cart.creation_timestamp = Some(timestamp(state.created));
+    cart.expiration_timestamp = Some(timestamp(state.expires));
+    cart.last_modified_timestamp = Some(timestamp(now));
+    cart.last_modified_user = Some(EMULATOR_USER.to_string());
+    cart.status = Some("Active".to_string());
+    for (i, item) in cart.line_items.iter_mut().enumerate() {
+        item.id = Some(i as i32);
+        item.currency_code.get_or_insert_with(|| "USD".to_string());
+        item.order_group.get_or_insert_with(|| "0".to_string());
+    }
+    let links = cart.links.get_or_insert_with(CartLinks::default);
+    links.self_ = Some(Link {
+        uri: Some(format!("/customers/{customer}/carts/{id}")),
+        method: Some("GET".to_string()),
+        headers: Some(Vec::new()),
+        ..Default::default()
+    });
+    set_etag(cart, state.version);
+}
+
+fn set_etag(cart: &mut Cart, version: u64) {
+    let attributes = cart
+        .attributes
+        .get_or_insert_with(ResourceAttributes::default);
+    attributes.object_type = Some("Cart".to_string());
+    attributes.etag = Some(etag(version));
+}
+
+fn etag(version: u64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The service's date style: UTC with seven fractional digits (.NET's ticks).
+pub(crate) fn timestamp(at: DateTime<Utc>) -> Timestamp {
+    let ticks = at.timestamp_subsec_nanos() / 100;
+    Timestamp::from(format!("{}.{ticks:07}Z", at.format("%Y-%m-%dT%H:%M:%S")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::CartLineItem;
+
+    const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
+
+    fn cart(quantity: i32) -> Cart {
+        Cart {
+            line_items: vec![CartLineItem {
+                catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
+                quantity,
+                billing_cycle: "monthly".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }
+    }
+
+    fn week(now: DateTime<Utc>) -> DateTime<Utc> {
+        now + chrono::Duration::days(7)
+    }
+
+    #[test]
+    fn timestamps_have_seven_fractional_digits() {
+        let at = DateTime::parse_from_rfc3339("2026-11-21T10:00:00.123456789Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(timestamp(at).as_str(), "2026-11-21T10:00:00.1234567Z");
+    }
+
+    #[test]
+    fn create_assigns_ids_timestamps_links_and_etag() {
+        let now = Utc::now();
+        let (created, state) = create(CUSTOMER, cart(2), now, week(now)).unwrap();
+        let id = created.id.clone().unwrap();
+        assert!(Uuid::parse_str(&id).is_ok());
+        assert_eq!(created.line_items[0].id, Some(0));
+        assert_eq!(created.status.as_deref(), Some("Active"));
+        assert_eq!(
+            created.expiration_timestamp.unwrap().to_datetime().unwrap(),
+            timestamp(week(now)).to_datetime().unwrap()
+        );
+        assert_eq!(created.attributes.unwrap().etag.as_deref(), Some("\"1\""));
+        assert_eq!(
+            created.links.unwrap().self_.unwrap().uri.unwrap(),
+            format!("/customers/{CUSTOMER}/carts/{id}")
+        );
+        assert_eq!(state.version, 1);
+    }
+
+    #[test]
+    fn update_checks_the_etag_and_bumps_it_and_keeps_what_the_service_assigned() {
+        let now = Utc::now();
+        let (created, state) = create(CUSTOMER, cart(1), now, week(now)).unwrap();
+        let id = created.id.clone().unwrap();
+        let mut sent = cart(5);
+        sent.creation_timestamp = Some("2020-01-01T00:00:00Z".into());
+        let (updated, state) =
+            update(CUSTOMER, &id, sent, &state, Some("\"1\""), Utc::now()).unwrap();
+        assert_eq!(updated.attributes.unwrap().etag.as_deref(), Some("\"2\""));
+        assert_eq!(updated.creation_timestamp, created.creation_timestamp);
+        assert_eq!(updated.expiration_timestamp, created.expiration_timestamp);
+        assert_eq!(
+            update(CUSTOMER, &id, cart(6), &state, Some("\"1\""), Utc::now()),
+            Err(Refusal::EtagMismatch)
+        );
+        assert!(update(CUSTOMER, &id, cart(6), &state, None, Utc::now()).is_ok());
+        assert!(matches!(
+            update(CUSTOMER, &id, cart(0), &state, None, Utc::now()),
+            Err(Refusal::InvalidInput(_))
+        ));
+    }
+
+    #[test]
+    fn dates_must_be_dates() {
+        let now = Utc::now();
+        let mut bad = cart(1);
+        bad.expiration_timestamp = Some("2024-01-01T12:99:00Z".into());
+        assert!(
+            matches!(create(CUSTOMER, bad, now, week(now)), Err(Refusal::InvalidInput(e)) if e.contains("expirationTimestamp"))
+        );
+
+        let mut dotnet = cart(1);
+        dotnet.expiration_timestamp = Some("0001-01-01T00:00:00".into());
+        assert!(
+            create(CUSTOMER, dotnet, now, week(now)).is_ok(),
+            "the .NET SDK's unset date"
+        );
+
+        let mut kept = cart(1);
+        kept.line_items[0].addon_items = Some(vec![CartLineItem {
+            custom_term_end_date: Some("2026-13-01T00:00:00Z".into()),
+            ..cart(1).line_items[0].clone()
+        }]);
+        assert!(
+            matches!(create(CUSTOMER, kept, now, week(now)), Err(Refusal::InvalidInput(e)) if e.contains("customTermEndDate"))
+        );
+    }
+
+    #[test]
+    fn a_cart_is_checked_out_once() {
+        let now = Utc::now();
+        let (created, state) = create(CUSTOMER, cart(1), now, week(now)).unwrap();
+        let (ordered, state) = checkout(created, &state, None, now).unwrap();
+        assert_eq!(ordered.status.as_deref(), Some(ORDERED));
+        assert!(state.ordered);
+        assert_eq!(
+            checkout(ordered.clone(), &state, None, now),
+            Err(Refusal::AlreadyOrdered)
+        );
+        assert_eq!(
+            update(CUSTOMER, "k", ordered, &state, None, now),
+            Err(Refusal::AlreadyOrdered)
+        );
+    }
+}
