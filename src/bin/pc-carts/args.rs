@@ -62,29 +62,17 @@ pub struct WaitArgs {
 }
 
 #[derive(Debug, Args)]
+#[command(after_help = "Each request is logged at `info`: set RUST_LOG=info to see them on stderr.\n\
+    GET /healthz answers 200 while the emulator (and its data directory) can serve.")]
 pub struct EmulatorArgs {
-    /// The address to listen on.
+    /// The address to listen on (port 0 for any free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
-    /// The share of requests throttled with 429 (0.0 to 1.0).
-    #[arg(long, default_value_t = 0.0)]
-    pub throttle: f64,
-    /// The Retry-After of a throttled answer, in seconds.
-    #[arg(long, default_value_t = 1)]
-    pub retry_after: u64,
-    /// The share of requests answered 503 (0.0 to 1.0).
-    #[arg(long, default_value_t = 0.0)]
-    pub unavailable: f64,
-    /// The share of writes done and then answered 504 (0.0 to 1.0).
-    #[arg(long, default_value_t = 0.0)]
-    pub lost_answers: f64,
-    /// Latency added to every request, in milliseconds.
-    #[arg(long, default_value_t = 0)]
-    pub latency_ms: u64,
-    /// Seed of the fault draws, for repeatable runs.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Accept only this bearer token (any by default).
+    /// Keep carts, orders and replayable answers in a SQLite database in this directory, so a
+    /// restart loses nothing answered with a success [default: none, in memory only].
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Accept only this bearer token [default: any].
     #[arg(long, env = "PC_CARTS_EMULATOR_TOKEN", hide_env_values = true, value_parser = secret)]
     pub token: Option<SecretString>,
     /// Send checkout answers without the byte-order mark the service puts before them.
@@ -93,6 +81,51 @@ pub struct EmulatorArgs {
     /// How long after its checkout an order is provisioned, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub provisioning_delay_ms: u64,
+    /// How long a cart lives after its creation, in seconds (7 days).
+    #[arg(long, default_value_t = 604_800, help_heading = "Limits")]
+    pub cart_lifetime_secs: u64,
+    /// MiB of carts kept; the oldest are forgotten first.
+    #[arg(long, default_value_t = 64, help_heading = "Limits")]
+    pub carts_mib: usize,
+    /// MiB of orders kept; the oldest are forgotten first.
+    #[arg(long, default_value_t = 16, help_heading = "Limits")]
+    pub orders_mib: usize,
+    /// MiB of successful answers kept to answer a repeated MS-RequestId.
+    #[arg(long, default_value_t = 32, help_heading = "Limits")]
+    pub replays_mib: usize,
+    /// KiB of request log (each entry keeps 1 KiB of a header value, 4 KiB of the body).
+    #[arg(long, default_value_t = 1024, help_heading = "Limits")]
+    pub log_kib: usize,
+    /// The largest request body accepted, in MiB (larger: 413).
+    #[arg(long, default_value_t = 8, help_heading = "Limits")]
+    pub max_body_mib: usize,
+    /// MiB of request bodies worked on at once; more wait their turn.
+    #[arg(long, default_value_t = 16, help_heading = "Limits")]
+    pub in_flight_mib: usize,
+    /// The share of requests throttled with 429 (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
+    pub throttle: f64,
+    /// The Retry-After of a throttled answer, in seconds.
+    #[arg(long, default_value_t = 1, help_heading = "Faults")]
+    pub retry_after: u64,
+    /// The share of requests answered 503 (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
+    pub unavailable: f64,
+    /// The share of writes done and then answered 504 (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
+    pub lost_answers: f64,
+    /// The share of updates and checkouts refused with 409 / 800064 (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
+    pub busy: f64,
+    /// The share of checkouts refused with 409 / 800060 (0.0 to 1.0).
+    #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
+    pub order_in_progress: f64,
+    /// Latency added to every request, in milliseconds.
+    #[arg(long, default_value_t = 0, help_heading = "Faults")]
+    pub latency_ms: u64,
+    /// Seed of the fault draws, for repeatable runs [default: random].
+    #[arg(long, help_heading = "Faults")]
+    pub seed: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

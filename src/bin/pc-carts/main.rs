@@ -11,12 +11,21 @@ use std::fmt;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tracing_subscriber::EnvFilter;
 
 use args::{Cli, Command};
 
 fn main() -> ExitCode {
     // Bad arguments end here, with clap's usage message and exit code 2.
     let cli = Cli::parse();
+    // Diagnostics go to stderr, filtered by RUST_LOG (warnings only by default); the emulator
+    // logs one line per request at `info`.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

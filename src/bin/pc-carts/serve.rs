@@ -2,12 +2,14 @@
 
 use std::time::Duration;
 
-use partner_center_carts::emulator::{Emulator, Faults};
+use partner_center_carts::emulator::{Emulator, Faults, Limits};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
 use crate::Failure;
 use crate::args::EmulatorArgs;
+
+const MIB: usize = 1024 * 1024;
 
 pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
     let mut faults = Faults::none()
@@ -15,10 +17,35 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .retry_after(Duration::from_secs(args.retry_after))
         .unavailable(args.unavailable)
         .lost_answers(args.lost_answers)
+        .busy(args.busy)
+        .order_in_progress(args.order_in_progress)
         .latency(Duration::from_millis(args.latency_ms));
     if let Some(seed) = args.seed {
         faults = faults.seed(seed);
     }
+    let limits = Limits::default()
+        .cart_lifetime(Duration::from_secs(args.cart_lifetime_secs))
+        .carts(args.carts_mib.saturating_mul(MIB))
+        .orders(args.orders_mib.saturating_mul(MIB))
+        .replays(args.replays_mib.saturating_mul(MIB))
+        .log(args.log_kib.saturating_mul(1024))
+        .body(args.max_body_mib.saturating_mul(MIB))
+        .in_flight(args.in_flight_mib.saturating_mul(MIB));
+    let mut emulator = Emulator::new()
+        .faults(faults)
+        .limits(limits)
+        .byte_order_mark(!args.no_bom)
+        .provisioning_delay(Duration::from_millis(args.provisioning_delay_ms));
+    if let Some(token) = &args.token {
+        emulator = emulator.accept_only_token(token.expose_secret());
+    }
+    let kept = match &args.data_dir {
+        Some(dir) => {
+            emulator = emulator.data_dir(dir);
+            format!("state kept in {}", dir.display())
+        }
+        None => "state in memory only".to_string(),
+    };
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| Failure::Other(format!("cannot listen on {}: {e}", args.listen)))?;
@@ -27,21 +54,12 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
     } else {
         "any bearer token is accepted"
     };
-    eprintln!(
-        "Partner Center emulator on http://{} ({tokens}; Ctrl-C stops it)",
-        listener.local_addr()?
-    );
-    let mut emulator = Emulator::new()
-        .faults(faults)
-        .byte_order_mark(!args.no_bom)
-        .provisioning_delay(Duration::from_millis(args.provisioning_delay_ms));
-    if let Some(token) = args.token {
-        emulator = emulator.accept_only_token(token.expose_secret());
-    }
-    emulator
-        .serve(listener, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
-    Ok(())
+    let address = listener.local_addr()?;
+    let serving = emulator.serve(listener, async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    eprintln!("Partner Center emulator on http://{address} ({tokens}; {kept}; Ctrl-C stops it)");
+    serving
+        .await
+        .map_err(|e| Failure::Other(format!("the emulator stopped: {e}")))
 }
