@@ -489,6 +489,6 @@ async fn a_real_conflict_is_applied_again_on_the_new_cart() {
         .filter(|r| r.method == "PUT")
         .collect();
     assert_eq!(puts.len(), 2);
-    assert_eq!(puts[1].json()["lineItems"][0]["quantity"], 3);
+    assert_eq!(puts[1].json().unwrap()["lineItems"][0]["quantity"], 3);
     assert_eq!(puts[1].header("if-match"), Some("\"2\""));
 }

@@ -59,28 +59,7 @@ pub fn one_line_cart(quantity: i32) -> partner_center_carts::types::Cart {
     }
 }
 
-/// One request as the server received it.
-#[derive(Clone, Debug)]
-pub struct Received {
-    pub method: String,
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl Received {
-    /// The value of a header, by case-insensitive name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).expect("the request body is JSON")
-    }
-}
+pub use partner_center_carts::received::Received;
 
 /// Records every request matched by the mocks it is attached to.
 #[derive(Clone, Default)]
@@ -91,12 +70,12 @@ impl Recorder {
     pub fn matcher(&self) -> impl Fn(&HttpMockRequest) -> bool + Send + Sync + 'static {
         let log = self.0.clone();
         move |req: &HttpMockRequest| {
-            log.lock().unwrap().push(Received {
-                method: req.method_str().to_string(),
-                path: req.uri().path().to_string(),
-                headers: req.headers_vec().clone(),
-                body: req.body_vec(),
-            });
+            log.lock().unwrap().push(Received::new(
+                req.method_str(),
+                req.uri().path(),
+                req.headers_vec().clone(),
+                req.body_vec(),
+            ));
             true
         }
     }

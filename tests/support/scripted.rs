@@ -100,15 +100,15 @@ async fn answer(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    script.received.lock().unwrap().push(Received {
-        method: method.to_string(),
-        path: uri.path().to_string(),
-        headers: headers
+    script.received.lock().unwrap().push(Received::new(
+        method.as_str(),
+        uri.path(),
+        headers
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
             .collect(),
-        body: body.to_vec(),
-    });
+        body,
+    ));
     let next = script.queue.lock().unwrap().pop_front();
     let Some(answer) = next.or_else(|| script.standing.lock().unwrap().clone()) else {
         return (StatusCode::IM_A_TEAPOT, "the script has no answer left").into_response();

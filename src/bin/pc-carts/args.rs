@@ -62,8 +62,10 @@ pub struct WaitArgs {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Each request is logged at `info`: set RUST_LOG=info to see them on stderr.\n\
-    GET /healthz answers 200 while the emulator (and its data directory) can serve.")]
+#[command(
+    after_help = "Each request is logged at `info`: set RUST_LOG=info to see them on stderr.\n\
+    GET /healthz answers 200 while the emulator (and its data directory) can serve."
+)]
 pub struct EmulatorArgs {
     /// The address to listen on (port 0 for any free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]

@@ -18,12 +18,13 @@ use args::{Cli, Command};
 fn main() -> ExitCode {
     // Bad arguments end here, with clap's usage message and exit code 2.
     let cli = Cli::parse();
-    // Diagnostics go to stderr, filtered by RUST_LOG (warnings only by default); the emulator
-    // logs one line per request at `info`.
+    // Diagnostics go to stderr, filtered by RUST_LOG; the emulator logs one line per request at
+    // `info`. By default only the emulator's warnings show: the client's own (a partial
+    // checkout) the commands already report in their output.
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
-        )
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+            EnvFilter::new("partner_center_carts::emulator=warn")
+        }))
         .with_writer(std::io::stderr)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
