@@ -49,10 +49,10 @@ pub(crate) async fn gate(
     let response = echo(response, &request_id, correlation_id.as_deref());
     tracing::info!(
         method = %method,
-        path,
+        path = %path,
         status = response.status().as_u16(),
-        request_id,
-        correlation_id = correlation_id.as_deref().unwrap_or(""),
+        request_id = %request_id,
+        correlation_id = %correlation_id.as_deref().unwrap_or(""),
         elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
         "request"
     );

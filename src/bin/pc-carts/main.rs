@@ -8,6 +8,7 @@ mod output;
 mod serve;
 
 use std::fmt;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -22,10 +23,12 @@ fn main() -> ExitCode {
     // `info`. By default only the emulator's warnings show: the client's own (a partial
     // checkout) the commands already report in their output.
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| {
-            EnvFilter::new("partner_center_carts::emulator=warn")
-        }))
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("partner_center_carts::emulator=warn")),
+        )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

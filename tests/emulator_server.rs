@@ -1,5 +1,6 @@
-//! The emulator killed (SIGKILL) in the middle of 64 concurrent writers, then started again on
-//! its data directory: no write it acknowledged is lost.
+//! `pc-carts emulator` as a team runs it: killed (SIGKILL) in the middle of 64 concurrent
+//! writers and started again on its data directory, it has every write it acknowledged; it
+//! logs a line per request with `RUST_LOG=info`.
 #![cfg(feature = "cli")]
 
 mod support;
@@ -20,9 +21,19 @@ const ACKNOWLEDGED_BEFORE_KILL: usize = 600;
 
 /// `pc-carts emulator` on a free port with this data directory, and its URL.
 fn start(dir: &std::path::Path) -> (Child, String) {
+    let (child, url, _) = start_logging(dir, "warn");
+    (child, url)
+}
+
+/// The same, logging with this `RUST_LOG`; its stderr lines arrive on the receiver.
+fn start_logging(
+    dir: &std::path::Path,
+    rust_log: &str,
+) -> (Child, String, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pc-carts"))
         .args(["emulator", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
+        .env("RUST_LOG", rust_log)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -38,8 +49,13 @@ fn start(dir: &std::path::Path) -> (Child, String) {
         })
         .expect("the emulator prints its address");
     // Keep reading, so the emulator never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, url)
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    (child, url, receive)
 }
 
 fn client(url: &str) -> PartnerCenter {
@@ -134,5 +150,50 @@ async fn a_killed_emulator_started_again_has_every_acknowledged_write() {
     assert_eq!(carts, WRITERS, "every writer had its create acknowledged");
     restarted.kill().unwrap();
     restarted.wait().unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn with_rust_log_info_it_logs_one_line_per_request_and_answers_its_health_check() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("logging-{}", uuid::Uuid::new_v4()));
+    let (mut emulator, url, log) = start_logging(&dir, "info");
+    let health = support::raw_http()
+        .get(format!("{url}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let request_id = uuid::Uuid::new_v4();
+    let created = client(&url)
+        .customer(customer(0))
+        .with_request_id(request_id)
+        .create(&support::one_line_cart(1))
+        .await;
+    assert!(created.is_ok(), "{created:?}");
+    emulator.kill().unwrap();
+    emulator.wait().unwrap();
+
+    let lines: Vec<String> = log.iter().collect();
+    let requests: Vec<&String> = lines.iter().filter(|l| l.contains(" request ")).collect();
+    assert_eq!(
+        requests.len(),
+        1,
+        "one line, and none for the health check: {lines:#?}"
+    );
+    for field in [
+        " INFO ".to_string(),
+        "method=POST".to_string(),
+        format!("path=/v1/customers/{}/carts", customer(0)),
+        "status=201".to_string(),
+        format!("request_id={request_id}"),
+        "elapsed_ms=".to_string(),
+    ] {
+        assert!(
+            requests[0].contains(&field),
+            "no {field} in {}",
+            requests[0]
+        );
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
