@@ -14,7 +14,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::reply::Reply;
 use super::rules::CartState;
-use super::store::{CartKey, Change, Dropped, Kept, OrderKey, Placed, ReplayKey, StoredCart};
+use super::store::{
+    CartKey, Change, Dropped, Kept, OrderKey, Placed, ReplayKey, Saved, StoredCart,
+};
 
 /// The database's file name in the directory.
 pub(crate) const FILE: &str = "emulator.sqlite3";
@@ -37,14 +39,6 @@ CREATE TABLE IF NOT EXISTS replays (
 
 pub(crate) struct Disk {
     connection: Mutex<Connection>,
-}
-
-/// What the directory held, oldest first in each list.
-#[derive(Debug, Default)]
-pub(crate) struct Saved {
-    pub carts: Vec<(CartKey, StoredCart)>,
-    pub orders: Vec<(OrderKey, Placed)>,
-    pub replays: Vec<(ReplayKey, Kept)>,
 }
 
 type Result<T> = std::result::Result<T, rusqlite::Error>;
@@ -141,6 +135,14 @@ impl Disk {
         tx.commit()
     }
 
+    /// Whether the database answers, for `/healthz`.
+    pub fn healthy(&self) -> bool {
+        self.lock()
+            .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
+            .optional()
+            .is_ok_and(|one| one == Some(1))
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.connection
             .lock()
@@ -211,16 +213,6 @@ fn load(connection: &Connection) -> Result<Saved> {
         })?
         .collect::<Result<_>>()?;
     Ok(saved)
-}
-
-/// Whether the database answers, for `/healthz`.
-impl Disk {
-    pub fn healthy(&self) -> bool {
-        self.lock()
-            .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
-            .optional()
-            .is_ok_and(|one| one == Some(1))
-    }
 }
 
 fn date(at: DateTime<Utc>) -> String {

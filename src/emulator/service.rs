@@ -14,7 +14,7 @@ use super::disk::Disk;
 use super::log::RequestLog;
 use super::reply::{Reply, error, invalid};
 use super::stats::Counters;
-use super::store::{Change, Dropped, Kept, ReplayKey, Store};
+use super::store::{Change, Kept, ReplayKey, Store};
 use super::{Faults, Limits, Settings, Stats};
 
 pub(crate) struct Service {
@@ -43,30 +43,7 @@ impl Service {
         let mut store = Store::new(&limits);
         let disk = data_dir.map(Disk::open).transpose()?.map(Arc::new);
         if let Some(disk) = &disk {
-            let saved = disk.load()?;
-            let now = settings.clock.now();
-            let mut dropped = Dropped::default();
-            for cart in saved.carts {
-                let change = Change {
-                    cart: Some(cart),
-                    ..Default::default()
-                };
-                merge(&mut dropped, store.apply(change, now));
-            }
-            for order in saved.orders {
-                let change = Change {
-                    orders: vec![order],
-                    ..Default::default()
-                };
-                merge(&mut dropped, store.apply(change, now));
-            }
-            for replay in saved.replays {
-                let change = Change {
-                    replay: Some(replay),
-                    ..Default::default()
-                };
-                merge(&mut dropped, store.apply(change, now));
-            }
+            let dropped = store.restore(disk.load()?, settings.clock.now());
             disk.forget(&dropped).map_err(std::io::Error::other)?;
         }
         let rng = faults
@@ -214,13 +191,6 @@ impl Service {
         }
         Ok(())
     }
-}
-
-fn merge(into: &mut Dropped, more: Dropped) {
-    into.expired.extend(more.expired);
-    into.carts.extend(more.carts);
-    into.orders.extend(more.orders);
-    into.replays.extend(more.replays);
 }
 
 /// Bytes as whole KiB permits, at least one, within what a semaphore holds.

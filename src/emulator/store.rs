@@ -60,6 +60,14 @@ pub(crate) struct Change {
     pub replay: Option<(ReplayKey, Kept)>,
 }
 
+/// What a data directory held, oldest first in each list.
+#[derive(Debug, Default)]
+pub(crate) struct Saved {
+    pub carts: Vec<(CartKey, StoredCart)>,
+    pub orders: Vec<(OrderKey, Placed)>,
+    pub replays: Vec<(ReplayKey, Kept)>,
+}
+
 /// What was dropped to apply a change: expired carts and entries forgotten for room.
 #[derive(Debug, Default)]
 pub(crate) struct Dropped {
@@ -149,6 +157,35 @@ impl Store {
                 .extend(forgotten.into_iter().map(|(k, _)| k));
         }
         dropped.expired = self.expire(now);
+        dropped
+    }
+
+    /// Takes back what was saved, oldest first, as if each were written again at `now`: what
+    /// has expired since, or no longer fits the budgets, is dropped.
+    pub fn restore(&mut self, saved: Saved, now: DateTime<Utc>) -> Dropped {
+        let mut dropped = Dropped::default();
+        let changes = saved
+            .carts
+            .into_iter()
+            .map(|cart| Change {
+                cart: Some(cart),
+                ..Default::default()
+            })
+            .chain(saved.orders.into_iter().map(|order| Change {
+                orders: vec![order],
+                ..Default::default()
+            }))
+            .chain(saved.replays.into_iter().map(|replay| Change {
+                replay: Some(replay),
+                ..Default::default()
+            }));
+        for change in changes {
+            let more = self.apply(change, now);
+            dropped.expired.extend(more.expired);
+            dropped.carts.extend(more.carts);
+            dropped.orders.extend(more.orders);
+            dropped.replays.extend(more.replays);
+        }
         dropped
     }
 
@@ -258,5 +295,27 @@ mod tests {
             cart: "9".into(),
         };
         assert!(store.cart(&newest, now).is_ok());
+    }
+
+    #[test]
+    fn a_restore_drops_what_expired_since_and_what_no_longer_fits() {
+        let now = Utc::now();
+        let saved = Saved {
+            carts: vec![
+                cart("c", 1, now - Duration::days(8), 10),
+                cart("c", 2, now, 60),
+                cart("c", 3, now, 60),
+            ],
+            ..Default::default()
+        };
+        let mut store = Store::new(&Limits::default().carts(100));
+        let dropped = store.restore(saved, now);
+        let key = |n: u32| CartKey {
+            customer: "c".into(),
+            cart: n.to_string(),
+        };
+        assert_eq!(dropped.expired, vec![key(1)]);
+        assert_eq!(dropped.carts, vec![key(2)]);
+        assert!(store.cart(&key(3), now).is_ok());
     }
 }
