@@ -19,8 +19,25 @@ const CUSTOMERS: usize = 8;
 /// Acknowledged writes before the kill: enough that every writer is mid-stream.
 const ACKNOWLEDGED_BEFORE_KILL: usize = 600;
 
+/// The server process, killed when dropped, so a failed test leaves none behind.
+struct Server(Child);
+
+impl Server {
+    /// Kills it (SIGKILL) and waits for it to end.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// `pc-carts emulator` on a free port with this data directory, and its URL.
-fn start(dir: &std::path::Path) -> (Child, String) {
+fn start(dir: &std::path::Path) -> (Server, String) {
     let (child, url, _) = start_logging(dir, "warn");
     (child, url)
 }
@@ -29,7 +46,7 @@ fn start(dir: &std::path::Path) -> (Child, String) {
 fn start_logging(
     dir: &std::path::Path,
     rust_log: &str,
-) -> (Child, String, std::sync::mpsc::Receiver<String>) {
+) -> (Server, String, std::sync::mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pc-carts"))
         .args(["emulator", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
@@ -55,7 +72,7 @@ fn start_logging(
             let _ = send.send(line);
         }
     });
-    (child, url, receive)
+    (Server(child), url, receive)
 }
 
 fn client(url: &str) -> PartnerCenter {
@@ -125,8 +142,7 @@ async fn a_killed_emulator_started_again_has_every_acknowledged_write() {
         }));
     }
     enough.notified().await;
-    emulator.kill().expect("SIGKILL");
-    emulator.wait().unwrap();
+    emulator.kill();
     for writer in writers {
         writer.await.unwrap();
     }
@@ -148,8 +164,7 @@ async fn a_killed_emulator_started_again_has_every_acknowledged_write() {
         );
     }
     assert_eq!(carts, WRITERS, "every writer had its create acknowledged");
-    restarted.kill().unwrap();
-    restarted.wait().unwrap();
+    restarted.kill();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -171,8 +186,7 @@ async fn with_rust_log_info_it_logs_one_line_per_request_and_answers_its_health_
         .create(&support::one_line_cart(1))
         .await;
     assert!(created.is_ok(), "{created:?}");
-    emulator.kill().unwrap();
-    emulator.wait().unwrap();
+    emulator.kill();
 
     let lines: Vec<String> = log.iter().collect();
     let requests: Vec<&String> = lines.iter().filter(|l| l.contains(" request ")).collect();
