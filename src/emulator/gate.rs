@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -63,10 +63,13 @@ pub(crate) async fn gate(
 async fn admit(service: &Service, request: Request, request_id: &str, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let limit = service.limits.body;
+    // The body's length as declared, or known (none for a GET), or at most the limit.
+    let hint = body.size_hint();
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
+        .or_else(|| hint.exact().and_then(|n| usize::try_from(n).ok()));
     if declared.is_some_and(|length| length > limit) {
         service
             .log
