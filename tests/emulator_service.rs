@@ -8,6 +8,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use partner_center_carts::PartnerCenter;
 use partner_center_carts::emulator::{Emulator, Faults, Limits, ManualClock, RunningEmulator};
 use partner_center_carts::retry::{RetryBudget, RetryPolicy, VirtualClock};
 use partner_center_carts::types::Cart;
@@ -49,6 +50,22 @@ async fn raw(
     )
 }
 
+/// The emulator started, a client of it that does not retry, and a new cart's id.
+async fn started_with_a_cart(emulator: Emulator) -> (RunningEmulator, PartnerCenter, String) {
+    let emulator = emulator.start().await.unwrap();
+    let pc = emulator
+        .client()
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let cart = pc
+        .customer(CUSTOMER)
+        .create(&one_line_cart(1))
+        .await
+        .unwrap();
+    (emulator, pc, cart.id.unwrap())
+}
+
 fn data_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("emulator-{}", Uuid::new_v4()))
 }
@@ -56,15 +73,8 @@ fn data_dir() -> std::path::PathBuf {
 #[tokio::test]
 async fn a_cart_expires_seven_days_after_its_creation_and_then_answers_404_800008() {
     let clock = ManualClock::starting_now();
-    let emulator = Emulator::new().clock(clock.clone()).start().await.unwrap();
-    let pc = emulator.client().build().unwrap();
+    let (emulator, pc, id) = started_with_a_cart(Emulator::new().clock(clock.clone())).await;
     let customer = pc.customer(CUSTOMER);
-    let id = customer
-        .create(&one_line_cart(1))
-        .await
-        .unwrap()
-        .id
-        .unwrap();
     let cart = customer.cart(&id);
 
     clock.advance(WEEK - Duration::from_secs(1));
@@ -95,20 +105,9 @@ async fn a_cart_expires_seven_days_after_its_creation_and_then_answers_404_80000
 #[tokio::test]
 async fn the_cart_lifetime_can_be_shortened() {
     let clock = ManualClock::starting_now();
-    let emulator = Emulator::new()
-        .clock(clock.clone())
-        .limits(Limits::default().cart_lifetime(Duration::from_secs(60)))
-        .start()
-        .await
-        .unwrap();
-    let pc = emulator.client().build().unwrap();
-    let id = pc
-        .customer(CUSTOMER)
-        .create(&one_line_cart(1))
-        .await
-        .unwrap()
-        .id
-        .unwrap();
+    let lifetime = Limits::default().cart_lifetime(Duration::from_secs(60));
+    let (_emulator, pc, id) =
+        started_with_a_cart(Emulator::new().clock(clock.clone()).limits(lifetime)).await;
     clock.advance(Duration::from_secs(60));
     let error = pc.customer(CUSTOMER).cart(&id).get().await.unwrap_err();
     assert_eq!(error.code(), Some(800008));
@@ -117,23 +116,8 @@ async fn the_cart_lifetime_can_be_shortened() {
 #[tokio::test]
 async fn busy_refusals_are_the_services_and_the_client_gets_through_them_once() {
     // Every update and checkout refused: the service's answer, as the client sees it.
-    let always = Emulator::new()
-        .faults(Faults::none().busy(1.0))
-        .start()
-        .await
-        .unwrap();
-    let pc = always
-        .client()
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let id = pc
-        .customer(CUSTOMER)
-        .create(&one_line_cart(1))
-        .await
-        .unwrap()
-        .id
-        .unwrap();
+    let (_always, pc, id) =
+        started_with_a_cart(Emulator::new().faults(Faults::none().busy(1.0))).await;
     let error = pc
         .customer(CUSTOMER)
         .cart(&id)
@@ -143,23 +127,8 @@ async fn busy_refusals_are_the_services_and_the_client_gets_through_them_once() 
     assert_eq!((error.status(), error.code()), (Some(409), Some(800064)));
     assert!(error.is_retryable(), "a 409 refusal changed nothing");
 
-    let in_progress = Emulator::new()
-        .faults(Faults::none().order_in_progress(1.0))
-        .start()
-        .await
-        .unwrap();
-    let pc = in_progress
-        .client()
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
-    let id = pc
-        .customer(CUSTOMER)
-        .create(&one_line_cart(1))
-        .await
-        .unwrap()
-        .id
-        .unwrap();
+    let (in_progress, pc, id) =
+        started_with_a_cart(Emulator::new().faults(Faults::none().order_in_progress(1.0))).await;
     let error = pc
         .customer(CUSTOMER)
         .cart(&id)
