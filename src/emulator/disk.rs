@@ -85,10 +85,9 @@ impl Disk {
             )?;
         }
         for (key, placed) in &change.orders {
-            let json = serde_json::to_vec(&placed.order).map_err(to_sql)?;
             tx.execute(
                 "INSERT OR REPLACE INTO orders (customer, id, placed, json) VALUES (?1, ?2, ?3, ?4)",
-                params![key.customer, key.order, date(placed.at), json],
+                params![key.customer, key.order, date(placed.at), &placed.json[..]],
             )?;
         }
         if let Some((key, kept)) = &change.replay {
@@ -178,16 +177,14 @@ fn load(connection: &Connection) -> Result<Saved> {
         connection.prepare("SELECT customer, id, placed, json FROM orders ORDER BY rowid")?;
     saved.orders = orders
         .query_map([], |row| {
-            let json: Vec<u8> = row.get(3)?;
             Ok((
                 OrderKey {
                     customer: row.get(0)?,
                     order: row.get(1)?,
                 },
                 Placed {
-                    order: serde_json::from_slice(&json).map_err(to_sql)?,
+                    json: row.get::<_, Vec<u8>>(3)?.into(),
                     at: parse_date(&row.get::<_, String>(2)?)?,
-                    size: json.len(),
                 },
             ))
         })?

@@ -12,7 +12,7 @@ use super::rules;
 use super::service::Service;
 use super::stats::Counters;
 use super::store::{CartKey, Change, OrderKey, Placed, StoredCart};
-use crate::types::Cart;
+use crate::types::{Cart, Order};
 
 /// A write's outcome: what changes, and the answer.
 pub(crate) type Done = Result<(Change, Reply), Reply>;
@@ -56,27 +56,19 @@ pub(crate) fn update(service: &Service, key: CartKey, body: &[u8], if_match: Opt
 pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) -> Done {
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
-    let cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| {
-        error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            800087,
-            "The stored cart cannot be read.",
-        )
-    })?;
+    let cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| unreadable("cart"))?;
     let result = orders::place(&key.customer, &cart, now);
     let (cart, state) = rules::checkout(cart, &stored.state, if_match, now).map_err(refused)?;
     let mut placed = Vec::new();
     for order in result.orders.iter().flatten() {
-        let size = encode(order, false)?.len();
         placed.push((
             OrderKey {
                 customer: key.customer.clone(),
                 order: order.id.clone().unwrap_or_default(),
             },
             Placed {
-                order: order.clone(),
+                json: encode(order, false)?,
                 at: now,
-                size,
             },
         ));
     }
@@ -95,17 +87,36 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
 
 pub(crate) fn order(service: &Service, key: &OrderKey) -> Reply {
     let placed = service.store().order(key);
-    answer(StatusCode::OK, placed.map(|p| p.order))
+    match placed {
+        Ok(placed) => Reply {
+            status: StatusCode::OK,
+            body: placed.json,
+        },
+        Err(refusal) => refused(refusal),
+    }
 }
 
 pub(crate) fn provisioning(service: &Service, key: &OrderKey) -> Reply {
     let placed = service.store().order(key);
+    let placed = match placed {
+        Ok(placed) => placed,
+        Err(refusal) => return refused(refusal),
+    };
+    let Ok(order) = serde_json::from_slice::<Order>(&placed.json) else {
+        return unreadable("order");
+    };
     let delay = chrono::Duration::from_std(service.settings.provisioning_delay)
         .unwrap_or(chrono::Duration::MAX);
-    let now = service.now();
-    answer(
-        StatusCode::OK,
-        placed.map(|p| orders::provisioning(&p.order, now - p.at >= delay)),
+    let done = service.now() - placed.at >= delay;
+    answer(StatusCode::OK, Ok(orders::provisioning(&order, done)))
+}
+
+/// 500: what the emulator itself stored cannot be read back.
+fn unreadable(what: &str) -> Reply {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        800087,
+        &format!("The stored {what} cannot be read."),
     )
 }
 

@@ -36,13 +36,11 @@ pub(crate) struct StoredCart {
     pub json: Bytes,
 }
 
-/// An order, and when it was placed.
+/// An order's JSON, and when it was placed.
 #[derive(Clone, Debug)]
 pub(crate) struct Placed {
-    pub order: Order,
+    pub json: Bytes,
     pub at: DateTime<Utc>,
-    /// The size of its JSON.
-    pub size: usize,
 }
 
 /// The first success of a write, and a fingerprint of the request it answered.
@@ -91,6 +89,10 @@ impl Dropped {
     }
 }
 
+/// What an entry costs beyond its JSON, as measured roughly: its two GUID keys (held twice,
+/// in the map and in the order of age), the map's and the queue's slots, the allocations.
+pub(crate) const ENTRY_OVERHEAD: usize = 448;
+
 pub(crate) struct Store {
     carts: Bounded<CartKey, StoredCart>,
     orders: Bounded<OrderKey, Placed>,
@@ -124,7 +126,7 @@ impl Store {
         self.orders
             .iter()
             .filter(|(k, _)| k.customer == customer)
-            .map(|(_, p)| p.order.clone())
+            .filter_map(|(_, p)| serde_json::from_slice(&p.json).ok())
             .collect()
     }
 
@@ -136,7 +138,7 @@ impl Store {
     pub fn apply(&mut self, change: Change, now: DateTime<Utc>) -> Dropped {
         let mut dropped = Dropped::default();
         if let Some((key, cart)) = change.cart {
-            let size = cart.json.len();
+            let size = cart.json.len() + ENTRY_OVERHEAD;
             let forgotten = if self.carts.get(&key).is_some() {
                 self.carts.replace(&key, size, cart)
             } else {
@@ -145,12 +147,12 @@ impl Store {
             dropped.carts.extend(forgotten.into_iter().map(|(k, _)| k));
         }
         for (key, placed) in change.orders {
-            let size = placed.size;
+            let size = placed.json.len() + ENTRY_OVERHEAD;
             let forgotten = self.orders.insert(key, size, placed);
             dropped.orders.extend(forgotten.into_iter().map(|(k, _)| k));
         }
         if let Some((key, kept)) = change.replay {
-            let size = kept.reply.body.len();
+            let size = kept.reply.body.len() + ENTRY_OVERHEAD;
             let forgotten = self.replays.insert(key, size, kept);
             dropped
                 .replays
@@ -258,7 +260,8 @@ mod tests {
 
     #[test]
     fn each_store_stays_within_its_budget() {
-        let limits = Limits::default().carts(100).replays(50);
+        let entry = 30 + ENTRY_OVERHEAD;
+        let limits = Limits::default().carts(3 * entry + 10).replays(entry + 10);
         let mut store = Store::new(&limits);
         let now = Utc::now();
         let mut evicted = 0;
@@ -286,9 +289,12 @@ mod tests {
             );
             evicted += dropped.evicted();
             let (carts, _, replays) = store.bytes();
-            assert!(carts <= 100 && replays <= 50, "{carts} {replays}");
+            assert!(
+                carts <= 3 * entry + 10 && replays <= entry + 10,
+                "{carts} {replays}"
+            );
         }
-        // Three carts of 30 bytes fit in 100, one answer of 30 in 50.
+        // Three carts fit, and one answer.
         assert_eq!(evicted, (10 - 3) + (10 - 1));
         let newest = CartKey {
             customer: "c".into(),
@@ -308,7 +314,8 @@ mod tests {
             ],
             ..Default::default()
         };
-        let mut store = Store::new(&Limits::default().carts(100));
+        let one = 60 + ENTRY_OVERHEAD;
+        let mut store = Store::new(&Limits::default().carts(one + 10));
         let dropped = store.restore(saved, now);
         let key = |n: u32| CartKey {
             customer: "c".into(),

@@ -87,13 +87,13 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 604_800, help_heading = "Limits")]
     pub cart_lifetime_secs: u64,
     /// MiB of carts kept; the oldest are forgotten first.
-    #[arg(long, default_value_t = 64, help_heading = "Limits")]
+    #[arg(long, default_value_t = 32, help_heading = "Limits")]
     pub carts_mib: usize,
     /// MiB of orders kept; the oldest are forgotten first.
-    #[arg(long, default_value_t = 16, help_heading = "Limits")]
+    #[arg(long, default_value_t = 8, help_heading = "Limits")]
     pub orders_mib: usize,
     /// MiB of successful answers kept to answer a repeated MS-RequestId.
-    #[arg(long, default_value_t = 32, help_heading = "Limits")]
+    #[arg(long, default_value_t = 16, help_heading = "Limits")]
     pub replays_mib: usize,
     /// KiB of request log (each entry keeps 1 KiB of a header value, 4 KiB of the body).
     #[arg(long, default_value_t = 1024, help_heading = "Limits")]
@@ -102,7 +102,7 @@ pub struct EmulatorArgs {
     #[arg(long, default_value_t = 8, help_heading = "Limits")]
     pub max_body_mib: usize,
     /// MiB of request bodies worked on at once; more wait their turn.
-    #[arg(long, default_value_t = 16, help_heading = "Limits")]
+    #[arg(long, default_value_t = 2, help_heading = "Limits")]
     pub in_flight_mib: usize,
     /// The share of requests throttled with 429 (0.0 to 1.0).
     #[arg(long, default_value_t = 0.0, help_heading = "Faults")]

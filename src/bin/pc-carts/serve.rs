@@ -12,6 +12,7 @@ use crate::args::EmulatorArgs;
 const MIB: usize = 1024 * 1024;
 
 pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
+    keep_large_allocations_apart();
     let mut faults = Faults::none()
         .throttle(args.throttle)
         .retry_after(Duration::from_secs(args.retry_after))
@@ -62,4 +63,18 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
     serving
         .await
         .map_err(|e| Failure::Other(format!("the emulator stopped: {e}")))
+}
+
+/// Carts of megabytes come and go; glibc, by default, raises its mmap threshold to the size of
+/// the largest block freed, after which those blocks are carved from its heaps, which then
+/// fragment: under a 1% share of 2 MB carts the server's peak resident set went from 121 MiB to
+/// 206 MiB. A fixed threshold (128 KiB, glibc's initial one) keeps large blocks in their own
+/// mappings, returned to the system when freed.
+fn keep_large_allocations_apart() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets an allocator parameter; glibc documents it as safe to call at
+    // any time, and a refusal (0) leaves the default in place.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
 }
