@@ -78,7 +78,7 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
     }
     // Bodies being worked on share a budget, so a burst of large carts waits its turn instead
     // of taking the memory of many.
-    let permits = kib(declared.unwrap_or(limit).min(service.limits.in_flight)) as u32;
+    let permits = kib(declared.unwrap_or(limit).min(service.limits.in_flight));
     let Ok(_permit) = service.in_flight.clone().acquire_many_owned(permits).await else {
         return unavailable().into_response();
     };

@@ -50,7 +50,7 @@ impl Service {
             .seed
             .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
         Ok(Self {
-            in_flight: Arc::new(Semaphore::new(kib(limits.in_flight))),
+            in_flight: Arc::new(Semaphore::new(kib(limits.in_flight) as usize)),
             log: RequestLog::new(limits.log),
             counters: Counters::default(),
             store: Mutex::new(store),
@@ -193,9 +193,9 @@ impl Service {
     }
 }
 
-/// Bytes as whole KiB permits, at least one, within what a semaphore holds.
-pub(crate) fn kib(bytes: usize) -> usize {
-    bytes.div_ceil(1024).clamp(1, Semaphore::MAX_PERMITS)
+/// Bytes as whole KiB permits, at least one, at most what one acquisition can take.
+pub(crate) fn kib(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(1024).max(1)).unwrap_or(u32::MAX)
 }
 
 /// One lock per customer with a write under way; a lock no one holds or waits for is dropped.
