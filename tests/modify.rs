@@ -184,3 +184,91 @@ async fn modify_returns_the_services_answer() {
         "2026-11-21T10:05:00Z"
     );
 }
+
+/// An error of a caller's own, with room for the crate's.
+#[derive(Debug)]
+enum Refused {
+    NoLine(String),
+    Service(partner_center_carts::Error),
+}
+
+impl From<partner_center_carts::Error> for Refused {
+    fn from(e: partner_center_carts::Error) -> Self {
+        Self::Service(e)
+    }
+}
+
+#[tokio::test]
+async fn try_modify_writes_when_the_change_agrees_and_nothing_when_it_refuses() {
+    let server = MockServer::start_async().await;
+    let original = cart_from_the_future();
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(cart_path());
+            then.status(200).json_body(original.clone());
+        })
+        .await;
+    let recorder = Recorder::default();
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(cart_path())
+                .is_true(recorder.matcher());
+            then.status(201).json_body(original.clone());
+        })
+        .await;
+    let cart = client(&server).customer(CUSTOMER).cart(CART);
+    let bump = |wanted: &'static str| {
+        move |c: &mut partner_center_carts::types::Cart| {
+            let line = c
+                .line_items
+                .iter_mut()
+                .find(|l| l.catalog_item_id == wanted)
+                .ok_or_else(|| Refused::NoLine(wanted.to_string()))?;
+            line.quantity += 1;
+            Ok(())
+        }
+    };
+
+    let refused = cart.try_modify(bump("NOT:IN:CART")).await.unwrap_err();
+    assert!(
+        matches!(&refused, Refused::NoLine(id) if id == "NOT:IN:CART"),
+        "{refused:?}"
+    );
+    assert_eq!(
+        put.calls_async().await,
+        0,
+        "a refused change writes nothing"
+    );
+
+    cart.try_modify(bump("DG7GMGF0DWTL:0001:DG7GMGF0DSJB"))
+        .await
+        .unwrap();
+    assert_eq!(put.calls_async().await, 1);
+    assert_eq!(
+        recorder.all()[0].json().unwrap()["lineItems"][0]["quantity"],
+        3
+    );
+}
+
+#[tokio::test]
+async fn try_modify_returns_the_operations_own_errors_through_from() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET).path(cart_path());
+            then.status(404)
+                .json_body(json!({"code": 800008, "description": "Unable to retrieve cart ID."}));
+        })
+        .await;
+    let error = client(&server)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .try_modify(|_| Ok::<(), Refused>(()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Refused::Service(e) if e.code() == Some(800008)),
+        "{error:?}"
+    );
+}

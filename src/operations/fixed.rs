@@ -49,9 +49,22 @@ impl WithRequestId<CartRef> {
 
     /// [`CartRef::modify`] with this request id on its first PUT (its GET, and any PUT after a
     /// conflict, get their own).
-    pub async fn modify<F>(self, change: F) -> Result<Cart, Error>
+    pub async fn modify<F>(self, mut change: F) -> Result<Cart, Error>
     where
         F: FnMut(&mut Cart),
+    {
+        self.try_modify(|cart| {
+            change(cart);
+            Ok(())
+        })
+        .await
+    }
+
+    /// [`CartRef::try_modify`] with this request id on its first PUT.
+    pub async fn try_modify<F, E>(self, change: F) -> Result<Cart, E>
+    where
+        F: FnMut(&mut Cart) -> Result<(), E>,
+        E: From<Error>,
     {
         self.target.modify_with(Some(self.request_id), change).await
     }

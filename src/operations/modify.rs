@@ -55,20 +55,57 @@ impl CartRef {
     ///
     /// A change that indexes past the line items panics as it would anywhere; check the cart
     /// in the closure when that can happen.
-    pub async fn modify<F>(&self, change: F) -> Result<Cart, Error>
+    pub async fn modify<F>(&self, mut change: F) -> Result<Cart, Error>
     where
         F: FnMut(&mut Cart),
+    {
+        self.modify_with(None, |cart| {
+            change(cart);
+            Ok(())
+        })
+        .await
+    }
+
+    /// [`modify`](Self::modify) with a change that can refuse: when `change` returns an error,
+    /// nothing is written and that error is returned. Errors of the operations themselves come
+    /// back through `E`'s `From<Error>` (as `Box<dyn std::error::Error>`, `anyhow::Error` or
+    /// an enum of yours with a variant for [`Error`] do).
+    ///
+    /// `change` runs again on each new read after a conflict, so it decides on the cart as it
+    /// is then.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), Box<dyn std::error::Error>> {
+    /// let wanted = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
+    /// let cart = pc
+    ///     .customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d")
+    ///     .cart("65faf57b-0205-47ee-92b3-08dcf233ea73")
+    ///     .try_modify(|cart| {
+    ///         let Some(line) = cart.line_items.iter_mut().find(|l| l.catalog_item_id == wanted) else {
+    ///             return Err(format!("the cart has no line for {wanted}").into());
+    ///         };
+    ///         line.quantity += 1;
+    ///         Ok::<_, Box<dyn std::error::Error>>(())
+    ///     })
+    ///     .await?;
+    /// # let _ = cart; Ok(()) }
+    /// ```
+    pub async fn try_modify<F, E>(&self, change: F) -> Result<Cart, E>
+    where
+        F: FnMut(&mut Cart) -> Result<(), E>,
+        E: From<Error>,
     {
         self.modify_with(None, change).await
     }
 
-    pub(super) async fn modify_with<F>(
+    pub(super) async fn modify_with<F, E>(
         &self,
         mut request_id: Option<Uuid>,
         mut change: F,
-    ) -> Result<Cart, Error>
+    ) -> Result<Cart, E>
     where
-        F: FnMut(&mut Cart),
+        F: FnMut(&mut Cart) -> Result<(), E>,
+        E: From<Error>,
     {
         let shared = &self.pc.shared;
         let started = self.pc.now();
@@ -84,7 +121,7 @@ impl CartRef {
             round += 1;
             let current = self.get_with(sending(None)).await?;
             let mut changed = current.clone();
-            change(&mut changed);
+            change(&mut changed)?;
             if changed == current {
                 return Ok(current);
             }
@@ -97,13 +134,13 @@ impl CartRef {
             // Only a conflict the service judged, with nothing of ours in, is tried again on a
             // new read. A PUT whose outcome is unknown must not be applied a second time.
             if !error.is_conflict() || error.effect() != Effect::None {
-                return Err(error);
+                return Err(error.into());
             }
             let wait = shared.retry.conflict_backoff(round);
             let elapsed = self.pc.now().saturating_duration_since(started);
             if round >= shared.retry.modify_rounds() || !shared.retry.leaves_time_for(elapsed, wait)
             {
-                return Err(error.gave_up_after(round));
+                return Err(error.gave_up_after(round).into());
             }
             tracing::info!(
                 round,
