@@ -398,3 +398,32 @@ async fn a_token_error_that_echoes_the_refresh_token_does_not_repeat_it() {
     );
     assert_redacted(&err, "invalid_grant", &[REFRESH, SECRET]);
 }
+
+#[test]
+fn the_builder_refuses_an_empty_token_and_one_that_carries_its_scheme() {
+    for (token, says) in [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("Bearer abc", "starts with `Bearer `"),
+        ("bearer abc", "starts with `Bearer `"),
+    ] {
+        let error = PartnerCenter::builder()
+            .bearer_token(token)
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(error.kind(), ErrorKind::Auth { .. }) && error.to_string().contains(says),
+            "{token:?}: {error}"
+        );
+        assert!(
+            !error.to_string().contains("abc"),
+            "the token is not repeated"
+        );
+    }
+    assert!(
+        PartnerCenter::builder()
+            .bearer_token("Bearerabc")
+            .build()
+            .is_ok()
+    );
+}

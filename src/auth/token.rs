@@ -29,16 +29,30 @@ impl AccessToken {
     /// A token valid for `expires_in` from now (`None`: no known expiry).
     ///
     /// It is refreshed ahead of expiry: five minutes before, or halfway through its lifetime
-    /// if that is shorter. Fails if the token cannot be sent in a header (a line break, say).
+    /// if that is shorter. Fails if the token is empty, already starts with `Bearer ` (the
+    /// scheme is this crate's to add), or cannot be sent in a header (a line break, say).
     pub fn new(secret: impl Into<String>, expires_in: Option<Duration>) -> Result<Self, Error> {
         let secret = SecretString::from(secret.into());
-        let mut header = HeaderValue::try_from(format!("Bearer {}", secret.expose_secret()))
-            .map_err(|_| {
-                Error::new(ErrorKind::Auth {
-                    reason: "the access token holds characters a header cannot carry".into(),
-                    service: None,
-                })
-            })?;
+        let refused = |reason: &str| {
+            Error::new(ErrorKind::Auth {
+                reason: reason.into(),
+                service: None,
+            })
+        };
+        let text = secret.expose_secret();
+        if text.trim().is_empty() {
+            return Err(refused("the access token is empty"));
+        }
+        if text
+            .get(..7)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer "))
+        {
+            return Err(refused(
+                "the access token starts with `Bearer `: pass the token alone, the client adds                  the scheme",
+            ));
+        }
+        let mut header = HeaderValue::try_from(format!("Bearer {text}"))
+            .map_err(|_| refused("the access token holds characters a header cannot carry"))?;
         header.set_sensitive(true);
         // A lifetime too long for an `Instant` (a token answer may say anything) is no known
         // expiry.
