@@ -76,6 +76,8 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
+mod accessors;
+pub mod codes;
 pub mod json;
 mod open_values;
 mod provisioning;

@@ -42,12 +42,12 @@ pub struct CheckoutOutcome {
 impl CheckoutOutcome {
     /// The orders placed, one per order group that succeeded; never empty.
     pub fn orders(&self) -> &[Order] {
-        self.result.orders.as_deref().unwrap_or_default()
+        self.result.orders()
     }
 
     /// Why each of the order groups that failed could not be placed; empty when all were.
     pub fn order_errors(&self) -> &[OrderError] {
-        self.result.order_errors.as_deref().unwrap_or_default()
+        self.result.order_errors()
     }
 
     /// Whether every order group was placed.
@@ -131,7 +131,7 @@ impl CartRef {
                 }
             };
             let busy = error.service_error().is_some_and(is_busy);
-            if error.code() == Some(800_065) {
+            if error.code() == Some(crate::codes::CART_ALREADY_SUBMITTED) {
                 return Err(error.with_hint(ALREADY_SUBMITTED));
             }
             // Still busy after the retries of one request: ask again as a new request (as the

@@ -37,7 +37,7 @@ impl Customer {
     /// let customer = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d");
     /// let placed = customer.cart("65faf57b-0205-47ee-92b3-08dcf233ea73").checkout().await?;
     /// for order in placed.orders() {
-    ///     let order = customer.order(order.id.clone().unwrap_or_default()).get().await?;
+    ///     let order = customer.order(order.id()).get().await?;
     ///     println!("{:?}", order.status);
     /// }
     /// # Ok(()) }

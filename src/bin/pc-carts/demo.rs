@@ -58,7 +58,7 @@ pub async fn run() -> Result<(), Failure> {
     let created = customer.create(&new_cart).await?;
     log.show(&emulator);
     print!("{}", cart_table(&created));
-    let id = created.id.clone().unwrap_or_default();
+    let id = created.id().to_string();
     let cart = customer.cart(&id);
 
     step(2, &format!("Get cart {id} back"));
@@ -102,7 +102,7 @@ pub async fn run() -> Result<(), Failure> {
         "Wait for the orders to be provisioned (polling with a growing wait)",
     );
     for order in outcome.orders() {
-        let id = order.id.clone().unwrap_or_default();
+        let id = order.id().to_string();
         let status = customer
             .order(&id)
             .wait_until_provisioned(std::time::Duration::from_secs(60))
