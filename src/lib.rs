@@ -121,6 +121,8 @@ mod client;
 #[cfg(feature = "emulator")]
 pub mod emulator;
 #[cfg(feature = "client")]
+pub mod env;
+#[cfg(feature = "client")]
 pub mod error;
 #[cfg(feature = "client")]
 mod headers;

@@ -12,11 +12,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use partner_center_carts::PartnerCenter;
 use partner_center_carts::retry::RetryPolicy;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Mutex;
 
 const WRITERS: usize = 64;
 const CUSTOMERS: usize = 8;
-/// Acknowledged writes before the kill: enough that every writer is mid-stream.
+/// Acknowledged updates before the kill: enough that every writer is mid-stream.
 const ACKNOWLEDGED_BEFORE_KILL: usize = 600;
 
 /// The server process, killed when dropped, so a failed test leaves none behind.
@@ -104,30 +104,28 @@ async fn a_killed_emulator_started_again_has_every_acknowledged_write() {
 
     let acknowledged: Arc<Vec<Mutex<Acknowledged>>> =
         Arc::new((0..WRITERS).map(|_| Mutex::default()).collect());
-    let count = Arc::new(AtomicUsize::new(0));
-    let enough = Arc::new(Notify::new());
+    let created = Arc::new(AtomicUsize::new(0));
+    let updated = Arc::new(AtomicUsize::new(0));
     let mut writers = Vec::new();
     for n in 0..WRITERS {
-        let (pc, acknowledged, count, enough) = (
+        let (pc, acknowledged, created, updated) = (
             pc.clone(),
             acknowledged.clone(),
-            count.clone(),
-            enough.clone(),
+            created.clone(),
+            updated.clone(),
         );
         writers.push(tokio::spawn(async move {
             let customer = pc.customer(customer(n));
-            let Ok(created) = customer.create(&support::one_line_cart(1)).await else {
+            let Ok(cart) = customer.create(&support::one_line_cart(1)).await else {
                 return;
             };
-            let id = created.id.unwrap();
+            let id = cart.id().to_string();
             *acknowledged[n].lock().await = Acknowledged {
                 cart: Some(id.clone()),
                 quantity: 1,
             };
+            created.fetch_add(1, Ordering::SeqCst);
             for quantity in 2.. {
-                if count.fetch_add(1, Ordering::SeqCst) + 1 == ACKNOWLEDGED_BEFORE_KILL {
-                    enough.notify_one();
-                }
                 // Ends at the first failure: the kill.
                 if customer
                     .cart(&id)
@@ -138,10 +136,16 @@ async fn a_killed_emulator_started_again_has_every_acknowledged_write() {
                     return;
                 }
                 acknowledged[n].lock().await.quantity = quantity;
+                updated.fetch_add(1, Ordering::SeqCst);
             }
         }));
     }
-    enough.notified().await;
+    // Every writer has its cart, and updates are streaming in: kill it in their middle.
+    while created.load(Ordering::SeqCst) < WRITERS
+        || updated.load(Ordering::SeqCst) < ACKNOWLEDGED_BEFORE_KILL
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
     emulator.kill();
     for writer in writers {
         writer.await.unwrap();

@@ -57,23 +57,32 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
         forgotten
     }
 
-    /// Replaces an entry's value and size, keeping its place in the order; returns the entries
-    /// forgotten to make room, which never include this one.
-    pub fn replace(&mut self, key: &K, size: usize, value: V) -> Vec<(K, V)> {
-        let Some(entry) = self.entries.get_mut(key) else {
-            return Vec::new();
+    /// Replaces an entry's value and size, keeping its place in the order, or inserts it as
+    /// the newest; returns the entries forgotten to make room, which never include this one.
+    pub fn upsert(&mut self, key: K, size: usize, value: V) -> Vec<(K, V)> {
+        let Some(entry) = self.entries.get_mut(&key) else {
+            return self.insert(key, size, value);
         };
         self.bytes = self.bytes - entry.size + size;
         entry.size = size;
         entry.value = value;
         let keep = entry.number;
+        // Oldest first, passing over the entry itself, which may be the oldest.
         let mut forgotten = Vec::new();
-        while self.bytes > self.budget {
-            match self.oldest_number() {
-                Some(number) if number != keep => forgotten.extend(self.pop_oldest()),
-                _ => break,
+        let mut at = 0;
+        while self.bytes > self.budget && at < self.order.len() {
+            let (k, n) = &self.order[at];
+            at += 1;
+            if *n == keep || self.entries.get(k).is_none_or(|e| e.number != *n) {
+                continue;
+            }
+            let k = k.clone();
+            if let Some(entry) = self.entries.remove(&k) {
+                self.bytes -= entry.size;
+                forgotten.push((k, entry.value));
             }
         }
+        self.compact();
         forgotten
     }
 
@@ -84,13 +93,17 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
     pub fn remove(&mut self, key: &K) -> Option<V> {
         let entry = self.entries.remove(key)?;
         self.bytes -= entry.size;
-        // Stale pairs are skipped when met; compact once they outnumber the live ones.
+        self.compact();
+        Some(entry.value)
+    }
+
+    /// Stale pairs are skipped when met; they are dropped once they outnumber the live ones.
+    fn compact(&mut self) {
         if self.order.len() > 2 * self.entries.len() + 64 {
             let entries = &self.entries;
             self.order
                 .retain(|(k, n)| entries.get(k).is_some_and(|e| e.number == *n));
         }
-        Some(entry.value)
     }
 
     /// The oldest entry.
@@ -122,11 +135,6 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
         self.bytes
     }
 
-    fn oldest_number(&mut self) -> Option<u64> {
-        self.skip_stale();
-        self.order.front().map(|(_, n)| *n)
-    }
-
     fn skip_stale(&mut self) {
         while let Some((key, number)) = self.order.front() {
             if self.entries.get(key).is_some_and(|e| e.number == *number) {
@@ -150,12 +158,25 @@ mod tests {
         assert_eq!(map.bytes(), 8);
         assert_eq!(map.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["b", "c"]);
         // Growing "c" keeps its place and pushes out the older "b".
-        assert_eq!(map.replace(&"c", 9, 30), vec![("b", 2)]);
+        assert_eq!(map.upsert("c", 9, 30), vec![("b", 2)]);
         assert_eq!(map.get(&"c"), Some(&30));
         assert_eq!(map.bytes(), 9);
         // Larger than the whole budget: kept alone.
         assert_eq!(map.insert("d", 11, 4), vec![("c", 30)]);
         assert_eq!(map.bytes(), 11);
+    }
+
+    #[test]
+    fn growing_the_oldest_entry_forgets_the_ones_after_it() {
+        let mut map = Bounded::new(10);
+        map.insert("a", 4, 1);
+        map.insert("b", 4, 2);
+        assert_eq!(map.upsert("a", 9, 10), vec![("b", 2)]);
+        assert_eq!(map.bytes(), 9);
+        assert_eq!(map.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["a"]);
+        // And an upsert of a new key is an insert, as the newest.
+        assert_eq!(map.upsert("c", 1, 3), Vec::new());
+        assert_eq!(map.iter().map(|(k, _)| *k).collect::<Vec<_>>(), ["a", "c"]);
     }
 
     #[test]

@@ -3,7 +3,9 @@
 //! Every write is committed before it is answered, so a success the caller saw survives the
 //! process being killed. `synchronous=NORMAL` makes a commit reach the operating system, not the
 //! platter: a killed process loses nothing, a power cut may lose the last commits (never the
-//! file's integrity), and no write waits on an fsync.
+//! file's integrity), and a write waits on an fsync only when the log is checkpointed. Writes
+//! go through one connection, one at a time; the database is locked to this process, so a
+//! second emulator on the same directory is refused.
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -22,6 +24,7 @@ use super::store::{
 pub(crate) const FILE: &str = "emulator.sqlite3";
 
 const SCHEMA: &str = "
+PRAGMA locking_mode = EXCLUSIVE;
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = NORMAL;
 CREATE TABLE IF NOT EXISTS carts (
@@ -48,7 +51,9 @@ impl Disk {
     pub fn open(dir: &Path) -> std::io::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let path = dir.join(FILE);
+        // One connection, this process's alone: another on the same file is refused at once.
         let connection = Connection::open(&path)
+            .and_then(|c| c.busy_timeout(std::time::Duration::ZERO).map(|()| c))
             .and_then(|c| c.execute_batch(SCHEMA).map(|()| c))
             .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
         Ok(Self {
@@ -113,10 +118,11 @@ impl Disk {
         }
         let mut connection = self.lock();
         let tx = connection.transaction()?;
-        for key in dropped.expired.iter().chain(&dropped.carts) {
+        // Only the version memory dropped: a newer one saved since by another write stays.
+        for (key, version) in dropped.expired.iter().chain(&dropped.carts) {
             tx.execute(
-                "DELETE FROM carts WHERE customer = ?1 AND cart = ?2",
-                params![key.customer, key.cart],
+                "DELETE FROM carts WHERE customer = ?1 AND cart = ?2 AND version = ?3",
+                params![key.customer, key.cart, *version as i64],
             )?;
         }
         for key in &dropped.orders {
@@ -134,12 +140,17 @@ impl Disk {
         tx.commit()
     }
 
-    /// Whether the database answers, for `/healthz`.
+    /// Whether the database answers, for `/healthz`: busy with a write counts as answering,
+    /// so the check never waits on one.
     pub fn healthy(&self) -> bool {
-        self.lock()
-            .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
-            .optional()
-            .is_ok_and(|one| one == Some(1))
+        match self.connection.try_lock() {
+            Ok(connection) => connection
+                .query_row("SELECT 1", [], |row| row.get::<_, i64>(0))
+                .optional()
+                .is_ok_and(|one| one == Some(1)),
+            Err(std::sync::TryLockError::WouldBlock) => true,
+            Err(std::sync::TryLockError::Poisoned(_)) => false,
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -224,4 +235,65 @@ fn parse_date(text: &str) -> Result<DateTime<Utc>> {
 
 fn to_sql(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
     rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration;
+
+    fn cart(version: u64) -> Change {
+        let now = Utc::now();
+        Change {
+            cart: Some((
+                CartKey {
+                    customer: "c".into(),
+                    cart: "k".into(),
+                },
+                StoredCart {
+                    state: CartState {
+                        version,
+                        created: now,
+                        expires: now + Duration::days(7),
+                        ordered: false,
+                    },
+                    json: format!("{{\"v\":{version}}}").into_bytes().into(),
+                },
+            )),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn forgetting_a_version_keeps_a_newer_one_saved_meanwhile_and_a_second_process_is_refused() {
+        let dir = std::env::temp_dir().join(format!("emulator-disk-{}", uuid::Uuid::new_v4()));
+        let disk = Disk::open(&dir).unwrap();
+        disk.save(&cart(1)).unwrap();
+        // Another customer's write dropped version 1 from memory, while this one saved 2.
+        disk.save(&cart(2)).unwrap();
+        let key = cart(1).cart.unwrap().0;
+        disk.forget(&Dropped {
+            carts: vec![(key.clone(), 1)],
+            ..Default::default()
+        })
+        .unwrap();
+        let saved = disk.load().unwrap();
+        assert_eq!(saved.carts.len(), 1);
+        assert_eq!(saved.carts[0].1.state.version, 2);
+
+        assert!(Disk::open(&dir).is_err(), "the directory is this process's");
+        drop(disk);
+        disk_forget_all(&dir, key);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn disk_forget_all(dir: &Path, key: CartKey) {
+        let disk = Disk::open(dir).unwrap();
+        disk.forget(&Dropped {
+            expired: vec![(key, 2)],
+            ..Default::default()
+        })
+        .unwrap();
+        assert!(disk.load().unwrap().carts.is_empty());
+    }
 }

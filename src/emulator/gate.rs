@@ -1,5 +1,5 @@
-//! What every request passes before its operation: its ids checked and echoed, its body read
-//! within the limits (413) and of the right type (415), its token required, the faults
+//! What every request passes before its operation: its ids checked and echoed, its token
+//! required, its body read within the limits (413) and of the right type (415), the faults
 //! injected; and one log line at `info` when it is answered.
 
 use std::sync::Arc;
@@ -61,7 +61,23 @@ pub(crate) async fn gate(
 
 /// Reads the body and lets the request through, or says why not.
 async fn admit(service: &Service, request: Request, request_id: &str, next: Next) -> Response {
+    // Before the in-flight budget is taken, so a slow request holds none of it while it waits.
+    if !service.faults.latency.is_zero() {
+        tokio::time::sleep(service.faults.latency).await;
+    }
     let (mut parts, body) = request.into_parts();
+    let accepted = service.settings.token.as_ref().map(|t| t.expose_secret());
+    if !has_bearer_token(&parts.headers, accepted) {
+        service
+            .log
+            .record(parts.method.as_str(), parts.uri.path(), &parts.headers, &[]);
+        return error(
+            StatusCode::UNAUTHORIZED,
+            401,
+            "A valid access token is required: send `Authorization: Bearer <token>`.",
+        )
+        .into_response();
+    }
     let limit = service.limits.body;
     // The body's length as declared, or known (none for a GET), or at most the limit.
     let hint = body.size_hint();
@@ -92,15 +108,6 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
         &parts.headers,
         &body,
     );
-    let accepted = service.settings.token.as_ref().map(|t| t.expose_secret());
-    if !has_bearer_token(&parts.headers, accepted) {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            401,
-            "A valid access token is required: send `Authorization: Bearer <token>`.",
-        )
-        .into_response();
-    }
     if !body.is_empty() && !is_json(&parts.headers) {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -113,13 +120,10 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
     with_faults(service, Request::from_parts(parts, Body::from(body)), next).await
 }
 
-/// Runs the request through the configured faults: latency, throttling and unavailability
-/// before the work, a lost answer after it (as when a gateway times out).
+/// Runs the request through the configured faults: throttling and unavailability before the
+/// work, a lost answer after it (as when a gateway times out).
 async fn with_faults(service: &Service, request: Request, next: Next) -> Response {
     let faults = &service.faults;
-    if !faults.latency.is_zero() {
-        tokio::time::sleep(faults.latency).await;
-    }
     if service.roll(faults.throttle) {
         Counters::bump(&service.counters.throttled, 1);
         let seconds = faults.retry_after.as_secs();

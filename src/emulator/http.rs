@@ -97,9 +97,6 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
-    if let Some(busy) = operations::busy(&service, false) {
-        return busy;
-    }
     let if_match = if_match(&headers);
     let fingerprint = fingerprint("updateCart", &key.cart, &body);
     service
@@ -118,9 +115,6 @@ async fn checkout(
     Extension(RequestId(request_id)): Extension<RequestId>,
     headers: HeaderMap,
 ) -> Reply {
-    if let Some(busy) = operations::busy(&service, true) {
-        return busy;
-    }
     let if_match = if_match(&headers);
     let fingerprint = fingerprint("checkoutCart", &key.cart, b"");
     service
@@ -201,9 +195,11 @@ impl<S: Send + Sync> FromRequestParts<S> for OrderKey {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
         let ids = path_ids(parts).await?;
+        let order = ids.get("order").map_or("", String::as_str);
         Ok(Self {
             customer: guid(&ids, "customer")?,
-            order: ids.get("order").cloned().unwrap_or_default(),
+            order: crate::validate::order_id(order)
+                .map_err(|reason| invalid(&format!("The {reason}.")))?,
         })
     }
 }

@@ -6,8 +6,8 @@ use std::time::Duration;
 const MIB: usize = 1024 * 1024;
 
 /// The emulator's budgets. Each store forgets its oldest entries first when a new one would
-/// take it over its budget; an entry counts as its JSON plus 448 bytes for its keys and
-/// bookkeeping.
+/// take it over its budget; a cart, order or kept answer counts as its JSON plus 448 bytes for
+/// its keys and bookkeeping, a log entry as its text.
 ///
 /// ```
 /// use std::time::Duration;
@@ -43,7 +43,7 @@ impl Default for Limits {
     /// 32 MiB of carts, 8 MiB of orders, 16 MiB of answers kept for replay, 1 MiB of request
     /// log, request bodies up to 8 MiB, 2 MiB of request bodies worked on at once, and carts
     /// that live [seven days](CART_LIFETIME). About 30,000 small carts; the process stays under
-    /// 200 MiB (see the README's load figures).
+    /// 128 MiB (see the README's load figures).
     fn default() -> Self {
         Self {
             carts: 32 * MIB,
@@ -92,7 +92,8 @@ impl Limits {
     }
 
     /// The bytes of request bodies worked on at once; requests beyond it wait their turn, so a
-    /// burst of large carts cannot take the memory of many.
+    /// burst of large carts cannot take the memory of many. A body larger than this (up to
+    /// [`body`](Self::body)) takes all of it, and so is worked on alone.
     pub fn in_flight(mut self, bytes: usize) -> Self {
         self.in_flight = bytes.max(1);
         self

@@ -14,7 +14,7 @@
 //!   cart; 412 when `If-Match` is not the cart's etag;
 //! - `MS-RequestId` is the idempotency key: a repeated create, update or checkout (even one sent
 //!   while the first is still being done) answers with the first success and does nothing new,
-//!   while its answer is kept (32 MiB of answers by default); the same id on a different request
+//!   while its answer is kept (16 MiB of answers by default); the same id on a different request
 //!   is refused (400 / 800002); `MS-RequestId` and `MS-CorrelationId` are echoed;
 //! - orders are readable by id, and their provisioning status goes from
 //!   `prefulfillmentPending` to `fulfilled` (or `unfulfilled` for an [`UNFULFILLABLE`] product)
@@ -211,17 +211,23 @@ impl Emulator {
     /// Fails if the port cannot be bound, or the [data directory](Self::data_dir) cannot be
     /// opened or read.
     pub async fn start(self) -> std::io::Result<RunningEmulator> {
-        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        self.start_on(TcpListener::bind("127.0.0.1:0").await?).await
+    }
+
+    /// [`start`](Self::start), on this listener: its state is open and ready (its data
+    /// directory read) when this returns.
+    pub async fn start_on(self, listener: TcpListener) -> std::io::Result<RunningEmulator> {
         let address = listener.local_addr()?;
         let (service, app) = self.open()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(serve(listener, app, async {
+        let served = tokio::spawn(serve(listener, app, async {
             let _ = stopped.await;
         }));
         Ok(RunningEmulator {
             address,
             service,
             stop: Some(stop),
+            served: Some(served),
         })
     }
 
@@ -262,6 +268,7 @@ pub struct RunningEmulator {
     address: SocketAddr,
     service: Arc<Service>,
     stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl RunningEmulator {
@@ -310,12 +317,29 @@ impl RunningEmulator {
         self.service.stats()
     }
 
-    /// Stops serving.
+    /// Stops serving, in the background: requests under way are finished.
     pub fn stop(mut self) {
-        self.shutdown();
+        self.signal_stop();
     }
 
-    fn shutdown(&mut self) {
+    /// Stops serving and waits until it has: requests under way finished, and its
+    /// [data directory](Emulator::data_dir) closed, so another emulator can open it.
+    pub async fn shutdown(mut self) {
+        self.signal_stop();
+        if let Some(served) = self.served.take() {
+            let _ = served.await;
+        }
+        // The last handle on the state, with its database; a write still finishing holds
+        // another for as long as it takes.
+        let mut service = self.service.clone();
+        drop(self);
+        while let Err(shared) = Arc::try_unwrap(service) {
+            service = shared;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    fn signal_stop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -324,7 +348,7 @@ impl RunningEmulator {
 
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
-        self.shutdown();
+        self.signal_stop();
     }
 }
 

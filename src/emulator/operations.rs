@@ -45,6 +45,7 @@ pub(crate) fn read(service: &Service, key: &CartKey) -> Reply {
 }
 
 pub(crate) fn update(service: &Service, key: CartKey, body: &[u8], if_match: Option<&str>) -> Done {
+    busy(service, false)?;
     let cart = decode_cart(body)?;
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
@@ -54,11 +55,13 @@ pub(crate) fn update(service: &Service, key: CartKey, body: &[u8], if_match: Opt
 }
 
 pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) -> Done {
+    busy(service, true)?;
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
     let cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| unreadable("cart"))?;
+    let (ordered, state) =
+        rules::checkout(cart.clone(), &stored.state, if_match, now).map_err(refused)?;
     let result = orders::place(&key.customer, &cart, now);
-    let (cart, state) = rules::checkout(cart, &stored.state, if_match, now).map_err(refused)?;
     let mut placed = Vec::new();
     for order in result.orders.iter().flatten() {
         placed.push((
@@ -74,7 +77,7 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     }
     // The service's checkout answer starts with a byte-order mark.
     let body = encode(&result, service.settings.byte_order_mark)?;
-    let (mut change, _) = saved(key, cart, state)?;
+    let (mut change, _) = saved(key, ordered, state)?;
     change.orders = placed;
     Ok((
         change,
@@ -121,18 +124,19 @@ fn unreadable(what: &str) -> Reply {
 }
 
 /// Refuses the request with 409 as a busy service does, when the faults say so: 800064 for an
-/// update or a checkout, 800060 for a checkout.
-pub(crate) fn busy(service: &Service, checkout: bool) -> Option<Reply> {
+/// update or a checkout, 800060 for a checkout. Drawn only for new work, after the repeat of a
+/// request done is answered: a busy refusal says nothing was done.
+fn busy(service: &Service, checkout: bool) -> Result<(), Reply> {
     let faults = &service.faults;
     let (code, description) = if service.roll(faults.busy) {
         (800064, "Cart is being processed by another request.")
     } else if checkout && service.roll(faults.order_in_progress) {
         (800060, "Your order is in progress.")
     } else {
-        return None;
+        return Ok(());
     };
     Counters::bump(&service.counters.busy, 1);
-    Some(error(StatusCode::CONFLICT, code, description))
+    Err(error(StatusCode::CONFLICT, code, description))
 }
 
 /// A cart written: what changes, and the 201 answer with the cart.

@@ -69,8 +69,9 @@ pub(crate) struct Saved {
 /// What was dropped to apply a change: expired carts and entries forgotten for room.
 #[derive(Debug, Default)]
 pub(crate) struct Dropped {
-    pub expired: Vec<CartKey>,
-    pub carts: Vec<CartKey>,
+    pub expired: Vec<(CartKey, u64)>,
+    /// With the version forgotten, so that a newer version saved meanwhile stays on disk.
+    pub carts: Vec<(CartKey, u64)>,
     pub orders: Vec<OrderKey>,
     pub replays: Vec<ReplayKey>,
 }
@@ -139,12 +140,10 @@ impl Store {
         let mut dropped = Dropped::default();
         if let Some((key, cart)) = change.cart {
             let size = cart.json.len() + ENTRY_OVERHEAD;
-            let forgotten = if self.carts.get(&key).is_some() {
-                self.carts.replace(&key, size, cart)
-            } else {
-                self.carts.insert(key, size, cart)
-            };
-            dropped.carts.extend(forgotten.into_iter().map(|(k, _)| k));
+            let forgotten = self.carts.upsert(key, size, cart);
+            dropped
+                .carts
+                .extend(forgotten.into_iter().map(|(k, c)| (k, c.state.version)));
         }
         for (key, placed) in change.orders {
             let size = placed.json.len() + ENTRY_OVERHEAD;
@@ -193,13 +192,13 @@ impl Store {
 
     /// Drops the carts expired at `now`. Carts are kept in the order they were created, so the
     /// expired ones are the oldest.
-    pub fn expire(&mut self, now: DateTime<Utc>) -> Vec<CartKey> {
+    pub fn expire(&mut self, now: DateTime<Utc>) -> Vec<(CartKey, u64)> {
         let mut expired = Vec::new();
         while let Some((_, oldest)) = self.carts.oldest() {
             if oldest.state.expires > now {
                 break;
             }
-            expired.extend(self.carts.pop_oldest().map(|(k, _)| k));
+            expired.extend(self.carts.pop_oldest().map(|(k, c)| (k, c.state.version)));
         }
         expired
     }
@@ -254,7 +253,7 @@ mod tests {
         assert!(store.cart(&key, almost).is_ok());
         let week = start + Duration::days(7);
         assert_eq!(store.cart(&key, week).err(), Some(Refusal::NoSuchCart));
-        assert_eq!(store.expire(week), vec![key]);
+        assert_eq!(store.expire(week), vec![(key, 1)]);
         assert_eq!(store.bytes().0, 0);
     }
 
@@ -321,8 +320,8 @@ mod tests {
             customer: "c".into(),
             cart: n.to_string(),
         };
-        assert_eq!(dropped.expired, vec![key(1)]);
-        assert_eq!(dropped.carts, vec![key(2)]);
+        assert_eq!(dropped.expired, vec![(key(1), 1)]);
+        assert_eq!(dropped.carts, vec![(key(2), 1)]);
         assert!(store.cart(&key(3), now).is_ok());
     }
 }

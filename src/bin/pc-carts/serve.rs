@@ -55,14 +55,19 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
     } else {
         "any bearer token is accepted"
     };
-    let address = listener.local_addr()?;
-    let serving = emulator.serve(listener, async {
-        let _ = tokio::signal::ctrl_c().await;
-    });
-    eprintln!("Partner Center emulator on http://{address} ({tokens}; {kept}; Ctrl-C stops it)");
-    serving
+    // Started (its data directory read) before it says where it is, so a supervisor that
+    // waits for the line finds it ready.
+    let running = emulator
+        .start_on(listener)
         .await
-        .map_err(|e| Failure::Other(format!("the emulator stopped: {e}")))
+        .map_err(|e| Failure::Other(format!("the emulator cannot start: {e}")))?;
+    eprintln!(
+        "Partner Center emulator on {} ({tokens}; {kept}; Ctrl-C stops it)",
+        running.url()
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    running.shutdown().await;
+    Ok(())
 }
 
 /// Carts of megabytes come and go; glibc, by default, raises its mmap threshold to the size of
