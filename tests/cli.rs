@@ -238,6 +238,21 @@ fn bad_arguments_get_the_usage_message() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no credentials"));
+
+    // Some of them: the error names the ones missing.
+    let output = pc_carts()
+        .args(["cart", "get", "--customer", CUSTOMER, "--cart", CUSTOMER])
+        .env("PARTNER_CENTER_TENANT_ID", "contoso.onmicrosoft.com")
+        .env_remove("PARTNER_CENTER_CLIENT_ID")
+        .env_remove("PARTNER_CENTER_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"),
+        "{stderr}"
+    );
 }
 
 /// `pc-carts cart checkout` of the test cart at `url`, shown as `output`.

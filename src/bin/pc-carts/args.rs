@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 /// Drive Microsoft Partner Center carts, or an emulator of them.
 #[derive(Debug, Parser)]
-#[command(name = "pc-carts", version, about)]
+#[command(name = "pc-carts", version, about, after_help = environment())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -199,7 +199,7 @@ pub struct Connection {
     #[arg(long, env = "PARTNER_CENTER_TOKEN", hide_env_values = true, value_parser = secret)]
     pub token: Option<SecretString>,
     /// The X-Locale to send.
-    #[arg(long, default_value = "en-US")]
+    #[arg(long, env = "PARTNER_CENTER_LOCALE", default_value = "en-US")]
     pub locale: String,
     /// The MS-RequestId of the operation (to replay it safely).
     #[arg(long)]
@@ -238,4 +238,13 @@ fn line_quantity(value: &str) -> Result<(i32, i32), String> {
         .parse()
         .map_err(|_| format!("quantity {quantity:?} is not a number"))?;
     Ok((line, quantity))
+}
+
+/// The variables the commands read, as the library documents them.
+fn environment() -> String {
+    let mut help = String::from("Environment (flags win):\n");
+    for (name, meaning) in partner_center_carts::env::VARIABLES {
+        help.push_str(&format!("  {name:<30} {meaning}\n"));
+    }
+    help
 }

@@ -1,8 +1,7 @@
 //! `pc-carts cart ...`: the four operations.
 
-use partner_center_carts::PartnerCenter;
-use partner_center_carts::auth::ClientCredentials;
 use partner_center_carts::types::{Cart, CartLineItem};
+use partner_center_carts::{PartnerCenter, PartnerCenterBuilder};
 use secrecy::ExposeSecret;
 
 use crate::Failure;
@@ -118,35 +117,19 @@ fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
 
 /// The client the options describe: a token, or client credentials from the environment.
 pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
-    let mut builder = PartnerCenter::builder()
-        .base_url(&connection.base_url)
-        .locale(&connection.locale);
-    builder = match &connection.token {
-        Some(token) => builder.bearer_token(token.expose_secret()),
-        None => builder.token_provider(credentials_from_environment()?),
+    // The library's own reading of the PARTNER_CENTER_* variables, the flags given first.
+    let flags = |name: &str| match name {
+        "PARTNER_CENTER_BASE_URL" => Some(connection.base_url.clone()),
+        "PARTNER_CENTER_TOKEN" => connection
+            .token
+            .as_ref()
+            .map(|t| t.expose_secret().to_string()),
+        "PARTNER_CENTER_LOCALE" => Some(connection.locale.clone()),
+        _ => std::env::var(name).ok(),
     };
+    let mut builder = PartnerCenterBuilder::from_lookup(flags)?;
     if let Some(id) = connection.correlation_id {
         builder = builder.correlation_id(id);
     }
     Ok(builder.build()?)
-}
-
-fn credentials_from_environment() -> Result<ClientCredentials, Failure> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let (Some(tenant), Some(client_id), Some(secret)) = (
-        var("PARTNER_CENTER_TENANT_ID"),
-        var("PARTNER_CENTER_CLIENT_ID"),
-        var("PARTNER_CENTER_CLIENT_SECRET"),
-    ) else {
-        return Err(Failure::Other(
-            "no credentials: pass --token (or set PARTNER_CENTER_TOKEN), or set \
-             PARTNER_CENTER_TENANT_ID, PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"
-                .into(),
-        ));
-    };
-    let credentials = ClientCredentials::new(tenant, client_id, secret);
-    Ok(match var("PARTNER_CENTER_AUTHORITY") {
-        Some(authority) => credentials.with_authority(&authority)?,
-        None => credentials,
-    })
 }
