@@ -58,9 +58,8 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     busy(service, true)?;
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
-    let cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| unreadable("cart"))?;
-    let (ordered, state) =
-        rules::checkout(cart.clone(), &stored.state, if_match, now).map_err(refused)?;
+    let mut cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| unreadable("cart"))?;
+    let state = rules::checkout(&mut cart, &stored.state, if_match, now).map_err(refused)?;
     let result = orders::place(&key.customer, &cart, now);
     let mut placed = Vec::new();
     for order in result.orders.iter().flatten() {
@@ -77,7 +76,7 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     }
     // The service's checkout answer starts with a byte-order mark.
     let body = encode(&result, service.settings.byte_order_mark)?;
-    let (mut change, _) = saved(key, ordered, state)?;
+    let (mut change, _) = saved(key, cart, state)?;
     change.orders = placed;
     Ok((
         change,

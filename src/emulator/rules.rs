@@ -77,13 +77,14 @@ pub(crate) fn update(
     Ok((cart, state))
 }
 
-/// The cart as it is once checked out, if it may be.
+/// Checks the cart out, if it may be: marks it ordered and returns its new state (and leaves
+/// it as it was when refused). In place, since a cart may be megabytes.
 pub(crate) fn checkout(
-    mut cart: Cart,
+    cart: &mut Cart,
     state: &CartState,
     if_match: Option<&str>,
     now: DateTime<Utc>,
-) -> Result<(Cart, CartState), Refusal> {
+) -> Result<CartState, Refusal> {
     precondition(state, if_match)?;
     if state.ordered {
         return Err(Refusal::AlreadyOrdered);
@@ -95,8 +96,8 @@ pub(crate) fn checkout(
     };
     cart.status = Some(ORDERED.to_string());
     cart.last_modified_timestamp = Some(timestamp(now));
-    set_etag(&mut cart, state.version);
-    Ok((cart, state))
+    set_etag(cart, state.version);
+    Ok(state)
 }
 
 /// The service's own checks of a cart in a request: the client's, so the two agree, and dates
@@ -291,13 +292,18 @@ mod tests {
     #[test]
     fn a_cart_is_checked_out_once() {
         let now = Utc::now();
-        let (created, state) = create(CUSTOMER, cart(1), now, week(now)).unwrap();
-        let (ordered, state) = checkout(created, &state, None, now).unwrap();
+        let (mut ordered, state) = create(CUSTOMER, cart(1), now, week(now)).unwrap();
+        let state = checkout(&mut ordered, &state, None, now).unwrap();
         assert_eq!(ordered.status.as_deref(), Some(ORDERED));
         assert!(state.ordered);
+        let before = ordered.clone();
         assert_eq!(
-            checkout(ordered.clone(), &state, None, now),
+            checkout(&mut ordered, &state, None, now),
             Err(Refusal::AlreadyOrdered)
+        );
+        assert_eq!(
+            ordered, before,
+            "a refused checkout leaves the cart as it was"
         );
         assert_eq!(
             update(CUSTOMER, "k", ordered, &state, None, now),
