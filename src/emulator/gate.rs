@@ -79,7 +79,7 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
         .into_response();
     }
     let limit = service.limits.body;
-    // The body's length as declared, or known (none for a GET), or at most the limit.
+    // The body's length as declared, or as known (zero for a GET); unknown: up to the limit.
     let hint = body.size_hint();
     let declared = parts
         .headers
