@@ -360,6 +360,29 @@ async fn a_request_id_reused_for_a_different_request_is_refused() {
         "{err}"
     );
     assert_eq!(emulator.stats().replayed, 1);
+
+    // No id given (an optional one, unset): each create is a new request, a new cart.
+    let none: Option<Uuid> = None;
+    let one = customer
+        .with_request_id(none)
+        .create(&new_cart(1))
+        .await
+        .unwrap();
+    let two = customer
+        .with_request_id(none)
+        .create(&new_cart(1))
+        .await
+        .unwrap();
+    assert_ne!(one.id(), two.id());
+    let received = emulator.received();
+    let ids: Vec<_> = received[received.len() - 2..]
+        .iter()
+        .map(|r| r.header("ms-requestid").unwrap().to_string())
+        .collect();
+    assert!(
+        ids[0] != ids[1] && ids[0] != request_id.to_string(),
+        "{ids:?}"
+    );
 }
 
 #[tokio::test]

@@ -49,8 +49,11 @@ impl CartRef {
     /// let result = cart.with_request_id(request_id).checkout().await?;
     /// # Ok(()) }
     /// ```
-    pub fn with_request_id(&self, request_id: Uuid) -> WithRequestId<CartRef> {
-        WithRequestId::new(self.clone(), request_id)
+    ///
+    /// It takes an `Option<Uuid>` too: `None` sends the operation with a new id, as without
+    /// this call, so an id that may or may not have been given needs no `match`.
+    pub fn with_request_id(&self, request_id: impl Into<Option<Uuid>>) -> WithRequestId<CartRef> {
+        WithRequestId::new(self.clone(), request_id.into())
     }
 
     /// Gets the cart (`GET /v1/customers/{customer-id}/carts/{cart-id}`).

@@ -49,8 +49,9 @@ impl Customer {
     /// A [`create`](WithRequestId::create) sent with this `MS-RequestId` instead of a new one.
     /// The service treats a repeat with the same id as the same request, so a create replayed
     /// after a crash makes no second cart. The returned value is used up by the create.
-    pub fn with_request_id(&self, request_id: Uuid) -> WithRequestId<Customer> {
-        WithRequestId::new(self.clone(), request_id)
+    /// `None` sends it with a new id, as without this call.
+    pub fn with_request_id(&self, request_id: impl Into<Option<Uuid>>) -> WithRequestId<Customer> {
+        WithRequestId::new(self.clone(), request_id.into())
     }
 
     /// Creates a cart (`POST /v1/customers/{customer-id}/carts`) and returns it as the service

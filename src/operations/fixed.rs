@@ -6,24 +6,24 @@ use super::{CartRef, CheckoutOutcome, Customer};
 use crate::Error;
 use crate::types::Cart;
 
-/// One operation, sent with an `MS-RequestId` the caller chose: from
-/// [`CartRef::with_request_id`] or [`Customer::with_request_id`].
+/// One operation, sent with an `MS-RequestId` the caller chose (or, given `None`, a new one as
+/// usual): from [`CartRef::with_request_id`] or [`Customer::with_request_id`].
 ///
 /// Every method takes it by value: the id goes on exactly one operation, and another
 /// operation on the same cart gets a new one, as the service requires.
 #[derive(Clone, Debug)]
 pub struct WithRequestId<T> {
     target: T,
-    request_id: Uuid,
+    request_id: Option<Uuid>,
 }
 
 impl<T> WithRequestId<T> {
-    pub(super) fn new(target: T, request_id: Uuid) -> Self {
+    pub(super) fn new(target: T, request_id: Option<Uuid>) -> Self {
         Self { target, request_id }
     }
 
-    /// The request id it will send.
-    pub fn request_id(&self) -> Uuid {
+    /// The request id it will send, if the caller chose one.
+    pub fn request_id(&self) -> Option<Uuid> {
         self.request_id
     }
 }
@@ -31,20 +31,20 @@ impl<T> WithRequestId<T> {
 impl WithRequestId<CartRef> {
     /// [`CartRef::get`] with this request id.
     pub async fn get(self) -> Result<Cart, Error> {
-        let sending = self.target.pc.sending(Some(self.request_id));
+        let sending = self.target.pc.sending(self.request_id);
         self.target.get_with(sending).await
     }
 
     /// [`CartRef::put`] with this request id.
     pub async fn put(self, cart: &Cart) -> Result<Cart, Error> {
-        let sending = self.target.pc.sending(Some(self.request_id));
+        let sending = self.target.pc.sending(self.request_id);
         self.target.put_with(cart.clone(), sending).await
     }
 
     /// [`CartRef::checkout`] with this request id: replayed after a crash, it places
     /// nothing twice.
     pub async fn checkout(self) -> Result<CheckoutOutcome, Error> {
-        self.target.checkout_with(Some(self.request_id)).await
+        self.target.checkout_with(self.request_id).await
     }
 
     /// [`CartRef::modify`] with this request id on its first PUT (its GET, and any PUT after a
@@ -66,7 +66,7 @@ impl WithRequestId<CartRef> {
         F: FnMut(&mut Cart) -> Result<(), E>,
         E: From<Error>,
     {
-        self.target.modify_with(Some(self.request_id), change).await
+        self.target.modify_with(self.request_id, change).await
     }
 }
 
@@ -74,7 +74,7 @@ impl WithRequestId<Customer> {
     /// [`Customer::create`] with this request id: replayed after a crash, it makes no second
     /// cart.
     pub async fn create(self, cart: &Cart) -> Result<Cart, Error> {
-        let sending = self.target.pc.sending(Some(self.request_id));
+        let sending = self.target.pc.sending(self.request_id);
         self.target.create_with(cart.clone(), sending).await
     }
 }

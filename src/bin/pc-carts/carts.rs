@@ -13,20 +13,20 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
         CartCommand::Create(args) => create(args).await,
         CartCommand::Get(args) => {
             let cart = cart_ref(&args)?;
-            let cart = match args.connection.request_id {
-                Some(id) => cart.with_request_id(id).get().await?,
-                None => cart.get().await?,
-            };
+            let cart = cart
+                .with_request_id(args.connection.request_id)
+                .get()
+                .await?;
             show(&cart, args.connection.output, cart_table);
             Ok(())
         }
         CartCommand::Update(args) => update(args).await,
         CartCommand::Checkout(args) => {
             let cart = cart_ref(&args)?;
-            let outcome = match args.connection.request_id {
-                Some(id) => cart.with_request_id(id).checkout().await?,
-                None => cart.checkout().await?,
-            };
+            let outcome = cart
+                .with_request_id(args.connection.request_id)
+                .checkout()
+                .await?;
             show(outcome.result(), args.connection.output, checkout_table);
             if outcome.is_complete() {
                 Ok(())
@@ -58,10 +58,10 @@ async fn create(args: CreateArgs) -> Result<(), Failure> {
         (None, None) => return Err(Failure::Other("give --file or --item".into())),
     };
     let customer = client(&args.connection)?.customer(&args.customer);
-    let created = match args.connection.request_id {
-        Some(id) => customer.with_request_id(id).create(&cart).await?,
-        None => customer.create(&cart).await?,
-    };
+    let created = customer
+        .with_request_id(args.connection.request_id)
+        .create(&cart)
+        .await?;
     show(&created, args.connection.output, cart_table);
     Ok(())
 }
@@ -85,10 +85,10 @@ async fn update(args: UpdateArgs) -> Result<(), Failure> {
         }
     };
     let cart = cart_ref(&args.cart)?;
-    let cart = match args.cart.connection.request_id {
-        Some(id) => cart.with_request_id(id).modify(change).await?,
-        None => cart.modify(change).await?,
-    };
+    let cart = cart
+        .with_request_id(args.cart.connection.request_id)
+        .modify(change)
+        .await?;
     if !missing.is_empty() {
         return Err(Failure::Other(format!(
             "the cart has no line item {missing:?}; nothing was changed"
