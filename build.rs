@@ -68,8 +68,9 @@ fn main() {
         let mock = generate("the typed mocks", || {
             generator.httpmock(&spec, "crate::generated")
         });
-        let mock: syn::File = syn::parse2(mock)
+        let mut mock: syn::File = syn::parse2(mock)
             .unwrap_or_else(|e| fail(&format!("the typed mocks do not parse: {e}")));
+        ids_as_str(&mut mock.items);
         write(&out.join("mock.rs"), mock.items);
     }
 }
@@ -225,6 +226,35 @@ fn drop_api_version(items: &mut [syn::Item]) {
     }
     for item in items {
         Drop.visit_item_mut(item);
+    }
+}
+
+/// The typed mocks take ids as `&str`: `when.customer_id("...")` and
+/// `when.ms_correlation_id(Some("..."))` (progenitor asks for a `&String`, and a literal then
+/// fails to compile inside `OUT_DIR/mock.rs`). A path id is matched as text: escaped in the
+/// path's regular expression, where a `.` would match any character and a `(` would make
+/// `Regex::new` fail.
+fn ids_as_str(items: &mut [syn::Item]) {
+    use syn::visit_mut::VisitMut;
+
+    struct Ids;
+    impl VisitMut for Ids {
+        fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+            let text = quote!(#f).to_string();
+            let mut str_ids = text
+                .replace("value : & :: std :: string :: String", "value : & str")
+                .replace("& 'a :: std :: string :: String", "& 'a str");
+            if str_ids.contains("Regex :: new") {
+                str_ids = str_ids.replace("value . to_string ()", "regex :: escape (value)");
+            }
+            if str_ids != text {
+                *f = syn::parse_str(&str_ids)
+                    .unwrap_or_else(|e| fail(&format!("a typed mock does not parse: {e}")));
+            }
+        }
+    }
+    for item in items {
+        Ids.visit_item_mut(item);
     }
 }
 

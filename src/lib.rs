@@ -192,10 +192,10 @@ pub mod generated {
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let server = MockServer::start_async().await;
-/// let customer = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d".to_string();
-/// let cart_id = "65faf57b-0205-47ee-92b3-08dcf233ea73".to_string();
+/// let customer = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
+/// let cart_id = "65faf57b-0205-47ee-92b3-08dcf233ea73";
 /// let cart = Cart {
-///     id: Some(cart_id.clone()),
+///     id: Some(cart_id.into()),
 ///     line_items: vec![CartLineItem {
 ///         catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
 ///         quantity: 3,
@@ -205,12 +205,12 @@ pub mod generated {
 ///     ..Default::default()
 /// };
 /// let mock = server.get_cart(|when, then| {
-///     when.customer_id(&customer).cart_id(&cart_id).x_locale("en-US");
+///     when.customer_id(customer).cart_id(cart_id).x_locale("en-US");
 ///     then.ok(&cart);
 /// });
 ///
 /// let pc = PartnerCenter::builder().base_url(server.base_url()).bearer_token("t").build()?;
-/// let got = pc.customer(&customer).cart(&cart_id).get().await?;
+/// let got = pc.customer(customer).cart(cart_id).get().await?;
 /// assert_eq!(got.line_items[0].quantity, 3);
 /// mock.assert();
 /// # Ok(()) }

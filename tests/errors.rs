@@ -21,8 +21,7 @@ fn body(json: serde_json::Value) -> PartnerCenterError {
 async fn get_answering(answer: impl FnOnce(GetCartThen) -> GetCartThen) -> (Error, usize) {
     let server = MockServer::start_async().await;
     let mock = server.get_cart(|when, then| {
-        when.customer_id(&CUSTOMER.to_string())
-            .cart_id(&CART.to_string());
+        when.customer_id(CUSTOMER).cart_id(CART);
         answer(then);
     });
     let err = client(&server)

@@ -288,3 +288,33 @@ async fn a_cart_id_in_another_case_is_the_same_cart() {
     let put = cart.put(&got).await.unwrap();
     assert_eq!(put.id, Some(CART.to_uppercase()));
 }
+
+#[cfg(feature = "mock")]
+#[tokio::test]
+async fn typed_mocks_take_ids_as_str_and_match_them_as_text() {
+    use partner_center_carts::mock::{MockServerExt, httpmock::MockServer};
+
+    let server = MockServer::start_async().await;
+    let cart = one_line_cart(1);
+    let dotted = server.get_cart(|when, then| {
+        when.customer_id("a.c").cart_id("k");
+        then.ok(&cart);
+    });
+    // An id a regular expression could not hold is matched too, and nothing panics.
+    let odd = server.get_cart(|when, then| {
+        when.customer_id("x(").cart_id("k");
+        then.ok(&cart);
+    });
+    let get = |customer: &'static str| {
+        let url = format!("{}/v1/customers/{customer}/carts/k", server.base_url());
+        async move { raw_http().get(url).send().await.unwrap().status().as_u16() }
+    };
+    assert_eq!(
+        get("abc").await,
+        404,
+        "a `.` in an id is a dot, not any character"
+    );
+    assert_eq!(get("a.c").await, 200);
+    assert_eq!(get("x(").await, 200);
+    assert_eq!((dotted.calls(), odd.calls()), (1, 1));
+}
