@@ -7,10 +7,14 @@
 //! this crate shows them.
 
 mod azure_ad;
+#[cfg(feature = "azure_identity")]
+mod azure_identity;
 mod cache;
 mod token;
 
 pub use azure_ad::{ClientCredentials, DEFAULT_AUTHORITY, PARTNER_CENTER_SCOPE, RefreshToken};
+#[cfg(feature = "azure_identity")]
+pub use azure_identity::AzureCredential;
 pub use token::{AccessToken, StaticToken};
 
 use std::fmt;
