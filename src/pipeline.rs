@@ -91,12 +91,21 @@ pub(crate) async fn run(
         prior,
     } = context.take_sending();
     let ids = prepare(request.headers_mut(), &shared.headers, ids);
+    // Field names follow OpenTelemetry's HTTP client conventions where there is one, beside
+    // the Partner Center ids (README, "Telemetry").
+    let url = request.url();
     let span = tracing::info_span!(
         "partner_center",
         operation,
         request_id = %ids.request_id,
         correlation_id = %ids.correlation_id,
         attempts = field::Empty,
+        "otel.kind" = "client",
+        "http.request.method" = %request.method(),
+        "server.address" = url.host_str().unwrap_or(""),
+        "server.port" = url.port_or_known_default(),
+        "http.response.status_code" = field::Empty,
+        "error.type" = field::Empty,
     );
     let mut record = Record {
         operation,
@@ -112,8 +121,23 @@ pub(crate) async fn run(
 
     let mut request = Some(request);
     let outcome = attempts(context, http, &mut request, started, &mut record)
-        .instrument(span)
+        .instrument(span.clone())
         .await;
+    match (&outcome, &record.aborted) {
+        (_, Some(error)) => {
+            span.record("error.type", error_type(error));
+        }
+        (Some(Outcome::Failed(e)), None) => {
+            span.record("error.type", error_type(&attempt_error(e)));
+        }
+        (Some(Outcome::Answer(_, seen, _)), None) => {
+            span.record("http.response.status_code", seen.status);
+            if !(200..300).contains(&seen.status) {
+                span.record("error.type", seen.status.to_string());
+            }
+        }
+        (None, None) => {}
+    }
     if writes {
         record.request = request;
     }
@@ -179,7 +203,13 @@ async fn attempts(
             .insert(AUTHORIZATION, authorization);
         *attempt_request.timeout_mut() = Some(shared.attempt_timeout.min(left));
 
-        let attempt_span = tracing::debug_span!("attempt", attempt = record.attempts);
+        let attempt_span = tracing::debug_span!(
+            "attempt",
+            attempt = record.attempts,
+            "http.request.resend_count" = record.attempts - 1,
+            "http.response.status_code" = field::Empty,
+            "error.type" = field::Empty,
+        );
         let sent = Instant::now();
         let outcome = send(http, attempt_request, shared.max_response_bytes)
             .instrument(attempt_span.clone())
@@ -187,6 +217,7 @@ async fn attempts(
         let elapsed_ms = sent.elapsed().as_millis() as u64;
         let error = match &outcome {
             Outcome::Answer(_, seen, _) if (200..300).contains(&seen.status) => {
+                attempt_span.record("http.response.status_code", seen.status);
                 tracing::debug!(parent: &attempt_span, status = seen.status, elapsed_ms, "answered");
                 // A success refills the budget: what this operation's retries took, or one
                 // token for a first-time success.
@@ -197,6 +228,10 @@ async fn attempts(
             Outcome::Answer(_, seen, body) => error_answer(seen, body),
             Outcome::Failed(e) => attempt_error(e),
         };
+        if let Some(status) = error.status() {
+            attempt_span.record("http.response.status_code", status);
+        }
+        attempt_span.record("error.type", error_type(&error));
         tracing::debug!(parent: &attempt_span, status = error.status(), elapsed_ms, error = %error, "failed");
         record.before_last = record.effect;
         record.effect = effect::fold(record.effect, AttemptEffect::of(&error));
@@ -233,6 +268,23 @@ async fn attempts(
         tracing::info!(wait_ms = wait.as_millis() as u64, error = %error, "retrying");
         shared.clock.sleep(wait).await;
     }
+}
+
+/// OpenTelemetry's `error.type`: the status code of an error answer, else what went wrong.
+fn error_type(error: &Error) -> String {
+    if let Some(status) = error.status() {
+        return status.to_string();
+    }
+    match error.kind() {
+        ErrorKind::InvalidInput { .. } => "invalid_input",
+        ErrorKind::Auth { .. } => "auth",
+        ErrorKind::Transport { .. } => "transport",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Undecodable { .. } => "undecodable",
+        ErrorKind::Mismatch { .. } => "mismatch",
+        _ => "_OTHER",
+    }
+    .to_string()
 }
 
 /// Sends one attempt and reads its answer, within the size limit.

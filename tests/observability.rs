@@ -195,10 +195,16 @@ async fn operations_and_attempts_are_traced_with_their_ids_and_statuses() {
     for expected in [
         "operation=\"getCart\"",
         &format!("correlation_id={correlation_id}"),
-        "attempt{attempt=1}",
+        "attempt{attempt=1 http.request.resend_count=0",
         "status=503",
-        "attempt{attempt=2}",
+        "attempt{attempt=2 http.request.resend_count=1",
         "status=200",
+        // OpenTelemetry's HTTP client names, beside the Partner Center ids.
+        "otel.kind=\"client\"",
+        "http.request.method=GET",
+        "server.address=\"127.0.0.1\"",
+        "http.response.status_code=503 error.type=\"503\"",
+        "http.response.status_code=200",
         "elapsed_ms=",
         "retrying",
         "wait_ms=500",
