@@ -206,7 +206,7 @@ fn bad_arguments_get_the_usage_message() {
             "--customer",
             CUSTOMER,
             "--cart",
-            "x",
+            CUSTOMER,
             "--quantity",
             "five",
         ])
@@ -229,6 +229,52 @@ fn bad_arguments_get_the_usage_message() {
         stderr.contains("--cart <CART>") && stderr.contains("Usage:"),
         "{stderr}"
     );
+
+    // Every argument error exits 2 and says what is expected.
+    let cart = ["--customer", CUSTOMER, "--cart", CUSTOMER];
+    for (args, expected) in [
+        (
+            vec!["cart", "get", "--customer", "nope", "--cart", CUSTOMER],
+            "expected a GUID",
+        ),
+        (
+            [
+                &["cart", "create", "--item", "X:1:Y", "--quantity=0"][..],
+                &cart[..2],
+            ]
+            .concat(),
+            "expected a quantity of 1 or more",
+        ),
+        (
+            [&["cart", "update", "--quantity", "0=0"][..], &cart[..]].concat(),
+            "expected a quantity of 1 or more",
+        ),
+        (
+            [
+                &["cart", "get", "--base-url", "http://example.com"][..],
+                &cart[..],
+            ]
+            .concat(),
+            "expected an https URL",
+        ),
+        (
+            [
+                &["cart", "get", "--request-id", "not-a-uuid"][..],
+                &cart[..],
+            ]
+            .concat(),
+            "expected a GUID",
+        ),
+        (
+            vec!["order", "get", "--customer", CUSTOMER, "--order", "a/b"],
+            "expected an order id",
+        ),
+    ] {
+        let output = pc_carts().args(&args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
 
     // No token and no client credentials: a clear error, nothing sent.
     let output = pc_carts()

@@ -44,11 +44,11 @@ pub enum OrderCommand {
 pub struct OrderArgs {
     #[command(flatten)]
     pub connection: Connection,
-    /// The customer's tenant id.
-    #[arg(long)]
+    /// The customer's tenant id (a GUID).
+    #[arg(long, value_parser = guid)]
     pub customer: String,
     /// The order's id, from the checkout's answer.
-    #[arg(long)]
+    #[arg(long, value_parser = order_id)]
     pub order: String,
 }
 
@@ -146,8 +146,8 @@ pub enum CartCommand {
 pub struct CreateArgs {
     #[command(flatten)]
     pub connection: Connection,
-    /// The customer's tenant id.
-    #[arg(long)]
+    /// The customer's tenant id (a GUID).
+    #[arg(long, value_parser = guid)]
     pub customer: String,
     /// A cart as JSON (`-` for standard input).
     #[arg(long, conflicts_with = "item", required_unless_present = "item")]
@@ -155,8 +155,8 @@ pub struct CreateArgs {
     /// The catalog item of a one-line cart, such as CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P.
     #[arg(long)]
     pub item: Option<String>,
-    /// Its quantity.
-    #[arg(long, default_value_t = 1, requires = "item")]
+    /// Its quantity (1 or more).
+    #[arg(long, default_value_t = 1, requires = "item", value_parser = quantity)]
     pub quantity: i32,
     /// Its billing cycle.
     #[arg(long, default_value = "monthly", requires = "item")]
@@ -170,11 +170,11 @@ pub struct CreateArgs {
 pub struct CartArgs {
     #[command(flatten)]
     pub connection: Connection,
-    /// The customer's tenant id.
-    #[arg(long)]
+    /// The customer's tenant id (a GUID).
+    #[arg(long, value_parser = guid)]
     pub customer: String,
-    /// The cart's id.
-    #[arg(long)]
+    /// The cart's id (a GUID).
+    #[arg(long, value_parser = guid)]
     pub cart: String,
 }
 
@@ -191,7 +191,7 @@ pub struct UpdateArgs {
 #[derive(Debug, Args)]
 pub struct Connection {
     /// The service's base URL.
-    #[arg(long, env = "PARTNER_CENTER_BASE_URL", default_value = partner_center_carts::DEFAULT_BASE_URL)]
+    #[arg(long, env = "PARTNER_CENTER_BASE_URL", default_value = partner_center_carts::DEFAULT_BASE_URL, value_parser = base_url)]
     pub base_url: String,
     /// An access token. Without one, the client-credentials variables are used:
     /// PARTNER_CENTER_TENANT_ID, PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_CLIENT_SECRET and
@@ -201,11 +201,11 @@ pub struct Connection {
     /// The X-Locale to send.
     #[arg(long, env = "PARTNER_CENTER_LOCALE", default_value = "en-US")]
     pub locale: String,
-    /// The MS-RequestId of the operation (to replay it safely).
-    #[arg(long)]
+    /// The MS-RequestId of the operation (a GUID; to replay it safely).
+    #[arg(long, value_parser = uuid)]
     pub request_id: Option<Uuid>,
-    /// The MS-CorrelationId of the operation.
-    #[arg(long)]
+    /// The MS-CorrelationId of the operation (a GUID).
+    #[arg(long, value_parser = uuid)]
     pub correlation_id: Option<Uuid>,
     /// How to show the answer.
     #[arg(long, value_enum, default_value_t = Output::Json)]
@@ -233,11 +233,58 @@ fn line_quantity(value: &str) -> Result<(i32, i32), String> {
         .trim()
         .parse()
         .map_err(|_| format!("line {line:?} is not a number"))?;
-    let quantity = quantity
-        .trim()
-        .parse()
-        .map_err(|_| format!("quantity {quantity:?} is not a number"))?;
-    Ok((line, quantity))
+    Ok((line, self::quantity(quantity.trim())?))
+}
+
+/// A GUID, kept as given: "expected a GUID" says what is wrong with anything else.
+fn guid(value: &str) -> Result<String, String> {
+    uuid(value).map(|_| value.to_string())
+}
+
+fn uuid(value: &str) -> Result<Uuid, String> {
+    Uuid::parse_str(value.trim()).map_err(|_| {
+        format!("expected a GUID, such as d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d; got {value:?}")
+    })
+}
+
+fn order_id(value: &str) -> Result<String, String> {
+    let plain = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if plain {
+        Ok(value.to_string())
+    } else {
+        Err(format!(
+            "expected an order id (letters, digits and hyphens), such as f76c6b7f449d; got {value:?}"
+        ))
+    }
+}
+
+fn quantity(value: &str) -> Result<i32, String> {
+    match value.parse::<i32>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("expected a quantity of 1 or more; got {value:?}")),
+    }
+}
+
+/// https, or http to this machine (an emulator): a token is never sent in the clear elsewhere.
+fn base_url(value: &str) -> Result<String, String> {
+    let expected =
+        || format!("expected an https URL (or http to 127.0.0.1 or localhost); got {value:?}");
+    let url = url::Url::parse(value).map_err(|_| expected())?;
+    let loopback = match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => Ok(value.to_string()),
+        "http" if loopback => Ok(value.to_string()),
+        _ => Err(expected()),
+    }
 }
 
 /// The variables the commands read, as the library documents them.
