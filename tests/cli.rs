@@ -74,6 +74,45 @@ fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_makes_a_cart_of_several_items_each_with_its_quantity() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let mut command = pc_carts();
+    command
+        .args([
+            "cart",
+            "create",
+            "--base-url",
+            &emulator.url(),
+            "--token",
+            "t",
+        ])
+        .args(["--customer", CUSTOMER, "--quantity", "3"])
+        .args(["--item", "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P=2"])
+        .args(["--item", "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ"]);
+    let output = run(command).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = answer["id"].as_str().unwrap();
+    let held = emulator.cart(CUSTOMER, id).unwrap();
+    let lines: Vec<(&str, i32)> = held
+        .line_items
+        .iter()
+        .map(|l| (l.catalog_item_id.as_str(), l.quantity))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 2),
+            ("CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ", 3)
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_sets_a_quantity_on_a_real_cart() {
     let emulator = Emulator::new().start().await.unwrap();
     let pc = emulator.client().build().unwrap();

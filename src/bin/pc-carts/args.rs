@@ -152,16 +152,17 @@ pub struct CreateArgs {
     /// A cart as JSON (`-` for standard input).
     #[arg(long, conflicts_with = "item", required_unless_present = "item")]
     pub file: Option<PathBuf>,
-    /// The catalog item of a one-line cart, such as CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P.
-    #[arg(long)]
-    pub item: Option<String>,
-    /// Its quantity (1 or more).
+    /// A line item: its catalog item, such as CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P, with `=N` for a
+    /// quantity other than --quantity. Repeat it for several lines.
+    #[arg(long, value_name = "CATALOG_ITEM[=N]", value_parser = item)]
+    pub item: Vec<(String, Option<i32>)>,
+    /// The quantity of the lines that give none (1 or more).
     #[arg(long, default_value_t = 1, requires = "item", value_parser = quantity)]
     pub quantity: i32,
-    /// Its billing cycle.
+    /// The lines' billing cycle.
     #[arg(long, default_value = "monthly", requires = "item")]
     pub billing_cycle: String,
-    /// Its term, as an ISO 8601 duration.
+    /// The lines' term, as an ISO 8601 duration.
     #[arg(long, requires = "item")]
     pub term_duration: Option<String>,
 }
@@ -234,6 +235,21 @@ fn line_quantity(value: &str) -> Result<(i32, i32), String> {
         .parse()
         .map_err(|_| format!("line {line:?} is not a number"))?;
     Ok((line, self::quantity(quantity.trim())?))
+}
+
+/// `CATALOG_ITEM` or `CATALOG_ITEM=N`.
+fn item(value: &str) -> Result<(String, Option<i32>), String> {
+    let (id, quantity) = match value.rsplit_once('=') {
+        Some((id, n)) => (id, Some(self::quantity(n.trim())?)),
+        None => (value, None),
+    };
+    let id = id.trim();
+    if id.is_empty() {
+        return Err(format!(
+            "expected a catalog item id, such as CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P; got {value:?}"
+        ));
+    }
+    Ok((id.to_string(), quantity))
 }
 
 /// A GUID, kept as given: "expected a GUID" says what is wrong with anything else.

@@ -43,19 +43,22 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
 }
 
 async fn create(args: CreateArgs) -> Result<(), Failure> {
-    let cart = match (&args.file, &args.item) {
-        (Some(path), _) => read_cart(path)?,
-        (None, Some(item)) => Cart {
-            line_items: vec![CartLineItem {
-                catalog_item_id: item.clone(),
-                quantity: args.quantity,
-                billing_cycle: args.billing_cycle.as_str().into(),
-                term_duration: args.term_duration.clone(),
-                ..Default::default()
-            }],
+    let cart = match &args.file {
+        Some(path) => read_cart(path)?,
+        None => Cart {
+            line_items: args
+                .item
+                .iter()
+                .map(|(id, quantity)| CartLineItem {
+                    catalog_item_id: id.clone(),
+                    quantity: quantity.unwrap_or(args.quantity),
+                    billing_cycle: args.billing_cycle.as_str().into(),
+                    term_duration: args.term_duration.clone(),
+                    ..Default::default()
+                })
+                .collect(),
             ..Default::default()
         },
-        (None, None) => return Err(Failure::Other("give --file or --item".into())),
     };
     let customer = client(&args.connection)?.customer(&args.customer);
     let created = customer
