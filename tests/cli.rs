@@ -113,6 +113,51 @@ async fn create_makes_a_cart_of_several_items_each_with_its_quantity() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_shows_the_retries_output_id_prints_the_id_alone_and_quiet_nothing() {
+    // Seeded so that the create's first attempt gets a 503.
+    let faults = partner_center_carts::emulator::Faults::none()
+        .unavailable(0.5)
+        .seed(4);
+    let emulator = Emulator::new().faults(faults).start().await.unwrap();
+    let create = |extra: &[&str]| {
+        let mut command = pc_carts();
+        command
+            .args([
+                "cart",
+                "create",
+                "--base-url",
+                &emulator.url(),
+                "--token",
+                "t",
+            ])
+            .args([
+                "--customer",
+                CUSTOMER,
+                "--item",
+                "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+            ])
+            .args(extra);
+        command
+    };
+
+    let output = run(create(&["-v", "--output", "id"])).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let id = text(&output.stdout);
+    assert!(emulator.cart(CUSTOMER, id.trim()).is_some(), "{id:?}");
+    assert_eq!(id.lines().count(), 1);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("retrying") && stderr.contains("503"),
+        "{stderr}"
+    );
+
+    let output = run(create(&["--quiet"])).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+    assert_eq!(emulator.stats().requests - emulator.stats().unavailable, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn update_sets_a_quantity_on_a_real_cart() {
     let emulator = Emulator::new().start().await.unwrap();
     let pc = emulator.client().build().unwrap();

@@ -13,6 +13,10 @@ use uuid::Uuid;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Show retries, waits and throttling on stderr (-vv: every attempt). RUST_LOG, when set,
+    /// decides instead.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +215,9 @@ pub struct Connection {
     /// How to show the answer.
     #[arg(long, value_enum, default_value_t = Output::Json)]
     pub output: Output,
+    /// Show nothing on success (the same as --output none); errors still go to stderr.
+    #[arg(short, long, conflicts_with = "output")]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -219,6 +226,10 @@ pub enum Output {
     Json,
     /// A table.
     Table,
+    /// The id alone: the cart's, or one line per order placed.
+    Id,
+    /// Nothing.
+    None,
 }
 
 /// A token, kept out of `Debug`.
@@ -310,4 +321,15 @@ fn environment() -> String {
         help.push_str(&format!("  {name:<30} {meaning}\n"));
     }
     help
+}
+
+impl Connection {
+    /// How to show the answer, --quiet included.
+    pub fn shown(&self) -> Output {
+        if self.quiet {
+            Output::None
+        } else {
+            self.output
+        }
+    }
 }

@@ -6,7 +6,7 @@ use secrecy::ExposeSecret;
 
 use crate::Failure;
 use crate::args::{CartArgs, CartCommand, Connection, CreateArgs, UpdateArgs};
-use crate::output::{cart_table, checkout_table, show};
+use crate::output::{cart_id, cart_table, checkout_table, order_ids, show};
 
 pub async fn run(command: CartCommand) -> Result<(), Failure> {
     match command {
@@ -17,7 +17,7 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
                 .with_request_id(args.connection.request_id)
                 .get()
                 .await?;
-            show(&cart, args.connection.output, cart_table);
+            show(&cart, args.connection.shown(), cart_table, cart_id);
             Ok(())
         }
         CartCommand::Update(args) => update(args).await,
@@ -27,7 +27,12 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
                 .with_request_id(args.connection.request_id)
                 .checkout()
                 .await?;
-            show(outcome.result(), args.connection.output, checkout_table);
+            show(
+                outcome.result(),
+                args.connection.shown(),
+                checkout_table,
+                order_ids,
+            );
             if outcome.is_complete() {
                 Ok(())
             } else {
@@ -65,7 +70,7 @@ async fn create(args: CreateArgs) -> Result<(), Failure> {
         .with_request_id(args.connection.request_id)
         .create(&cart)
         .await?;
-    show(&created, args.connection.output, cart_table);
+    show(&created, args.connection.shown(), cart_table, cart_id);
     Ok(())
 }
 
@@ -97,7 +102,7 @@ async fn update(args: UpdateArgs) -> Result<(), Failure> {
             "the cart has no line item {missing:?}; nothing was changed"
         )));
     }
-    show(&cart, args.cart.connection.output, cart_table);
+    show(&cart, args.cart.connection.shown(), cart_table, cart_id);
     Ok(())
 }
 

@@ -19,13 +19,18 @@ use args::{Cli, Command};
 fn main() -> ExitCode {
     // Bad arguments end here, with clap's usage message and exit code 2.
     let cli = Cli::parse();
-    // Diagnostics go to stderr, filtered by RUST_LOG; the emulator logs one line per request at
+    // Diagnostics go to stderr, filtered by RUST_LOG, else by -v: retries, waits and
+    // throttling at `info`, every attempt at `debug`; the emulator logs one line per request at
     // `info`. By default only the emulator's warnings show: the client's own (a partial
     // checkout) the commands already report in their output.
+    let verbosity = match cli.verbose {
+        0 => "partner_center_carts::emulator=warn",
+        1 => "partner_center_carts=info",
+        _ => "partner_center_carts=debug",
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("partner_center_carts::emulator=warn")),
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(verbosity)),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())

@@ -7,18 +7,20 @@ use partner_center_carts::OrderRef;
 use crate::Failure;
 use crate::args::{OrderArgs, OrderCommand};
 use crate::carts::client;
-use crate::output::{order_table, provisioning_table, show};
+use crate::output::{order_id, order_table, provisioning_table, show};
 
 pub async fn run(command: OrderCommand) -> Result<(), Failure> {
     match command {
         OrderCommand::Get(args) => {
             let order = order_ref(&args)?.get().await?;
-            show(&order, args.connection.output, order_table);
+            show(&order, args.connection.shown(), order_table, order_id);
             Ok(())
         }
         OrderCommand::Status(args) => {
             let status = order_ref(&args)?.provisioning_status().await?;
-            show(&status, args.connection.output, provisioning_table);
+            show(&status, args.connection.shown(), provisioning_table, |_| {
+                Vec::new()
+            });
             Ok(())
         }
         OrderCommand::Wait(args) => {
@@ -26,7 +28,12 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
             let status = order
                 .wait_until_provisioned(Duration::from_secs(args.timeout))
                 .await?;
-            show(&status, args.order.connection.output, provisioning_table);
+            show(
+                &status,
+                args.order.connection.shown(),
+                provisioning_table,
+                |_| Vec::new(),
+            );
             if status.is_fulfilled() {
                 Ok(())
             } else {

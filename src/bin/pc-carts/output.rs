@@ -9,15 +9,40 @@ use serde::Serialize;
 
 use crate::args::Output;
 
-/// Prints a value as pretty JSON, or as `table` renders it.
-pub fn show<T: Serialize>(value: &T, output: Output, table: impl Fn(&T) -> String) {
+/// Prints a value as pretty JSON, as `table` renders it, as its ids alone (one a line: the
+/// cart's, or the orders'), or not at all.
+pub fn show<T: Serialize>(
+    value: &T,
+    output: Output,
+    table: impl Fn(&T) -> String,
+    ids: impl Fn(&T) -> Vec<String>,
+) {
     match output {
         Output::Json => match serde_json::to_string_pretty(value) {
             Ok(json) => println!("{json}"),
             Err(e) => eprintln!("the answer cannot be shown as JSON: {e}"),
         },
         Output::Table => print!("{}", table(value)),
+        Output::Id => ids(value)
+            .iter()
+            .for_each(|id| println!("{}", printable(id))),
+        Output::None => {}
     }
+}
+
+/// A cart's id.
+pub fn cart_id(cart: &Cart) -> Vec<String> {
+    vec![cart.id().to_string()]
+}
+
+/// The ids of the orders a checkout placed.
+pub fn order_ids(result: &CartCheckoutResult) -> Vec<String> {
+    result.orders().iter().map(|o| o.id().to_string()).collect()
+}
+
+/// An order's id.
+pub fn order_id(order: &Order) -> Vec<String> {
+    vec![order.id().to_string()]
 }
 
 /// A cart: its id, state and dates, then its line items.
