@@ -276,6 +276,7 @@ async fn a_service_error_prints_status_code_description_and_ids_and_exits_1() {
         "Unable to retrieve cart ID.",
         "MS-RequestId: ",
         "MS-CorrelationId: ",
+        &format!("about: cart 65faf57b-0205-47ee-92b3-08dcf233ea73 of customer {CUSTOMER}"),
     ] {
         assert!(stderr.contains(expected), "no {expected:?} in:\n{stderr}");
     }

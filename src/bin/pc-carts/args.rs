@@ -333,3 +333,26 @@ impl Connection {
         }
     }
 }
+
+impl CartCommand {
+    /// What the command is about, for its error messages.
+    pub fn about(&self) -> String {
+        let cart = |args: &CartArgs| format!("cart {} of customer {}", args.cart, args.customer);
+        match self {
+            Self::Create(args) => format!("a new cart of customer {}", args.customer),
+            Self::Get(args) | Self::Checkout(args) => cart(args),
+            Self::Update(args) => cart(&args.cart),
+        }
+    }
+}
+
+impl OrderCommand {
+    /// What the command is about, for its error messages.
+    pub fn about(&self) -> String {
+        let args = match self {
+            Self::Get(args) | Self::Status(args) => args,
+            Self::Wait(args) => &args.order,
+        };
+        format!("order {} of customer {}", args.order, args.customer)
+    }
+}

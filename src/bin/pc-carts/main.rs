@@ -49,8 +49,14 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo => demo::run().await,
             Command::Emulator(args) => serve::run(args).await,
-            Command::Cart(command) => carts::run(command).await,
-            Command::Order(command) => orders::run(command).await,
+            Command::Cart(command) => {
+                let about = command.about();
+                carts::run(command).await.map_err(|f| f.about(about))
+            }
+            Command::Order(command) => {
+                let about = command.about();
+                orders::run(command).await.map_err(|f| f.about(about))
+            }
         }
     });
     match outcome {
@@ -64,8 +70,9 @@ fn main() -> ExitCode {
 
 /// Why a command failed.
 pub enum Failure {
-    /// An operation failed: shown with its status, code, description and ids. Exit code 1.
-    Operation(partner_center_carts::Error),
+    /// An operation failed: shown with its status, code, description and ids, and what it was
+    /// about (`cart ... of customer ...`) once known. Exit code 1.
+    Operation(partner_center_carts::Error, Option<String>),
     /// A checkout placed some of its orders but not all, or an order's provisioning ended with
     /// line items not fulfilled (the answer is printed): exit code 3, so that a script cannot
     /// take it for a whole success nor for a failure that did nothing.
@@ -78,14 +85,22 @@ impl Failure {
     fn exit_code(&self) -> ExitCode {
         match self {
             Self::Partial(_) => ExitCode::from(3),
-            Self::Operation(_) | Self::Other(_) => ExitCode::FAILURE,
+            Self::Operation(..) | Self::Other(_) => ExitCode::FAILURE,
+        }
+    }
+
+    /// The failure, saying which resource it is about.
+    fn about(self, what: String) -> Self {
+        match self {
+            Self::Operation(e, None) => Self::Operation(e, Some(what)),
+            other => other,
         }
     }
 }
 
 impl From<partner_center_carts::Error> for Failure {
     fn from(e: partner_center_carts::Error) -> Self {
-        Self::Operation(e)
+        Self::Operation(e, None)
     }
 }
 
@@ -98,7 +113,13 @@ impl From<std::io::Error> for Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Operation(e) => f.write_str(&output::error(e)),
+            Self::Operation(e, about) => {
+                f.write_str(&output::error(e))?;
+                match about {
+                    Some(what) => writeln!(f, "  about: {what}"),
+                    None => Ok(()),
+                }
+            }
             Self::Partial(message) => writeln!(f, "{message}"),
             Self::Other(message) => writeln!(f, "error: {message}"),
         }
