@@ -727,3 +727,21 @@ async fn order_wait_past_its_timeout_exits_1_after_a_single_poll() {
     assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
     assert_eq!(status_polls(&emulator, &order), 1);
 }
+
+#[test]
+fn completions_cover_the_commands_and_their_flags_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = pc_carts().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = text(&output.stdout);
+        for word in ["checkout", "provisioning-delay-ms", "request-id", "wait"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    let output = pc_carts().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown shell is a bad argument"
+    );
+}

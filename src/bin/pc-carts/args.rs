@@ -31,6 +31,12 @@ pub enum Command {
     /// The orders a checkout placed: get one, read or wait for its provisioning.
     #[command(subcommand)]
     Order(OrderCommand),
+    /// Print a shell's completion script, such as
+    /// `pc-carts completions bash > ~/.local/share/bash-completion/completions/pc-carts`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -48,6 +48,11 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Demo => demo::run().await,
+            Command::Completions { shell } => {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut command, "pc-carts", &mut std::io::stdout());
+                Ok(())
+            }
             Command::Emulator(args) => serve::run(args).await,
             Command::Cart(command) => {
                 let about = command.about();
