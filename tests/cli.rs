@@ -745,3 +745,59 @@ fn completions_cover_the_commands_and_their_flags_for_each_shell() {
         "an unknown shell is a bad argument"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_removes_a_line_and_put_replaces_the_whole_cart() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = emulator.client().build().unwrap();
+    let mut two_lines = support::one_line_cart(1);
+    two_lines
+        .line_items
+        .push(partner_center_carts::types::CartLineItem {
+            catalog_item_id: "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ".into(),
+            quantity: 2,
+            billing_cycle: "annual".into(),
+            ..Default::default()
+        });
+    let created = pc.customer(CUSTOMER).create(&two_lines).await.unwrap();
+    let id = created.id().to_string();
+    let cart_command = |verb: &str| {
+        let mut command = pc_carts();
+        command
+            .args(["cart", verb, "--base-url", &emulator.url(), "--token", "t"])
+            .args(["--customer", CUSTOMER, "--cart", &id]);
+        command
+    };
+
+    // A line that is not there: nothing is written.
+    let mut missing = cart_command("update");
+    missing.args(["--remove", "9", "--quantity", "0=4"]);
+    let output = run(missing).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("no line item [9]"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(emulator.cart(CUSTOMER, &id).unwrap(), created);
+
+    let mut remove = cart_command("update");
+    remove.args(["--remove", "0", "--quantity", "1=5"]);
+    let output = run(remove).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let held = emulator.cart(CUSTOMER, &id).unwrap();
+    assert_eq!(held.line_items.len(), 1);
+    assert_eq!(
+        held.line_items[0].catalog_item_id,
+        "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ"
+    );
+    assert_eq!(held.line_items[0].quantity, 5);
+
+    let mut put = cart_command("put");
+    put.args(["--file", "-"])
+        .write_stdin(serde_json::to_vec(&support::one_line_cart(7)).unwrap());
+    let output = run(put).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let held = emulator.cart(CUSTOMER, &id).unwrap();
+    assert_eq!((held.line_items.len(), held.line_items[0].quantity), (1, 7));
+}

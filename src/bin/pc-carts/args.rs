@@ -146,8 +146,10 @@ pub enum CartCommand {
     Create(CreateArgs),
     /// Get a cart.
     Get(CartArgs),
-    /// Set line item quantities (get, change, put; re-read on a conflict).
+    /// Set line item quantities or remove lines (get, change, put; re-read on a conflict).
     Update(UpdateArgs),
+    /// Replace a cart with one from a JSON file.
+    Put(PutArgs),
     /// Check a cart out.
     Checkout(CartArgs),
 }
@@ -194,8 +196,20 @@ pub struct UpdateArgs {
     #[command(flatten)]
     pub cart: CartArgs,
     /// A line item's new quantity, as LINE=N where LINE is the line item's id.
-    #[arg(long = "quantity", value_name = "LINE=N", required = true, value_parser = line_quantity)]
+    #[arg(long = "quantity", value_name = "LINE=N", required_unless_present = "remove", value_parser = line_quantity)]
     pub quantities: Vec<(i32, i32)>,
+    /// A line item to take out of the cart, by its id.
+    #[arg(long, value_name = "LINE")]
+    pub remove: Vec<i32>,
+}
+
+#[derive(Debug, Args)]
+pub struct PutArgs {
+    #[command(flatten)]
+    pub cart: CartArgs,
+    /// The whole cart as JSON (`-` for standard input); it replaces the cart as it is.
+    #[arg(long)]
+    pub file: PathBuf,
 }
 
 /// Where to connect and how to authenticate, and how to show the answer.
@@ -348,6 +362,7 @@ impl CartCommand {
             Self::Create(args) => format!("a new cart of customer {}", args.customer),
             Self::Get(args) | Self::Checkout(args) => cart(args),
             Self::Update(args) => cart(&args.cart),
+            Self::Put(args) => cart(&args.cart),
         }
     }
 }

@@ -21,6 +21,15 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
             Ok(())
         }
         CartCommand::Update(args) => update(args).await,
+        CartCommand::Put(args) => {
+            let cart = read_cart(&args.file)?;
+            let put = cart_ref(&args.cart)?
+                .with_request_id(args.cart.connection.request_id)
+                .put(&cart)
+                .await?;
+            show(&put, args.cart.connection.shown(), cart_table, cart_id);
+            Ok(())
+        }
         CartCommand::Checkout(args) => {
             let cart = cart_ref(&args)?;
             let outcome = cart
@@ -75,33 +84,33 @@ async fn create(args: CreateArgs) -> Result<(), Failure> {
 }
 
 async fn update(args: UpdateArgs) -> Result<(), Failure> {
-    let mut missing = Vec::new();
-    let change = |cart: &mut Cart| {
-        missing = args
-            .quantities
-            .iter()
-            .filter(|(line, _)| !cart.line_items.iter().any(|l| l.id == Some(*line)))
-            .map(|(line, _)| *line)
+    // Decided again on each read, should the cart change in between; a line missing stops it
+    // before anything is written.
+    let change = |cart: &mut Cart| -> Result<(), Failure> {
+        let lines = args.quantities.iter().map(|(line, _)| line);
+        let missing: Vec<i32> = lines
+            .chain(&args.remove)
+            .filter(|line| !cart.line_items.iter().any(|l| l.id == Some(**line)))
+            .copied()
             .collect();
         if !missing.is_empty() {
-            return; // change nothing: no PUT is sent
+            return Err(Failure::Other(format!(
+                "the cart has no line item {missing:?}; nothing was changed"
+            )));
         }
         for (line, quantity) in &args.quantities {
             for item in cart.line_items.iter_mut().filter(|l| l.id == Some(*line)) {
                 item.quantity = *quantity;
             }
         }
+        cart.line_items
+            .retain(|l| !l.id.is_some_and(|id| args.remove.contains(&id)));
+        Ok(())
     };
-    let cart = cart_ref(&args.cart)?;
-    let cart = cart
+    let cart = cart_ref(&args.cart)?
         .with_request_id(args.cart.connection.request_id)
-        .modify(change)
+        .try_modify(change)
         .await?;
-    if !missing.is_empty() {
-        return Err(Failure::Other(format!(
-            "the cart has no line item {missing:?}; nothing was changed"
-        )));
-    }
     show(&cart, args.cart.connection.shown(), cart_table, cart_id);
     Ok(())
 }
