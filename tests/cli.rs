@@ -801,3 +801,69 @@ async fn update_removes_a_line_and_put_replaces_the_whole_cart() {
     let held = emulator.cart(CUSTOMER, &id).unwrap();
     assert_eq!((held.line_items.len(), held.line_items[0].quantity), (1, 7));
 }
+
+/// `order wait` in a real terminal (tmux) shows a progress line while it waits, and none when
+/// stderr is not a terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_wait_shows_its_progress_in_a_terminal_only() {
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(3),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
+    let session = format!("pc-carts-{}", uuid::Uuid::new_v4().simple());
+    let bin = assert_cmd::cargo::cargo_bin("pc-carts");
+    let line = format!(
+        "{} order wait --base-url {} --token t --customer {CUSTOMER} --order {order} --timeout 30 \
+         --output none; sleep 30",
+        bin.display(),
+        emulator.url()
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux runs (it is on the machine; .ci/run installs it if not)")
+    };
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "200",
+        "-y",
+        "10",
+        "-s",
+        &session,
+        &line,
+    ]);
+    assert!(started.status.success(), "{}", text(&started.stderr));
+    // Until the progress line shows, or 20 s (the order is provisioned after 3).
+    let mut screen = String::new();
+    for _ in 0..200 {
+        screen = text(&tmux(&["capture-pane", "-p", "-t", &session]).stdout);
+        if screen.contains("line items still provisioning") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tmux(&["kill-session", "-t", &session]);
+    assert!(
+        screen.contains(&format!(
+            "waiting for order {order}: 1 of 1 line items still provisioning"
+        )),
+        "{screen}"
+    );
+
+    // Not a terminal: the same wait, and no progress on stderr.
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(1),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "30"]);
+    let output = run(wait).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    assert!(status_polls(&emulator, &order) >= 2, "it did wait");
+}

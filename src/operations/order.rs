@@ -109,6 +109,17 @@ impl OrderRef {
         &self,
         max_wait: Duration,
     ) -> Result<OrderProvisioningStatuses, Error> {
+        self.wait_until_provisioned_with(max_wait, |_, _| {}).await
+    }
+
+    /// [`wait_until_provisioned`](Self::wait_until_provisioned), telling `progress` after
+    /// each poll that found provisioning still under way: the status, and how long until the
+    /// next poll. For a progress display.
+    pub async fn wait_until_provisioned_with(
+        &self,
+        max_wait: Duration,
+        mut progress: impl FnMut(&OrderProvisioningStatuses, Duration),
+    ) -> Result<OrderProvisioningStatuses, Error> {
         let clock = &self.pc.shared.clock;
         let started = clock.now();
         let mut wait = POLL_FLOOR;
@@ -135,6 +146,7 @@ impl OrderRef {
                 wait_ms = wait.as_millis() as u64,
                 "the order is still provisioning"
             );
+            progress(&status, wait);
             clock.sleep(wait).await;
             wait = wait.saturating_mul(2).min(POLL_CEILING);
         }

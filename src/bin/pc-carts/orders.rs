@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use indicatif::{ProgressBar, ProgressDrawTarget};
 use partner_center_carts::OrderRef;
 
 use crate::Failure;
@@ -25,9 +26,25 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
         }
         OrderCommand::Wait(args) => {
             let order = order_ref(&args.order)?;
-            let status = order
-                .wait_until_provisioned(Duration::from_secs(args.timeout))
-                .await?;
+            // A spinner on stderr, drawn only when stderr is a terminal.
+            let spinner =
+                ProgressBar::new_spinner().with_finish(indicatif::ProgressFinish::AndClear);
+            spinner.set_draw_target(ProgressDrawTarget::stderr());
+            spinner.enable_steady_tick(Duration::from_millis(120));
+            spinner.set_message(format!("waiting for order {}", args.order.order));
+            let waited = order
+                .wait_until_provisioned_with(Duration::from_secs(args.timeout), |status, next| {
+                    spinner.set_message(format!(
+                        "waiting for order {}: {} of {} line items still provisioning; next look in {} s",
+                        args.order.order,
+                        status.pending().count(),
+                        status.line_items().len(),
+                        next.as_secs()
+                    ));
+                })
+                .await;
+            spinner.finish_and_clear();
+            let status = waited?;
             show(
                 &status,
                 args.order.connection.shown(),
