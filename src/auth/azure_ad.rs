@@ -25,6 +25,14 @@ const TOKEN_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The largest token answer read; a real one is a few kilobytes.
 const MAX_TOKEN_ANSWER_BYTES: usize = 64 * 1024;
 
+/// Tokens from Azure AD by one OAuth 2.0 grant: [`ClientCredentials`] or [`RefreshToken`].
+/// Where to ask, for what scope, and the cached answer are the same for both; the grant says
+/// what is posted.
+pub struct AzureAd<G> {
+    endpoint: Endpoint,
+    grant: G,
+}
+
 /// App-only tokens: the OAuth 2.0 client-credentials grant, with a client secret.
 ///
 /// ```
@@ -35,18 +43,104 @@ const MAX_TOKEN_ANSWER_BYTES: usize = 64 * 1024;
 /// let tokens = tokens.with_authority("http://127.0.0.1:9999")?;
 /// # Ok::<(), partner_center_carts::Error>(())
 /// ```
-pub struct ClientCredentials {
-    endpoint: Endpoint,
-    client_secret: SecretString,
-}
+pub type ClientCredentials = AzureAd<grant::ClientSecret>;
 
 /// App+user tokens: the OAuth 2.0 refresh-token grant. When Azure AD answers with a new refresh
 /// token, it replaces the old one.
-pub struct RefreshToken {
-    endpoint: Endpoint,
-    refresh_token: Mutex<SecretString>,
-    client_secret: Option<SecretString>,
+pub type RefreshToken = AzureAd<grant::Refresh>;
+
+/// The grants an [`AzureAd`] provider posts, made by [`ClientCredentials::new`] and
+/// [`RefreshToken::new`]; their secrets never show in `Debug`.
+pub mod grant {
+    use std::fmt;
+    use std::sync::Mutex;
+
+    use secrecy::SecretString;
+
+    /// The client-credentials grant: the app's secret.
+    pub struct ClientSecret(pub(super) SecretString);
+
+    /// The refresh-token grant: the user's refresh token (replaced when Azure AD rotates it),
+    /// and the app's secret for a confidential app.
+    pub struct Refresh {
+        pub(super) refresh_token: Mutex<SecretString>,
+        pub(super) client_secret: Option<SecretString>,
+    }
+
+    /// What a grant posts, besides the client id and scope; sealed: the two grants above are
+    /// the ones this crate speaks.
+    pub trait Grant: private::Sealed + fmt::Debug + Send + Sync + 'static {
+        /// The whole form, in the order posted, secrets among its values.
+        #[doc(hidden)]
+        fn form(&self, client_id: &str, scope: &str) -> Vec<(&'static str, SecretString)>;
+
+        /// Azure AD sent a new refresh token.
+        #[doc(hidden)]
+        fn rotated(&self, refresh_token: SecretString) {
+            let _ = refresh_token;
+        }
+    }
+
+    mod private {
+        pub trait Sealed {}
+        impl Sealed for super::ClientSecret {}
+        impl Sealed for super::Refresh {}
+    }
+
+    impl Grant for ClientSecret {
+        fn form(&self, client_id: &str, scope: &str) -> Vec<(&'static str, SecretString)> {
+            vec![
+                ("grant_type", "client_credentials".into()),
+                ("client_id", client_id.into()),
+                ("client_secret", self.0.clone()),
+                ("scope", scope.into()),
+            ]
+        }
+    }
+
+    impl Grant for Refresh {
+        fn form(&self, client_id: &str, scope: &str) -> Vec<(&'static str, SecretString)> {
+            let refresh = match self.refresh_token.lock() {
+                Ok(t) => t.clone(),
+                Err(poisoned) => poisoned.into_inner().clone(),
+            };
+            let mut form = vec![
+                ("grant_type", "refresh_token".into()),
+                ("client_id", client_id.into()),
+                ("refresh_token", refresh),
+                ("scope", scope.into()),
+            ];
+            form.extend(self.client_secret.clone().map(|s| ("client_secret", s)));
+            form
+        }
+
+        fn rotated(&self, refresh_token: SecretString) {
+            if let Ok(mut slot) = self.refresh_token.lock() {
+                *slot = refresh_token;
+            }
+        }
+    }
+
+    impl fmt::Debug for ClientSecret {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("ClientSecret([REDACTED])")
+        }
+    }
+
+    impl fmt::Debug for Refresh {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("Refresh")
+                .field("refresh_token", &"[REDACTED]")
+                .field(
+                    "client_secret",
+                    &self.client_secret.as_ref().map(|_| "[REDACTED]"),
+                )
+                .finish()
+        }
+    }
 }
+
+use grant::Grant;
 
 /// What both grants share: where to ask, for what, and the cached answer.
 struct Endpoint {
@@ -68,21 +162,8 @@ impl ClientCredentials {
     ) -> Self {
         Self {
             endpoint: Endpoint::new(tenant.into(), client_id.into()),
-            client_secret: SecretString::from(client_secret.into()),
+            grant: grant::ClientSecret(SecretString::from(client_secret.into())),
         }
-    }
-
-    /// Asks another authority (a sovereign cloud, or a test server). It must be https, or http
-    /// to a loopback address, since the client secret is sent to it.
-    pub fn with_authority(mut self, authority: &str) -> Result<Self, Error> {
-        self.endpoint.set_authority(authority)?;
-        Ok(self)
-    }
-
-    /// Asks for another scope than [`PARTNER_CENTER_SCOPE`].
-    pub fn with_scope(mut self, scope: impl Into<String>) -> Self {
-        self.endpoint.scope = scope.into();
-        self
     }
 }
 
@@ -96,18 +177,23 @@ impl RefreshToken {
     ) -> Self {
         Self {
             endpoint: Endpoint::new(tenant.into(), client_id.into()),
-            refresh_token: Mutex::new(SecretString::from(refresh_token.into())),
-            client_secret: None,
+            grant: grant::Refresh {
+                refresh_token: Mutex::new(SecretString::from(refresh_token.into())),
+                client_secret: None,
+            },
         }
     }
 
     /// Sends the app's client secret with each refresh.
     pub fn with_client_secret(mut self, secret: impl Into<String>) -> Self {
-        self.client_secret = Some(SecretString::from(secret.into()));
+        self.grant.client_secret = Some(SecretString::from(secret.into()));
         self
     }
+}
 
-    /// Asks another authority; see [`ClientCredentials::with_authority`].
+impl<G: Grant> AzureAd<G> {
+    /// Asks another authority (a sovereign cloud, or a test server). It must be https, or http
+    /// to a loopback address, since the grant's secrets are sent to it.
     pub fn with_authority(mut self, authority: &str) -> Result<Self, Error> {
         self.endpoint.set_authority(authority)?;
         Ok(self)
@@ -118,50 +204,21 @@ impl RefreshToken {
         self.endpoint.scope = scope.into();
         self
     }
-
-    fn current_refresh_token(&self) -> SecretString {
-        match self.refresh_token.lock() {
-            Ok(t) => t.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
 }
 
-impl TokenProvider for ClientCredentials {
+impl<G: Grant> TokenProvider for AzureAd<G> {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(self.endpoint.cache.get_or_fetch(|| async {
-            let form = [
-                ("grant_type", "client_credentials"),
-                ("client_id", self.endpoint.client_id.as_str()),
-                ("client_secret", self.client_secret.expose_secret()),
-                ("scope", self.endpoint.scope.as_str()),
-            ];
-            self.endpoint.request(&form).await.map(|(token, _)| token)
-        }))
-    }
-
-    fn invalidate(&self, rejected: &AccessToken) -> bool {
-        self.endpoint.cache.invalidate(rejected);
-        true
-    }
-}
-
-impl TokenProvider for RefreshToken {
-    fn token(&self) -> TokenFuture<'_> {
-        Box::pin(self.endpoint.cache.get_or_fetch(|| async {
-            let refresh = self.current_refresh_token();
-            let mut form = vec![
-                ("grant_type", "refresh_token"),
-                ("client_id", self.endpoint.client_id.as_str()),
-                ("refresh_token", refresh.expose_secret()),
-                ("scope", self.endpoint.scope.as_str()),
-            ];
-            if let Some(secret) = &self.client_secret {
-                form.push(("client_secret", secret.expose_secret()));
-            }
+            let owned = self
+                .grant
+                .form(&self.endpoint.client_id, &self.endpoint.scope);
+            let form: Vec<(&str, &str)> = owned
+                .iter()
+                .map(|(key, value)| (*key, value.expose_secret()))
+                .collect();
             let (token, rotated) = self.endpoint.request(&form).await?;
-            if let (Some(rotated), Ok(mut slot)) = (rotated, self.refresh_token.lock()) {
-                *slot = rotated;
+            if let Some(rotated) = rotated {
+                self.grant.rotated(rotated);
             }
             Ok(token)
         }))
@@ -378,24 +435,11 @@ impl fmt::Debug for Endpoint {
     }
 }
 
-impl fmt::Debug for ClientCredentials {
+impl<G: Grant> fmt::Debug for AzureAd<G> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientCredentials")
+        f.debug_struct("AzureAd")
             .field("endpoint", &self.endpoint)
-            .field("client_secret", &"[REDACTED]")
-            .finish()
-    }
-}
-
-impl fmt::Debug for RefreshToken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RefreshToken")
-            .field("endpoint", &self.endpoint)
-            .field("refresh_token", &"[REDACTED]")
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "[REDACTED]"),
-            )
+            .field("grant", &self.grant)
             .finish()
     }
 }

@@ -12,7 +12,9 @@ mod azure_identity;
 mod cache;
 mod token;
 
-pub use azure_ad::{ClientCredentials, DEFAULT_AUTHORITY, PARTNER_CENTER_SCOPE, RefreshToken};
+pub use azure_ad::{
+    AzureAd, ClientCredentials, DEFAULT_AUTHORITY, PARTNER_CENTER_SCOPE, RefreshToken, grant,
+};
 #[cfg(feature = "azure_identity")]
 pub use azure_identity::AzureCredential;
 pub use token::{AccessToken, StaticToken};
