@@ -139,7 +139,7 @@ mod tls;
 #[cfg(feature = "client")]
 mod transport;
 #[cfg(feature = "client")]
-mod validate;
+pub mod validate;
 
 #[cfg(feature = "client")]
 pub use builder::{

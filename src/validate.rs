@@ -1,14 +1,24 @@
-//! Checks on the caller's input, made before anything is sent.
+//! Checks on the caller's input, made before anything is sent; public so that a program can
+//! make the same checks earlier (the `pc-carts` argument parser does), and they agree.
 //!
 //! An id becomes part of the request path, so only a GUID (an order id: letters, digits and
 //! hyphens) is accepted: `../../admin` or an id with a `?` can never reach a server.
+//!
+//! ```
+//! use partner_center_carts::validate;
+//!
+//! assert!(validate::guid("customer", "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d").is_ok());
+//! assert!(validate::order_id("../admin").is_err());
+//! assert!(validate::base_url("http://example.com").is_err());
+//! ```
 
 use uuid::Uuid;
 
 use crate::types::{Cart, CartLineItem};
 
-/// A customer or cart id, checked to be a GUID.
-pub(crate) fn guid(what: &str, id: &str) -> Result<String, String> {
+/// A customer or cart id (`what` names it in the reason), checked to be a GUID; in the
+/// canonical hyphenated form.
+pub fn guid(what: &str, id: &str) -> Result<String, String> {
     // `try_parse` accepts only the hyphenated, simple, braced and URN forms; send the canonical
     // hyphenated form whatever the caller wrote.
     Uuid::try_parse(id)
@@ -18,7 +28,7 @@ pub(crate) fn guid(what: &str, id: &str) -> Result<String, String> {
 
 /// An order id: 12 hexadecimal digits or a GUID as the service gives them, and in any case
 /// letters, digits and hyphens only, so it cannot change the request's path.
-pub(crate) fn order_id(id: &str) -> Result<String, String> {
+pub fn order_id(id: &str) -> Result<String, String> {
     let plain = !id.is_empty()
         && id.len() <= 64
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -28,6 +38,18 @@ pub(crate) fn order_id(id: &str) -> Result<String, String> {
         Err(format!(
             "order id {id:?} is not an order id (letters, digits and hyphens)"
         ))
+    }
+}
+
+/// A base URL the client may send a token to: https, or http to a loopback address; no query,
+/// fragment, user name or password. The reason says which.
+pub fn base_url(url: &str) -> Result<(), String> {
+    match crate::tls::check_secure("base URL", url) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(match e.kind() {
+            crate::ErrorKind::InvalidInput { reason } => reason.clone(),
+            _ => e.to_string(),
+        }),
     }
 }
 

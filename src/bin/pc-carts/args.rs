@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use partner_center_carts::validate;
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -283,30 +284,26 @@ fn item(value: &str) -> Result<(String, Option<i32>), String> {
     Ok((id.to_string(), quantity))
 }
 
-/// A GUID, kept as given: "expected a GUID" says what is wrong with anything else.
+/// The library's own checks, made at parse time so a bad argument exits 2; each message says
+/// what is expected.
 fn guid(value: &str) -> Result<String, String> {
-    uuid(value).map(|_| value.to_string())
-}
-
-fn uuid(value: &str) -> Result<Uuid, String> {
-    Uuid::parse_str(value.trim()).map_err(|_| {
+    validate::guid("argument", value).map_err(|_| {
         format!("expected a GUID, such as d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d; got {value:?}")
     })
 }
 
+fn uuid(value: &str) -> Result<Uuid, String> {
+    guid(value)?
+        .parse()
+        .map_err(|_| format!("{value:?} is not a GUID"))
+}
+
 fn order_id(value: &str) -> Result<String, String> {
-    let plain = !value.is_empty()
-        && value.len() <= 64
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if plain {
-        Ok(value.to_string())
-    } else {
-        Err(format!(
+    validate::order_id(value).map_err(|_| {
+        format!(
             "expected an order id (letters, digits and hyphens), such as f76c6b7f449d; got {value:?}"
-        ))
-    }
+        )
+    })
 }
 
 fn quantity(value: &str) -> Result<i32, String> {
@@ -318,20 +315,11 @@ fn quantity(value: &str) -> Result<i32, String> {
 
 /// https, or http to this machine (an emulator): a token is never sent in the clear elsewhere.
 fn base_url(value: &str) -> Result<String, String> {
-    let expected =
-        || format!("expected an https URL (or http to 127.0.0.1 or localhost); got {value:?}");
-    let url = url::Url::parse(value).map_err(|_| expected())?;
-    let loopback = match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
-    };
-    match url.scheme() {
-        "https" => Ok(value.to_string()),
-        "http" if loopback => Ok(value.to_string()),
-        _ => Err(expected()),
-    }
+    validate::base_url(value)
+        .map(|()| value.to_string())
+        .map_err(|reason| {
+            format!("expected an https URL (or http to 127.0.0.1 or localhost): {reason}")
+        })
 }
 
 /// The variables the commands read, as the library documents them.
