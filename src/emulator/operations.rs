@@ -12,6 +12,7 @@ use super::rules;
 use super::service::Service;
 use super::stats::Counters;
 use super::store::{CartKey, Change, OrderKey, Placed, StoredCart};
+use crate::codes;
 use crate::types::{Cart, Order};
 
 /// A write's outcome: what changes, and the answer.
@@ -117,7 +118,7 @@ pub(crate) fn provisioning(service: &Service, key: &OrderKey) -> Reply {
 fn unreadable(what: &str) -> Reply {
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
-        800087,
+        codes::LINE_ITEM_ISSUE,
         &format!("The stored {what} cannot be read."),
     )
 }
@@ -128,9 +129,12 @@ fn unreadable(what: &str) -> Reply {
 fn busy(service: &Service, checkout: bool) -> Result<(), Reply> {
     let faults = &service.faults;
     let (code, description) = if service.roll(faults.busy) {
-        (800064, "Cart is being processed by another request.")
+        (
+            codes::CART_BEING_PROCESSED,
+            "Cart is being processed by another request.",
+        )
     } else if checkout && service.roll(faults.order_in_progress) {
-        (800060, "Your order is in progress.")
+        (codes::ORDER_IN_PROGRESS, "Your order is in progress.")
     } else {
         return Ok(());
     };

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use super::rules::Refusal;
+use crate::codes;
 use crate::json::BOM;
 use crate::types::{PartnerCenterError, PartnerCenterErrorCode};
 
@@ -36,7 +37,7 @@ pub(crate) fn encode<T: Serialize>(value: &T, bom: bool) -> Result<Bytes, Reply>
     serde_json::to_writer(&mut body, value).map_err(|_| {
         error(
             StatusCode::INTERNAL_SERVER_ERROR,
-            800087,
+            codes::LINE_ITEM_ISSUE,
             "The answer cannot be encoded.",
         )
     })?;
@@ -55,7 +56,11 @@ pub(crate) fn answer<T: Serialize>(status: StatusCode, outcome: Result<T, Refusa
 pub(crate) fn refused(refusal: Refusal) -> Reply {
     match refusal {
         Refusal::InvalidInput(reason) => invalid(&reason),
-        Refusal::NoSuchCart => error(StatusCode::NOT_FOUND, 800008, "Unable to retrieve cart ID."),
+        Refusal::NoSuchCart => error(
+            StatusCode::NOT_FOUND,
+            codes::CART_NOT_FOUND,
+            "Unable to retrieve cart ID.",
+        ),
         Refusal::EtagMismatch => error(
             StatusCode::PRECONDITION_FAILED,
             412,
@@ -64,7 +69,7 @@ pub(crate) fn refused(refusal: Refusal) -> Reply {
         Refusal::NoSuchOrder => error(StatusCode::NOT_FOUND, 0, "Order not found."),
         Refusal::AlreadyOrdered => error(
             StatusCode::BAD_REQUEST,
-            800065,
+            codes::CART_ALREADY_SUBMITTED,
             "Cannot check out an already submitted cart.",
         ),
     }
@@ -74,7 +79,7 @@ pub(crate) fn refused(refusal: Refusal) -> Reply {
 pub(crate) fn invalid(reason: &str) -> Reply {
     error(
         StatusCode::BAD_REQUEST,
-        800002,
+        codes::INVALID_INPUT,
         &format!("Invalid request input. {reason}"),
     )
 }

@@ -12,6 +12,8 @@ mod text;
 use std::fmt;
 use std::time::Duration;
 
+use crate::codes;
+
 pub use category::ErrorCategory;
 pub use effect::Effect;
 pub use service::ServiceError;
@@ -355,7 +357,8 @@ impl Error {
     pub fn is_conflict(&self) -> bool {
         match &self.0.kind {
             ErrorKind::Service(s) => {
-                s.status() == 412 || (s.status() == 409 && s.code_number() == Some(800_064))
+                s.status() == 412
+                    || (s.status() == 409 && s.code_number() == Some(codes::CART_BEING_PROCESSED))
             }
             _ => false,
         }

@@ -23,6 +23,7 @@ pub use budget::RetryBudget;
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use policy::RetryPolicy;
 
+use crate::codes;
 use crate::{Error, ErrorKind};
 
 /// Whether the failure may pass: another attempt of the same request may succeed. The built-in
@@ -38,7 +39,11 @@ pub(crate) fn is_transient(error: &Error) -> bool {
 /// 409 with 800064 ("the cart is being processed by another request") or 800060 ("your order
 /// is in progress"): the service is busy with this cart, and asks to come back.
 pub(crate) fn is_busy(service: &crate::error::ServiceError) -> bool {
-    service.status() == 409 && matches!(service.code_number(), Some(800_064 | 800_060))
+    service.status() == 409
+        && matches!(
+            service.code_number(),
+            Some(codes::CART_BEING_PROCESSED | codes::ORDER_IN_PROGRESS)
+        )
 }
 
 /// The statuses worth another attempt.
