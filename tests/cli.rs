@@ -16,6 +16,15 @@ fn pc_carts() -> Command {
     command
 }
 
+/// `pc-carts` with these words, against the server at `url`, with a token it accepts.
+fn pc_carts_at(url: &str, words: &[&str]) -> Command {
+    let mut command = pc_carts();
+    command
+        .args(words)
+        .args(["--base-url", url, "--token", "t"]);
+    command
+}
+
 /// Runs a blocking command from inside the async test.
 async fn run(mut command: Command) -> std::process::Output {
     tokio::task::spawn_blocking(move || command.output().unwrap())
@@ -26,11 +35,7 @@ async fn run(mut command: Command) -> std::process::Output {
 #[test]
 fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
     let output = pc_carts().arg("demo").output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
     let text = String::from_utf8(output.stdout).unwrap();
     for expected in [
         "1. Create a cart",
@@ -76,25 +81,13 @@ fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn create_makes_a_cart_of_several_items_each_with_its_quantity() {
     let emulator = Emulator::new().start().await.unwrap();
-    let mut command = pc_carts();
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "create"]);
     command
-        .args([
-            "cart",
-            "create",
-            "--base-url",
-            &emulator.url(),
-            "--token",
-            "t",
-        ])
         .args(["--customer", CUSTOMER, "--quantity", "3"])
         .args(["--item", "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P=2"])
         .args(["--item", "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ"]);
     let output = run(command).await;
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
     let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
     let id = answer["id"].as_str().unwrap();
     let held = emulator.cart(CUSTOMER, id).unwrap();
@@ -120,16 +113,8 @@ async fn verbose_shows_the_retries_output_id_prints_the_id_alone_and_quiet_nothi
         .seed(4);
     let emulator = Emulator::new().faults(faults).start().await.unwrap();
     let create = |extra: &[&str]| {
-        let mut command = pc_carts();
+        let mut command = pc_carts_at(&emulator.url(), &["cart", "create"]);
         command
-            .args([
-                "cart",
-                "create",
-                "--base-url",
-                &emulator.url(),
-                "--token",
-                "t",
-            ])
             .args([
                 "--customer",
                 CUSTOMER,
@@ -170,24 +155,12 @@ async fn update_sets_a_quantity_on_a_real_cart() {
         .id
         .unwrap();
 
-    let mut command = pc_carts();
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "update"]);
     command
-        .args([
-            "cart",
-            "update",
-            "--base-url",
-            &emulator.url(),
-            "--token",
-            "t",
-        ])
         .args(["--customer", CUSTOMER, "--cart", &id, "--quantity", "0=5"])
         .args(["--request-id", "0e93c70c-977a-4a88-9580-7cf084c73286"]);
     let output = run(command).await;
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
     let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(answer["lineItems"][0]["quantity"], 5);
     assert_eq!(
@@ -205,50 +178,30 @@ async fn update_sets_a_quantity_on_a_real_cart() {
     );
 
     // A table on request.
-    let mut command = pc_carts();
-    command
-        .args([
-            "cart",
-            "get",
-            "--base-url",
-            &emulator.url(),
-            "--token",
-            "t",
-            "--output",
-            "table",
-        ])
-        .args(["--customer", CUSTOMER, "--cart", &id]);
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "get", "--output", "table"]);
+    command.args(["--customer", CUSTOMER, "--cart", &id]);
     let output = run(command).await;
-    let text = String::from_utf8(output.stdout).unwrap();
+    let table = String::from_utf8(output.stdout).unwrap();
     assert!(
-        text.contains("catalog item") && text.contains("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P"),
-        "{text}"
+        table.contains("catalog item") && table.contains("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P"),
+        "{table}"
     );
 
     // A line the cart does not have changes nothing.
-    let mut command = pc_carts();
-    command
-        .args([
-            "cart",
-            "update",
-            "--base-url",
-            &emulator.url(),
-            "--token",
-            "t",
-        ])
-        .args([
-            "--customer",
-            CUSTOMER,
-            "--cart",
-            &id,
-            "--quantity",
-            "0=9",
-            "--quantity",
-            "7=1",
-        ]);
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "update"]);
+    command.args([
+        "--customer",
+        CUSTOMER,
+        "--cart",
+        &id,
+        "--quantity",
+        "0=9",
+        "--quantity",
+        "7=1",
+    ]);
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no line item [7]"));
+    assert!(text(&output.stderr).contains("no line item [7]"));
     assert_eq!(
         emulator.cart(CUSTOMER, &id).unwrap().line_items[0].quantity,
         5
@@ -258,15 +211,13 @@ async fn update_sets_a_quantity_on_a_real_cart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_error_prints_status_code_description_and_ids_and_exits_1() {
     let emulator = Emulator::new().start().await.unwrap();
-    let mut command = pc_carts();
-    command
-        .args(["cart", "get", "--base-url", &emulator.url(), "--token", "t"])
-        .args([
-            "--customer",
-            CUSTOMER,
-            "--cart",
-            "65faf57b-0205-47ee-92b3-08dcf233ea73",
-        ]);
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "get"]);
+    command.args([
+        "--customer",
+        CUSTOMER,
+        "--cart",
+        "65faf57b-0205-47ee-92b3-08dcf233ea73",
+    ]);
     let output = run(command).await;
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
@@ -356,7 +307,7 @@ fn bad_arguments_get_the_usage_message() {
         ),
     ] {
         let output = pc_carts().args(&args).output().unwrap();
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = text(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
@@ -368,7 +319,7 @@ fn bad_arguments_get_the_usage_message() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("no credentials"));
+    assert!(text(&output.stderr).contains("no credentials"));
 
     // Some of them: the error names the ones missing.
     let output = pc_carts()
@@ -379,7 +330,7 @@ fn bad_arguments_get_the_usage_message() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = text(&output.stderr);
     assert!(
         stderr.contains("PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"),
         "{stderr}"
@@ -388,10 +339,8 @@ fn bad_arguments_get_the_usage_message() {
 
 /// `pc-carts cart checkout` of the test cart at `url`, shown as `output`.
 fn checkout_command(url: &str, cart: &str, output: &str) -> Command {
-    let mut command = pc_carts();
-    command
-        .args(["cart", "checkout", "--base-url", url, "--token", "t"])
-        .args(["--customer", CUSTOMER, "--cart", cart, "--output", output]);
+    let mut command = pc_carts_at(url, &["cart", "checkout"]);
+    command.args(["--customer", CUSTOMER, "--cart", cart, "--output", output]);
     command
 }
 
@@ -597,10 +546,8 @@ async fn an_order(
 }
 
 fn order_command(url: &str, verb: &str, order: &str) -> Command {
-    let mut command = pc_carts();
-    command
-        .args(["order", verb, "--base-url", url, "--token", "t"])
-        .args(["--customer", CUSTOMER, "--order", order]);
+    let mut command = pc_carts_at(url, &["order", verb]);
+    command.args(["--customer", CUSTOMER, "--order", order]);
     command
 }
 
@@ -762,10 +709,8 @@ async fn update_removes_a_line_and_put_replaces_the_whole_cart() {
     let created = pc.customer(CUSTOMER).create(&two_lines).await.unwrap();
     let id = created.id().to_string();
     let cart_command = |verb: &str| {
-        let mut command = pc_carts();
-        command
-            .args(["cart", verb, "--base-url", &emulator.url(), "--token", "t"])
-            .args(["--customer", CUSTOMER, "--cart", &id]);
+        let mut command = pc_carts_at(&emulator.url(), &["cart", verb]);
+        command.args(["--customer", CUSTOMER, "--cart", &id]);
         command
     };
 
