@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_center_carts::retry::{RetryPolicy, VirtualClock};
-use partner_center_carts::types::{Order, ProvisioningStatus};
+use partner_center_carts::types::{Order, OrderProvisioningStatuses, ProvisioningStatus};
 use partner_center_carts::{ErrorKind, POLL_CEILING, POLL_FLOOR, PartnerCenter};
 use serde_json::{Value, json};
 use support::scripted::{Answer, Scripted};
@@ -29,6 +29,16 @@ fn scripted_client(server: &Scripted, policy: RetryPolicy) -> (PartnerCenter, Ar
         .build()
         .unwrap();
     (pc, clock)
+}
+
+/// The test order waited for, for at most ten minutes.
+async fn wait_ten_minutes(
+    pc: &PartnerCenter,
+) -> Result<OrderProvisioningStatuses, partner_center_carts::Error> {
+    pc.customer(CUSTOMER)
+        .order(ORDER)
+        .wait_until_provisioned(S(600))
+        .await
 }
 
 /// A provisioning status answer: one line item per value, numbered from 0.
@@ -342,12 +352,7 @@ async fn the_waiter_keeps_its_floor_and_the_pipeline_honours_retry_after_in_betw
         .then(statuses(&["fulfilled"]));
     let (pc, clock) = scripted_client(&server, RetryPolicy::default());
 
-    let done = pc
-        .customer(CUSTOMER)
-        .order(ORDER)
-        .wait_until_provisioned(S(600))
-        .await
-        .unwrap();
+    let done = wait_ten_minutes(&pc).await.unwrap();
     assert!(done.is_fulfilled(), "{done:?}");
 
     // Poll 1 pending: the waiter waits its floor, 2 s. Poll 2 pending: 4 s. Poll 3 is
@@ -385,12 +390,7 @@ async fn a_long_wait_doubles_from_the_floor_to_the_ceiling_and_never_past_max_wa
     server.always(pending());
     let (pc, clock) = scripted_client(&server, RetryPolicy::none());
 
-    let err = pc
-        .customer(CUSTOMER)
-        .order(ORDER)
-        .wait_until_provisioned(S(600))
-        .await
-        .unwrap_err();
+    let err = wait_ten_minutes(&pc).await.unwrap_err();
 
     // 2+4+8+16+32 = 62 s, then 60 s each: 122, ..., 542 s; 542+60 = 602 > 600 stops it.
     let mut expected = vec![S(2), S(4), S(8), S(16), S(32)];
@@ -419,12 +419,7 @@ async fn no_items_or_a_status_it_does_not_know_is_not_the_end_of_provisioning() 
         .then(statuses(&["Fulfilled", "Unfulfilled"]));
     let (pc, clock) = scripted_client(&server, RetryPolicy::none());
 
-    let done = pc
-        .customer(CUSTOMER)
-        .order(ORDER)
-        .wait_until_provisioned(S(600))
-        .await
-        .unwrap();
+    let done = wait_ten_minutes(&pc).await.unwrap();
     assert_eq!(clock.sleeps(), [S(2), S(4)]);
     assert_eq!(server.received().len(), 3);
     assert!(done.is_final() && !done.is_fulfilled(), "{done:?}");
@@ -444,12 +439,7 @@ async fn a_poll_that_fails_ends_the_wait_with_its_own_error() {
     ));
     let (pc, clock) = scripted_client(&server, RetryPolicy::default());
 
-    let err = pc
-        .customer(CUSTOMER)
-        .order(ORDER)
-        .wait_until_provisioned(S(600))
-        .await
-        .unwrap_err();
+    let err = wait_ten_minutes(&pc).await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err}");
     assert!(matches!(err.kind(), ErrorKind::Service(_)), "{err:?}");
     assert_eq!(err.operation(), Some("getOrderProvisioningStatus"));
