@@ -114,6 +114,49 @@ async fn the_cart_lifetime_can_be_shortened() {
 }
 
 #[tokio::test]
+async fn a_cart_that_never_expires_keeps_dates_it_can_read_back_after_a_restart() {
+    let dir = data_dir();
+    // Ten thousand years: past 9999, within what a date type holds.
+    let forever = Limits::default().cart_lifetime(Duration::from_secs(10_000 * 365 * 24 * 3600));
+    let first = Emulator::new()
+        .limits(forever.clone())
+        .data_dir(&dir)
+        .start()
+        .await
+        .unwrap();
+    let pc = first.client().build().unwrap();
+    let created = pc
+        .customer(CUSTOMER)
+        .create(&one_line_cart(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        created.expiration_timestamp.as_ref().unwrap().as_str(),
+        "9999-12-31T23:59:59.0000000Z"
+    );
+    // The cart sent back as read is a valid cart.
+    pc.customer(CUSTOMER)
+        .cart(created.id())
+        .modify(|c| c.line_items[0].quantity += 1)
+        .await
+        .unwrap();
+    first.shutdown().await;
+
+    let second = Emulator::new()
+        .limits(forever)
+        .data_dir(&dir)
+        .start()
+        .await
+        .unwrap();
+    let read = second
+        .cart(CUSTOMER, created.id())
+        .expect("kept across the restart");
+    assert_eq!(read.line_items[0].quantity, 2);
+    second.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
 async fn busy_refusals_are_the_services_and_the_client_gets_through_them_once() {
     // Every update and checkout refused: the service's answer, as the client sees it.
     let (_always, pc, id) =

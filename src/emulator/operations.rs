@@ -23,9 +23,12 @@ pub(crate) fn create(service: &Service, customer: &str, body: &[u8]) -> Done {
     let now = service.now();
     let lifetime =
         chrono::Duration::from_std(service.limits.cart_lifetime).unwrap_or(chrono::Duration::MAX);
+    // Dates past 9999 have no RFC 3339 form: a cart that long-lived is one that never expires.
+    let last =
+        chrono::DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z").map_or(now, |d| d.to_utc());
     let expires = now
         .checked_add_signed(lifetime)
-        .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        .map_or(last, |e| e.min(last));
     let (cart, state) = rules::create(customer, cart, now, expires).map_err(refused)?;
     let key = CartKey {
         customer: customer.to_string(),
