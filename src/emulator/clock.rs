@@ -11,6 +11,11 @@ pub trait Clock: Send + Sync + std::fmt::Debug + 'static {
     fn now(&self) -> DateTime<Utc>;
 }
 
+/// A duration on the emulator's clock; one too long for it is as long as it holds.
+pub(crate) fn span(duration: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
+}
+
 /// The system's clock, the emulator's default.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
@@ -48,7 +53,7 @@ impl ManualClock {
 
     /// Moves the clock forward.
     pub fn advance(&self, by: std::time::Duration) {
-        let by = chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+        let by = span(by);
         let mut now = self.0.lock().unwrap_or_else(|p| p.into_inner());
         *now = now
             .checked_add_signed(by)

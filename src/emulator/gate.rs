@@ -66,11 +66,17 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
         tokio::time::sleep(service.faults.latency).await;
     }
     let (mut parts, body) = request.into_parts();
+    let record = |body: &[u8]| {
+        service.log.record(
+            parts.method.as_str(),
+            parts.uri.path(),
+            &parts.headers,
+            body,
+        )
+    };
     let accepted = service.settings.token.as_ref().map(|t| t.expose_secret());
     if !has_bearer_token(&parts.headers, accepted) {
-        service
-            .log
-            .record(parts.method.as_str(), parts.uri.path(), &parts.headers, &[]);
+        record(&[]);
         return error(
             StatusCode::UNAUTHORIZED,
             401,
@@ -87,9 +93,7 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
         .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
         .or_else(|| hint.exact().and_then(|n| usize::try_from(n).ok()));
     if declared.is_some_and(|length| length > limit) {
-        service
-            .log
-            .record(parts.method.as_str(), parts.uri.path(), &parts.headers, &[]);
+        record(&[]);
         return too_large(limit).into_response();
     }
     // Bodies being worked on share a budget, so a burst of large carts waits its turn instead
@@ -102,12 +106,7 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
         Ok(body) => body,
         Err(_) => return too_large(limit).into_response(),
     };
-    service.log.record(
-        parts.method.as_str(),
-        parts.uri.path(),
-        &parts.headers,
-        &body,
-    );
+    record(&body);
     if !body.is_empty() && !is_json(&parts.headers) {
         return error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

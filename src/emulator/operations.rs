@@ -5,10 +5,11 @@ use std::sync::LazyLock;
 
 use axum::http::StatusCode;
 
+use super::clock::span;
 use super::names::match_case;
 use super::orders;
 use super::reply::{Reply, answer, encode, error, invalid, refused};
-use super::rules;
+use super::rules::{self, Refusal};
 use super::service::Service;
 use super::stats::Counters;
 use super::store::{CartKey, Change, OrderKey, Placed, StoredCart};
@@ -21,8 +22,7 @@ pub(crate) type Done = Result<(Change, Reply), Reply>;
 pub(crate) fn create(service: &Service, customer: &str, body: &[u8]) -> Done {
     let cart = decode_cart(body)?;
     let now = service.now();
-    let lifetime =
-        chrono::Duration::from_std(service.limits.cart_lifetime).unwrap_or(chrono::Duration::MAX);
+    let lifetime = span(service.limits.cart_lifetime);
     // Dates past 9999 have no RFC 3339 form: a cart that long-lived is one that never expires.
     let last =
         chrono::DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z").map_or(now, |d| d.to_utc());
@@ -39,13 +39,7 @@ pub(crate) fn create(service: &Service, customer: &str, body: &[u8]) -> Done {
 
 pub(crate) fn read(service: &Service, key: &CartKey) -> Reply {
     let stored = service.store().cart(key, service.now());
-    match stored {
-        Ok(stored) => Reply {
-            status: StatusCode::OK,
-            body: stored.json,
-        },
-        Err(refusal) => refused(refusal),
-    }
+    as_stored(stored.map(|cart| cart.json))
 }
 
 pub(crate) fn update(service: &Service, key: CartKey, body: &[u8], if_match: Option<&str>) -> Done {
@@ -93,10 +87,15 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
 
 pub(crate) fn order(service: &Service, key: &OrderKey) -> Reply {
     let placed = service.store().order(key);
-    match placed {
-        Ok(placed) => Reply {
+    as_stored(placed.map(|order| order.json))
+}
+
+/// 200 with the JSON as it is kept, or the refusal.
+fn as_stored(json: Result<axum::body::Bytes, Refusal>) -> Reply {
+    match json {
+        Ok(body) => Reply {
             status: StatusCode::OK,
-            body: placed.json,
+            body,
         },
         Err(refusal) => refused(refusal),
     }
@@ -111,9 +110,7 @@ pub(crate) fn provisioning(service: &Service, key: &OrderKey) -> Reply {
     let Ok(order) = serde_json::from_slice::<Order>(&placed.json) else {
         return unreadable("order");
     };
-    let delay = chrono::Duration::from_std(service.settings.provisioning_delay)
-        .unwrap_or(chrono::Duration::MAX);
-    let done = service.now() - placed.at >= delay;
+    let done = service.now() - placed.at >= span(service.settings.provisioning_delay);
     answer(StatusCode::OK, Ok(orders::provisioning(&order, done)))
 }
 
