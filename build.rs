@@ -9,6 +9,9 @@
 //! `PARTNER_CENTER_CARTS_SPEC` at it, in its `.cargo/config.toml`, and this crate is generated
 //! from that copy instead; every operation in it runs through the wrapper's pipeline.
 
+#[path = "build/known_values.rs"]
+mod known_values;
+
 use std::path::{Path, PathBuf};
 use std::process::exit;
 
@@ -17,7 +20,7 @@ use progenitor::{
     GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle, TypeImpl, TypePatch,
 };
 use quote::quote;
-use schemars08::schema::{InstanceType, NumberValidation, SchemaObject, StringValidation};
+use schemars08::schema::{InstanceType, SchemaObject, StringValidation};
 
 const SPEC: &str = "openapi/partner-center-carts.yaml";
 
@@ -30,8 +33,10 @@ fn main() {
     let spec_path = spec_path();
     println!("cargo:rerun-if-changed={}", spec_path.display());
 
-    let spec = load_spec(&spec_path);
+    let mut spec = load_spec(&spec_path);
     check_collections_keep_empty(&spec);
+    number_or_string(&mut spec);
+    let known = known_values::generate(&spec).unwrap_or_else(|e| fail(&e));
     let mut generator = Generator::new(&settings(&spec));
 
     let tokens = generate("the client", || generator.generate_tokens(&spec));
@@ -55,6 +60,8 @@ fn main() {
 
     let mut types = types;
     types.push(schemas_by_name(&spec));
+    types.extend(known);
+    types.push(timestamp_pattern(&spec));
     let mut client = client;
     drop_api_version(&mut client);
     client.push(operation_names(&spec, &client));
@@ -124,10 +131,11 @@ fn settings(spec: &OpenAPI) -> GenerationSettings {
         .with_map_type("::std::collections::BTreeMap")
         .with_derive("PartialEq")
         .with_derive("::schemars::JsonSchema")
-        // Dates stay the text the service sent (seven fractional digits, `+00:00`, or the .NET
-        // SDK's zone-less `0001-01-01T00:00:00`), so a get-modify-put sends back what it read.
-        .with_conversion(
-            string_with_format("date-time"),
+        // Dates (the spec's `Timestamp`) stay the text the service sent (seven fractional
+        // digits, `+00:00`, or the .NET SDK's zone-less `0001-01-01T00:00:00`), so a
+        // get-modify-put sends back what it read.
+        .with_replacement(
+            "Timestamp",
             "crate::Timestamp",
             [TypeImpl::Display, TypeImpl::FromStr].into_iter(),
         )
@@ -137,14 +145,7 @@ fn settings(spec: &OpenAPI) -> GenerationSettings {
             "::std::string::String",
             [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
         )
-        // `quantity` documents `minimum: 1`; typify would make that a `NonZeroU32`, and a 0 from
-        // the service would then fail to decode the whole cart. The check belongs to the wrapper.
-        .with_conversion(
-            int32_with_minimum(1.0),
-            "i32",
-            [TypeImpl::Display, TypeImpl::FromStr, TypeImpl::Default].into_iter(),
-        )
-        // Likewise `catalogItemId` documents `minLength: 1`, which would make it a newtype.
+        // `catalogItemId` documents `minLength: 1`, which would make it a newtype.
         .with_conversion(
             string_with_min_length(1),
             "::std::string::String",
@@ -180,18 +181,6 @@ fn string_with_min_length(min_length: u32) -> SchemaObject {
         instance_type: Some(InstanceType::String.into()),
         string: Some(Box::new(StringValidation {
             min_length: Some(min_length),
-            ..Default::default()
-        })),
-        ..Default::default()
-    }
-}
-
-fn int32_with_minimum(minimum: f64) -> SchemaObject {
-    SchemaObject {
-        instance_type: Some(InstanceType::Integer.into()),
-        format: Some("int32".to_string()),
-        number: Some(Box::new(NumberValidation {
-            minimum: Some(minimum),
             ..Default::default()
         })),
         ..Default::default()
@@ -422,6 +411,80 @@ fn check_schema(at: &str, schema: &openapiv3::Schema) {
             }
         }
         _ => {}
+    }
+}
+
+/// `Timestamp::PATTERN`, the spec's `Timestamp` pattern, which the crate's `Timestamp` reports
+/// as its JSON Schema.
+fn timestamp_pattern(spec: &OpenAPI) -> syn::Item {
+    use openapiv3::{ReferenceOr, SchemaKind, Type};
+
+    let schema = spec
+        .components
+        .as_ref()
+        .and_then(|c| c.schemas.get("Timestamp"));
+    let pattern = match schema {
+        Some(ReferenceOr::Item(schema)) => match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => string.pattern.clone(),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(pattern) = pattern else {
+        fail("has no `Timestamp` schema (a string with a `pattern`), which dates refer to")
+    };
+    syn::parse_quote! {
+        impl crate::Timestamp {
+            /// The pattern of the spec's `Timestamp` schema: RFC 3339, or without a zone.
+            pub const PATTERN: &'static str = #pattern;
+        }
+    }
+}
+
+/// A schema with `x-json-types: [integer, string]` has no `type` in the spec, so that every
+/// generator reads it (C#'s and Go's refuse a `oneOf` of an integer and a string); here it
+/// becomes that `oneOf`, which typify makes an enum of an `i64` and a `String`.
+fn number_or_string(spec: &mut OpenAPI) {
+    use openapiv3::{
+        IntegerFormat, IntegerType, ReferenceOr, Schema, SchemaKind, StringType, Type,
+        VariantOrUnknownOrEmpty,
+    };
+
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    for (name, schema) in components.schemas.iter_mut() {
+        let ReferenceOr::Item(schema) = schema else {
+            continue;
+        };
+        let Some(types) = schema.schema_data.extensions.get("x-json-types") else {
+            continue;
+        };
+        if types != &serde_json::json!(["integer", "string"]) {
+            fail(&format!(
+                "has {name} with `x-json-types: {types}`; only `[integer, string]` is known"
+            ));
+        }
+        if !matches!(schema.schema_kind, SchemaKind::Any(ref any) if any.typ.is_none()) {
+            fail(&format!(
+                "has {name} with `x-json-types` and a `type`; leave the `type` out"
+            ));
+        }
+        let variant = |kind| {
+            ReferenceOr::Item(Schema {
+                schema_data: Default::default(),
+                schema_kind: SchemaKind::Type(kind),
+            })
+        };
+        schema.schema_kind = SchemaKind::OneOf {
+            one_of: vec![
+                variant(Type::Integer(IntegerType {
+                    format: VariantOrUnknownOrEmpty::Item(IntegerFormat::Int64),
+                    ..Default::default()
+                })),
+                variant(Type::String(StringType::default())),
+            ],
+        };
     }
 }
 

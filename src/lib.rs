@@ -105,6 +105,9 @@ pub use schemars;
 pub mod types {
     #![allow(clippy::all, missing_docs)]
     include!(concat!(env!("OUT_DIR"), "/types.rs"));
+
+    /// The spec's `Timestamp` schema.
+    pub use crate::Timestamp;
 }
 
 /// The README's examples, compiled as doctests.

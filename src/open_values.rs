@@ -1,25 +1,12 @@
 //! The values the service may extend (billing cycles, participant types, line item error
-//! codes) are open: a string or an integer that keeps whatever the service sent, with the known
-//! values as constants. A value added later decodes, and goes back unchanged.
+//! codes) are open: a string or an integer that keeps whatever the service sent. A value added
+//! later decodes, and goes back unchanged. The known values are constants generated from the
+//! spec's `x-known-values` (`BillingCycle::MONTHLY`, `CartErrorCode::KNOWN`); this file holds
+//! only the behaviour.
 
 use crate::types::{BillingCycle, CartErrorCode, ParticipantType, PartnerCenterErrorCode};
 
 impl BillingCycle {
-    /// `unknown`.
-    pub const UNKNOWN: &'static str = "unknown";
-    /// `monthly`.
-    pub const MONTHLY: &'static str = "monthly";
-    /// `annual`.
-    pub const ANNUAL: &'static str = "annual";
-    /// `none`.
-    pub const NONE: &'static str = "none";
-    /// `one_time`.
-    pub const ONE_TIME: &'static str = "one_time";
-    /// `triennial`.
-    pub const TRIENNIAL: &'static str = "triennial";
-    /// `biennial`.
-    pub const BIENNIAL: &'static str = "biennial";
-
     /// Whether this is `value`, compared without regard to case (one documentation sample
     /// sends `Monthly`).
     ///
@@ -41,15 +28,6 @@ impl From<&str> for BillingCycle {
 }
 
 impl ParticipantType {
-    /// `unknown`.
-    pub const UNKNOWN: &'static str = "unknown";
-    /// `transaction_reseller`.
-    pub const TRANSACTION_RESELLER: &'static str = "transaction_reseller";
-    /// `consumption_reseller`.
-    pub const CONSUMPTION_RESELLER: &'static str = "consumption_reseller";
-    /// `additional_transaction_reseller`.
-    pub const ADDITIONAL_TRANSACTION_RESELLER: &'static str = "additional_transaction_reseller";
-
     /// Whether this is `value`, compared without regard to case.
     pub fn is(&self, value: &str) -> bool {
         self.0.eq_ignore_ascii_case(value)
@@ -61,31 +39,6 @@ impl From<&str> for ParticipantType {
         Self(value.to_string())
     }
 }
-
-/// The line item error codes the service documents, with their names.
-const CART_ERROR_CODES: &[(i64, &str)] = &[
-    (0, "Unknown"),
-    (10000, "CurrencyIsNotSupported"),
-    (10001, "CatalogItemIdIsNotValid"),
-    (10002, "QuotaNotAvailable"),
-    (10003, "InventoryNotAvailable"),
-    (10004, "ParticipantsIsNotSupportedForPartner"),
-    (10006, "UnableToProcessCartLineItem"),
-    (10007, "SubscriptionIsNotValid"),
-    (10008, "SubscriptionIsNotEnabledForRI"),
-    (10009, "SandboxLimitExceeded"),
-    (10010, "InvalidInput"),
-    (10011, "SubscriptionNotRegistered"),
-    (10012, "AttestationNotAccepted"),
-    (10013, "BillingPlanNotSupported"),
-    (10014, "InvalidPromotionId"),
-    (10015, "MaxAllowedSeatsPerSubscriptionExceeded"),
-    (10016, "InvalidCustomTermEndDateProduct"),
-    (10017, "InvalidCustomTermEndDate"),
-    (10018, "BaseOfferSeatQuantityNotMet"),
-    (10019, "MinimumAddOnSeatsNotMet"),
-    (500600, "LegacyOfferNotEligibleForPurchase"),
-];
 
 impl CartErrorCode {
     /// The code as a number, whether it was sent as a number or as a string of digits.
@@ -114,7 +67,7 @@ impl CartErrorCode {
     /// ```
     pub fn name(&self) -> Option<&'static str> {
         let number = self.number()?;
-        CART_ERROR_CODES
+        Self::KNOWN
             .iter()
             .find(|(code, _)| *code == number)
             .map(|(_, name)| *name)

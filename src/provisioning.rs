@@ -5,14 +5,9 @@ use crate::types::{
     OrderLineItemProvisioningStatus, OrderProvisioningStatuses, ProvisioningStatus,
 };
 
+// The constants (`ProvisioningStatus::FULFILLED`, ...) are generated from the spec's
+// `x-known-values`.
 impl ProvisioningStatus {
-    /// `fulfilled`: done, usable.
-    pub const FULFILLED: &'static str = "fulfilled";
-    /// `unfulfilled`: not fulfilled, for example cancelled.
-    pub const UNFULFILLED: &'static str = "unfulfilled";
-    /// `prefulfillmentPending`: still being processed.
-    pub const PREFULFILLMENT_PENDING: &'static str = "prefulfillmentPending";
-
     /// Whether this is `value`, compared without regard to case (the documentation writes
     /// these values in several casings).
     ///

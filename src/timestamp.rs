@@ -107,7 +107,7 @@ impl schemars::JsonSchema for Timestamp {
     }
 
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({ "type": "string", "format": "date-time" })
+        schemars::json_schema!({ "type": "string", "pattern": Timestamp::PATTERN })
     }
 }
 

@@ -63,8 +63,10 @@ async fn created(pc: &PartnerCenter) -> String {
         .unwrap()
 }
 
+/// An emulator whose carts carry etags, so that concurrent `modify`s of one cart are told of
+/// each other (412) and the client's `If-Match` precaution is exercised.
 async fn started() -> (RunningEmulator, PartnerCenter) {
-    let emulator = Emulator::new().start().await.unwrap();
+    let emulator = Emulator::new().etags(true).start().await.unwrap();
     let pc = emulator.client().build().unwrap();
     (emulator, pc)
 }
@@ -320,12 +322,82 @@ async fn ids_are_echoed_and_unknown_fields_and_pascal_case_names_are_kept() {
     assert_eq!(answer.status(), 201);
     assert_eq!(answer.headers()["ms-requestid"], request_id.as_str());
     assert_eq!(answer.headers()["ms-correlationid"], request_id.as_str());
+    // A correlation vector, as the service's answers carry: 16 characters and a step.
+    let cv = answer.headers()["ms-cv"].to_str().unwrap().to_string();
+    assert_eq!(cv, format!("{}.0", &request_id.replace('-', "")[..16]));
+    assert!(answer.headers().contains_key("ms-serverid"));
     let cart: Value = answer.json().await.unwrap();
     assert_eq!(cart["purchaseOrderNumber"], "PO-1");
     let item = &cart["lineItems"][0];
     assert_eq!(item["quantity"], 2);
     assert_eq!(item["loyaltyTier"], "gold");
-    assert_eq!(item["provisioningContext"]["SubscriptionId"], "3D5ECED6");
+    // The provisioning context's keys are data: read as sent, echoed in camelCase, as the
+    // "Update a cart" page's answer does.
+    assert_eq!(
+        item["provisioningContext"],
+        json!({"subscriptionId": "3D5ECED6", "scope": "shared"})
+    );
+}
+
+#[tokio::test]
+async fn by_default_carts_carry_no_etag_and_if_match_is_not_checked() {
+    // No Partner Center source documents an etag on carts, so the emulator invents none.
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = emulator.client().build().unwrap();
+    let customer = pc.customer(CUSTOMER);
+    let created = customer.create(&new_cart(1)).await.unwrap();
+    assert_eq!(created.etag(), None);
+    assert_eq!(
+        created.attributes.as_ref().unwrap().object_type.as_deref(),
+        Some("Cart")
+    );
+
+    // An If-Match sent by another client is not checked: the write is done.
+    let id = created.id().to_string();
+    let url = format!("{}/v1/customers/{CUSTOMER}/carts/{id}", emulator.url());
+    let answer = support::raw_http()
+        .put(&url)
+        .bearer_auth("t")
+        .header("If-Match", "\"not-the-etag\"")
+        .json(&json!({"lineItems": [{"catalogItemId": "A:1:B", "quantity": 3, "billingCycle": "monthly"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    assert_eq!(
+        emulator.cart(CUSTOMER, &id).unwrap().line_items[0].quantity,
+        3
+    );
+
+    // The client sends no If-Match for a cart without an etag.
+    customer
+        .cart(&id)
+        .modify(|c| c.line_items[0].quantity += 1)
+        .await
+        .unwrap();
+    let put = emulator
+        .received()
+        .into_iter()
+        .rev()
+        .find(|r| r.method == "PUT")
+        .unwrap();
+    assert!(put.header("if-match").is_none(), "{put:?}");
+    assert_eq!(
+        emulator.cart(CUSTOMER, &id).unwrap().line_items[0].quantity,
+        4
+    );
+
+    // A 401 carries a challenge, as the error codes page shows.
+    let answer = support::raw_http().get(&url).send().await.unwrap();
+    assert_eq!(answer.status(), 401);
+    assert!(
+        answer.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .starts_with("OAuth realm="),
+        "{:?}",
+        answer.headers()
+    );
 }
 
 #[tokio::test]

@@ -10,6 +10,10 @@
 //! counts only its own waits. The fault draws are seeded, but 32 tasks interleave as the
 //! scheduler runs them, so each run draws differently; what the tests assert holds for any
 //! interleaving, and the budgets are generous enough that no interleaving exhausts them.
+//!
+//! The emulators give carts etags (`Emulator::etags`), so concurrent `modify`s of one cart
+//! learn of each other through `If-Match`: no source says the service does, and without
+//! etags the last of two concurrent writes wins.
 #![cfg(feature = "emulator")]
 
 mod support;
@@ -111,6 +115,7 @@ async fn with_the_default_policy_the_increments_applied_are_the_oks_and_at_most_
     for (mix, faults) in mixes() {
         for seed in SEEDS {
             let emulator = Emulator::new()
+                .etags(true)
                 .faults(faults.clone().seed(seed))
                 .start()
                 .await
@@ -165,6 +170,7 @@ async fn a_careful_caller_applies_every_increment_exactly_once_under_every_fault
     for (mix, faults) in mixes() {
         for seed in SEEDS {
             let emulator = Emulator::new()
+                .etags(true)
                 .faults(faults.clone().seed(seed))
                 .start()
                 .await
@@ -200,6 +206,7 @@ async fn a_careful_caller_applies_every_increment_exactly_once_under_every_fault
 async fn a_caller_retrying_while_retryable_never_applies_an_increment_twice() {
     // No built-in retries, and half of all writes lose their answer after being applied.
     let emulator = Emulator::new()
+        .etags(true)
         .faults(Faults::none().lost_answers(0.5).seed(9))
         .start()
         .await
@@ -247,6 +254,7 @@ async fn a_caller_retrying_while_retryable_never_applies_an_increment_twice() {
 #[tokio::test]
 async fn the_readme_fault_mix_passes_every_flow_with_the_defaults() {
     let emulator = Emulator::new()
+        .etags(true)
         .faults(
             Faults::none()
                 .throttle(0.2)
@@ -304,7 +312,12 @@ async fn the_default_attempts_pass_4000_flows_of_the_readme_fault_mix() {
                 .unavailable(0.1)
                 .lost_answers(0.05)
                 .seed(seed);
-            let emulator = Emulator::new().faults(faults).start().await.unwrap();
+            let emulator = Emulator::new()
+                .etags(true)
+                .faults(faults)
+                .start()
+                .await
+                .unwrap();
             let pc = emulator
                 .client()
                 .retry_policy(RetryPolicy::default().max_attempts(attempts))

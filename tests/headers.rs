@@ -22,6 +22,7 @@ const ALLOWED: &[&str] = &[
     "ms-partnercenter-client",
     "ms-partnercenter-application",
     "if-match",
+    "x-ms-customeruser-upn",
 ];
 
 fn new_cart() -> Cart {
@@ -214,6 +215,36 @@ async fn a_fixed_request_id_goes_on_that_one_operation_only() {
     assert_eq!((ids[4].0.as_str(), ids[5].0.as_str()), ("GET", "PUT"));
     assert_ne!(ids[4].1, for_modify);
     assert_eq!(ids[5].1, for_modify);
+}
+
+#[tokio::test]
+async fn checkout_for_user_names_the_customer_user_and_checkout_does_not() {
+    let server = MockServer::start_async().await;
+    let recorder = serve_all(&server).await;
+    let pc = client(&server);
+    let cart = pc.customer(CUSTOMER).cart(CART);
+
+    let named = cart
+        .checkout_for_user("user@contoso.onmicrosoft.com")
+        .await
+        .unwrap();
+    assert!(named.is_complete());
+    assert!(cart.checkout().await.unwrap().is_complete());
+    // A value that cannot be a header is refused before anything is sent.
+    let err = cart.checkout_for_user("a\nb").await.unwrap_err();
+    assert_eq!(err.attempts(), 0, "{err}");
+
+    let checkouts: Vec<_> = recorder
+        .all()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/checkout"))
+        .collect();
+    assert_eq!(checkouts.len(), 2);
+    assert_eq!(
+        checkouts[0].header("x-ms-customeruser-upn"),
+        Some("user@contoso.onmicrosoft.com")
+    );
+    assert_eq!(checkouts[1].header("x-ms-customeruser-upn"), None);
 }
 
 #[tokio::test]

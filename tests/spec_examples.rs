@@ -7,7 +7,7 @@ mod support;
 
 use partner_center_carts::types::{Cart, by_name};
 use serde_json::Value;
-use support::spec;
+use support::{example, spec};
 
 /// An example of the spec, where it was found, and the schema it is an example of.
 struct Example {
@@ -190,4 +190,147 @@ fn the_derived_json_schemas_accept_every_example_and_refuse_a_broken_cart() {
         !cart.is_valid(&broken),
         "a quantity that is not a number is refused"
     );
+}
+
+/// The spec's own schemas as one JSON Schema document (draft 4, which OpenAPI 3.0's schemas
+/// extend): `nullable` becomes a `null` in `type`, and `x-json-types` the types it names. The
+/// `$ref`s stay, and resolve inside the document, which holds `components`.
+fn own_schema(name: &str) -> jsonschema::Validator {
+    fn convert(node: &mut Value) {
+        match node {
+            Value::Object(map) => {
+                if let Some(types) = map.remove("x-json-types") {
+                    map.insert("type".into(), types);
+                }
+                if map.remove("nullable") == Some(Value::Bool(true))
+                    && let Some(Value::String(t)) = map.get("type").cloned()
+                {
+                    map.insert("type".into(), serde_json::json!([t, "null"]));
+                }
+                map.values_mut().for_each(convert);
+            }
+            Value::Array(list) => list.iter_mut().for_each(convert),
+            _ => {}
+        }
+    }
+    let mut components = spec()["components"].clone();
+    convert(&mut components["schemas"]);
+    let document = serde_json::json!({
+        "$ref": format!("#/components/schemas/{name}"),
+        "components": { "schemas": components["schemas"] },
+    });
+    jsonschema::draft4::options()
+        .should_validate_formats(true)
+        .build(&document)
+        .expect("the spec's schemas make a valid JSON Schema")
+}
+
+#[test]
+fn every_example_is_valid_against_the_specs_own_schemas() {
+    // The docs' examples, repaired, the seed's included (its zone-less .NET date and its
+    // PascalCase provisioning context keys).
+    let (examples, _) = all_examples();
+    for example in &examples {
+        let problems: Vec<String> = own_schema(&example.schema)
+            .iter_errors(&example.value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            problems.is_empty(),
+            "{} breaks the spec's {} schema: {problems:?}",
+            example.at,
+            example.schema
+        );
+    }
+    let seed = examples
+        .iter()
+        .find(|e| e.at == "updateCart request example seed")
+        .expect("the seed's request is an example");
+    assert_eq!(seed.value["expirationTimestamp"], "0001-01-01T00:00:00");
+
+    // The schemas refuse what they should: a date that is not one, a code that is neither a
+    // number nor a string, a quantity that is not a number.
+    let cart = own_schema("Cart");
+    let mut broken = example("ActiveCart");
+    broken["creationTimestamp"] = "15 March 2018".into();
+    assert!(!cart.is_valid(&broken));
+    let mut broken = example("ActiveCart");
+    broken["lineItems"][1]["error"]["errorCode"] = serde_json::json!({"code": 1});
+    assert!(!cart.is_valid(&broken));
+    let mut broken = example("ActiveCart");
+    broken["lineItems"][0]["quantity"] = "one".into();
+    assert!(!cart.is_valid(&broken));
+    // ... and accept what the service sends: a zero quantity in an answer.
+    let mut zero = example("ActiveCart");
+    zero["lineItems"][0]["quantity"] = 0.into();
+    assert!(cart.is_valid(&zero));
+}
+
+/// The properties of `value` that `schema` (of the spec, `$ref`s followed) does not declare,
+/// at any depth, as JSON pointers.
+fn undeclared(spec: &Value, schema: &Value, value: &Value, at: &str, out: &mut Vec<String>) {
+    let schema = resolve(spec, schema);
+    match value {
+        Value::Object(object) => {
+            let declared = schema.get("properties").and_then(Value::as_object);
+            for (key, item) in object {
+                let path = format!("{at}/{key}");
+                match declared {
+                    Some(declared) if !declared.is_empty() => match declared.get(key) {
+                        Some(property) => undeclared(spec, property, item, &path, out),
+                        None => out.push(path),
+                    },
+                    // A map (its keys are data), or a value of any shape.
+                    _ => {
+                        if let Some(values) =
+                            schema.get("additionalProperties").filter(|s| s.is_object())
+                        {
+                            undeclared(spec, values, item, &path, out);
+                        }
+                    }
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, item) in items.iter().enumerate() {
+                    undeclared(spec, item_schema, item, &format!("{at}/{i}"), out);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn no_example_carries_a_property_its_schema_does_not_declare() {
+    // Every object accepts unknown properties (`additionalProperties: {}`), so an example with
+    // a misspelt or renamed property would pass every other check, its value kept in `extra`.
+    let spec = spec();
+    let (examples, _) = all_examples();
+    for example in &examples {
+        let schema =
+            serde_json::json!({ "$ref": format!("#/components/schemas/{}", example.schema) });
+        let mut found = Vec::new();
+        undeclared(&spec, &schema, &example.value, "", &mut found);
+        assert!(
+            found.is_empty(),
+            "{} carries properties the {} schema does not declare: {found:?}",
+            example.at,
+            example.schema
+        );
+    }
+
+    // The check finds one: the seed's response with a property renamed.
+    let mut renamed = example("UpdatedCart");
+    let name = renamed["lineItems"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("friendlyName")
+        .unwrap();
+    renamed["lineItems"][0]["displayName"] = name;
+    let mut found = Vec::new();
+    let cart = serde_json::json!({ "$ref": "#/components/schemas/Cart" });
+    undeclared(&spec, &cart, &renamed, "", &mut found);
+    assert_eq!(found, ["/lineItems/0/displayName"]);
 }

@@ -77,12 +77,18 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
     let accepted = service.settings.token.as_ref().map(|t| t.expose_secret());
     if !has_bearer_token(&parts.headers, accepted) {
         record(&[]);
-        return error(
+        let mut response = error(
             StatusCode::UNAUTHORIZED,
             401,
             "A valid access token is required: send `Authorization: Bearer <token>`.",
         )
         .into_response();
+        // The challenge in the shape the error codes page shows.
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("OAuth realm=urn:cpsvc:cpid:emulator"),
+        );
+        return response;
     }
     let limit = service.limits.body;
     // The body's length as declared, or as known (zero for a GET); unknown: up to the limit.
@@ -201,6 +207,14 @@ fn echo(mut response: Response, request_id: &str, correlation_id: Option<&str>) 
         headers.insert(MS_CORRELATION_ID, value);
     }
     headers.insert("ms-serverid", HeaderValue::from_static("emulator"));
+    // A correlation vector as the service writes one (`sF/wRa2ih0CzbABc.0`): a base of 16
+    // characters and a step; here the base is the request id's first 16 hex digits.
+    let base: String = request_id.chars().filter(|c| *c != '-').take(16).collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("{base}.0"))
+        && base.len() == 16
+    {
+        headers.insert("ms-cv", value);
+    }
     response
 }
 

@@ -5,13 +5,14 @@
 //! and behaves as the service is documented to:
 //!
 //! - create and update answer 201 with the whole cart (ids, line item ids 0..n, timestamps,
-//!   expiry seven days out, `links.self`, `attributes.objectType` and an `attributes.etag` that
-//!   changes on every write); get answers 200; checkout answers 201 with one order per
+//!   expiry seven days out, `links.self`, `attributes.objectType`, the provisioning context's
+//!   keys in camelCase, and with [`Emulator::etags`] an `attributes.etag` that changes on
+//!   every write); get answers 200; checkout answers 201 with one order per
 //!   `orderGroup` (its body starting with a byte-order mark, as the service's does), after which
 //!   the cart is `Ordered` and a second checkout gets 400 with code 800065;
 //! - the documented errors: 401 without a bearer token; 400 / 800002 for invalid input (an id
 //!   that is not a GUID, a quantity below 1, no `catalogItemId`); 404 / 800008 for an unknown
-//!   cart; 412 when `If-Match` is not the cart's etag;
+//!   cart; with [`Emulator::etags`], 412 when `If-Match` is not the cart's etag;
 //! - `MS-RequestId` is the idempotency key: a repeated create, update or checkout (even one sent
 //!   while the first is still being done) answers with the first success and does nothing new,
 //!   while its answer is kept (16 MiB of answers by default); the same id on a different request
@@ -117,6 +118,8 @@ pub(crate) struct Settings {
     token: Option<SecretString>,
     /// Whether a checkout answer starts with a byte-order mark, as the service's does.
     byte_order_mark: bool,
+    /// Whether carts carry `attributes.etag` and `If-Match` is checked.
+    pub(crate) etags: bool,
     /// How long after its checkout an order's line items are provisioned.
     provisioning_delay: Duration,
     clock: Arc<dyn Clock>,
@@ -131,6 +134,7 @@ impl Default for Settings {
         Self {
             token: None,
             byte_order_mark: true,
+            etags: false,
             provisioning_delay: DEFAULT_PROVISIONING_DELAY,
             clock: Arc::new(SystemClock),
         }
@@ -193,6 +197,15 @@ impl Emulator {
     /// tools that do.
     pub fn byte_order_mark(mut self, on: bool) -> Self {
         self.settings.byte_order_mark = on;
+        self
+    }
+
+    /// Whether carts carry an etag (`attributes.etag`, a new one on every write) and a write
+    /// whose `If-Match` is not the cart's current etag is refused with 412. Off by default: no
+    /// Partner Center source documents an etag on carts, so the emulator does not invent one.
+    /// Turn it on to exercise the client's `If-Match` precaution.
+    pub fn etags(mut self, on: bool) -> Self {
+        self.settings.etags = on;
         self
     }
 

@@ -34,7 +34,7 @@ pub(crate) fn create(service: &Service, customer: &str, body: &[u8]) -> Done {
         customer: customer.to_string(),
         cart: cart.id.clone().unwrap_or_default(),
     };
-    saved(key, cart, state)
+    saved(service, key, cart, state)
 }
 
 pub(crate) fn read(service: &Service, key: &CartKey) -> Reply {
@@ -47,9 +47,10 @@ pub(crate) fn update(service: &Service, key: CartKey, body: &[u8], if_match: Opt
     let cart = decode_cart(body)?;
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
+    let if_match = if_match.filter(|_| service.settings.etags);
     let (cart, state) = rules::update(&key.customer, &key.cart, cart, &stored.state, if_match, now)
         .map_err(refused)?;
-    saved(key, cart, state)
+    saved(service, key, cart, state)
 }
 
 pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) -> Done {
@@ -57,6 +58,7 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
     let mut cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| unreadable("cart"))?;
+    let if_match = if_match.filter(|_| service.settings.etags);
     let state = rules::checkout(&mut cart, &stored.state, if_match, now).map_err(refused)?;
     let result = orders::place(&key.customer, &cart, now);
     let mut placed = Vec::new();
@@ -74,7 +76,7 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     }
     // The service's checkout answer starts with a byte-order mark.
     let body = encode(&result, service.settings.byte_order_mark)?;
-    let (mut change, _) = saved(key, cart, state)?;
+    let (mut change, _) = saved(service, key, cart, state)?;
     change.orders = placed;
     Ok((
         change,
@@ -143,7 +145,12 @@ fn busy(service: &Service, checkout: bool) -> Result<(), Reply> {
 }
 
 /// A cart written: what changes, and the 201 answer with the cart.
-fn saved(key: CartKey, cart: Cart, state: rules::CartState) -> Done {
+fn saved(service: &Service, key: CartKey, mut cart: Cart, state: rules::CartState) -> Done {
+    if !service.settings.etags
+        && let Some(attributes) = cart.attributes.as_mut()
+    {
+        attributes.etag = None;
+    }
     let json = encode(&cart, false)?;
     let reply = Reply {
         status: StatusCode::CREATED,

@@ -53,8 +53,8 @@ fn order(customer: &str, items: &[&CartLineItem], now: DateTime<Utc>) -> Order {
                 .collect(),
         ),
         creation_date: Some(timestamp(now)),
-        status: Some("pending".to_string()),
-        transaction_type: Some("UserPurchase".to_string()),
+        status: Some(Order::STATUS_PENDING.to_string()),
+        transaction_type: Some(Order::TRANSACTION_TYPE_USER_PURCHASE.to_string()),
         links: Some(OrderLinks {
             self_: Some(link(&order_uri, "GET")),
             provisioning_status: Some(link(&format!("{order_uri}/provisioningstatus"), "GET")),

@@ -10,8 +10,6 @@ use crate::types::{Cart, CartLinks, Link, ResourceAttributes};
 /// The user the emulator records as having changed a cart.
 const EMULATOR_USER: &str = "partner-center-emulator";
 
-pub(crate) const ORDERED: &str = "Ordered";
-
 /// Why an operation was refused, as the service documents it.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Refusal {
@@ -94,7 +92,7 @@ pub(crate) fn checkout(
         ordered: true,
         ..state.clone()
     };
-    cart.status = Some(ORDERED.to_string());
+    cart.status = Some(Cart::STATUS_ORDERED.to_string());
     cart.last_modified_timestamp = Some(timestamp(now));
     set_etag(cart, state.version);
     Ok(state)
@@ -155,12 +153,13 @@ fn stamp(cart: &mut Cart, customer: &str, id: &str, now: DateTime<Utc>, state: &
     cart.expiration_timestamp = Some(timestamp(state.expires));
     cart.last_modified_timestamp = Some(timestamp(now));
     cart.last_modified_user = Some(EMULATOR_USER.to_string());
-    cart.status = Some("Active".to_string());
+    cart.status = Some(Cart::STATUS_ACTIVE.to_string());
     for (i, item) in cart.line_items.iter_mut().enumerate() {
         item.id = Some(i as i32);
         item.currency_code.get_or_insert_with(|| "USD".to_string());
         item.order_group.get_or_insert_with(|| "0".to_string());
     }
+    camel_case_contexts(&mut cart.line_items);
     let links = cart.links.get_or_insert_with(CartLinks::default);
     links.self_ = Some(Link {
         uri: Some(format!("/customers/{customer}/carts/{id}")),
@@ -169,6 +168,25 @@ fn stamp(cart: &mut Cart, customer: &str, id: &str, now: DateTime<Utc>, state: &
         ..Default::default()
     });
     set_etag(cart, state.version);
+}
+
+/// The service reads provisioning context keys without regard to case and echoes them in
+/// camelCase (the "Update a cart" page sends `SubscriptionId` and answers `subscriptionId`).
+fn camel_case_contexts(items: &mut [crate::types::CartLineItem]) {
+    for item in items {
+        if let Some(context) = item.provisioning_context.take() {
+            let camel = context.into_iter().map(|(key, value)| {
+                let mut chars = key.chars();
+                let key = match chars.next() {
+                    Some(first) => first.to_lowercase().chain(chars).collect(),
+                    None => key,
+                };
+                (key, value)
+            });
+            item.provisioning_context = Some(camel.collect());
+        }
+        camel_case_contexts(item.addon_items.as_deref_mut().unwrap_or_default());
+    }
 }
 
 fn set_etag(cart: &mut Cart, version: u64) {
@@ -294,7 +312,7 @@ mod tests {
         let now = Utc::now();
         let (mut ordered, state) = create(CUSTOMER, cart(1), now, week(now)).unwrap();
         let state = checkout(&mut ordered, &state, None, now).unwrap();
-        assert_eq!(ordered.status.as_deref(), Some(ORDERED));
+        assert_eq!(ordered.status.as_deref(), Some(Cart::STATUS_ORDERED));
         assert!(state.ordered);
         let before = ordered.clone();
         assert_eq!(

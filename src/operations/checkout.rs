@@ -88,12 +88,23 @@ impl CartRef {
     ///   send the same request again with
     ///   [`with_request_id`](Self::with_request_id)`(request id of the error)`.
     pub async fn checkout(&self) -> Result<CheckoutOutcome, Error> {
-        self.checkout_with(None).await
+        self.checkout_with(None, None).await
+    }
+
+    /// [`checkout`](Self::checkout), naming a user of the customer's tenant
+    /// (`x-ms-customeruser-upn`, as the .NET SDK's `CheckoutAsync(customerUserUpn)` sends it)
+    /// for the licences the orders assign.
+    pub async fn checkout_for_user(
+        &self,
+        customer_user_upn: &str,
+    ) -> Result<CheckoutOutcome, Error> {
+        self.checkout_with(None, Some(customer_user_upn)).await
     }
 
     pub(super) async fn checkout_with(
         &self,
         mut request_id: Option<Uuid>,
+        customer_user_upn: Option<&str>,
     ) -> Result<CheckoutOutcome, Error> {
         const OP: &str = "checkoutCart";
         let (customer, cart) = self.checked_ids(OP)?;
@@ -112,11 +123,11 @@ impl CartRef {
             };
             let (customer, cart) = (customer.as_str(), cart.as_str());
             let checkout = |api: Client| async move {
-                api.checkout_cart()
-                    .customer_id(customer)
-                    .cart_id(cart)
-                    .send()
-                    .await
+                let mut request = api.checkout_cart().customer_id(customer).cart_id(cart);
+                if let Some(upn) = customer_user_upn {
+                    request = request.x_ms_customeruser_upn(upn);
+                }
+                request.send().await
             };
             let check = |answer: &CartCheckoutResult| answer.refusal(None);
             let answer = self.pc.call_with(Some(sending), checkout, check).await;

@@ -44,7 +44,17 @@ impl WithRequestId<CartRef> {
     /// [`CartRef::checkout`] with this request id: replayed after a crash, it places
     /// nothing twice.
     pub async fn checkout(self) -> Result<CheckoutOutcome, Error> {
-        self.target.checkout_with(self.request_id).await
+        self.target.checkout_with(self.request_id, None).await
+    }
+
+    /// [`CartRef::checkout_for_user`] with this request id.
+    pub async fn checkout_for_user(
+        self,
+        customer_user_upn: &str,
+    ) -> Result<CheckoutOutcome, Error> {
+        self.target
+            .checkout_with(self.request_id, Some(customer_user_upn))
+            .await
     }
 
     /// [`CartRef::modify`] with this request id on its first PUT (its GET, and any PUT after a

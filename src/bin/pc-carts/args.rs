@@ -91,6 +91,10 @@ pub struct EmulatorArgs {
     /// Send checkout answers without the byte-order mark the service puts before them.
     #[arg(long)]
     pub no_bom: bool,
+    /// Give carts an etag and refuse a stale `If-Match` with 412 (no source says the service
+    /// does either).
+    #[arg(long)]
+    pub etags: bool,
     /// How long after its checkout an order is provisioned, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub provisioning_delay_ms: u64,
@@ -152,7 +156,7 @@ pub enum CartCommand {
     /// Replace a cart with one from a JSON file.
     Put(PutArgs),
     /// Check a cart out.
-    Checkout(CartArgs),
+    Checkout(CheckoutArgs),
 }
 
 #[derive(Debug, Args)]
@@ -190,6 +194,16 @@ pub struct CartArgs {
     /// The cart's id (a GUID).
     #[arg(long, value_parser = guid)]
     pub cart: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckoutArgs {
+    #[command(flatten)]
+    pub cart: CartArgs,
+    /// A user of the customer's tenant (user principal name) for the licences the orders
+    /// assign (sent as `x-ms-customeruser-upn`).
+    #[arg(long, value_name = "UPN")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -348,7 +362,8 @@ impl CartCommand {
         let cart = |args: &CartArgs| format!("cart {} of customer {}", args.cart, args.customer);
         match self {
             Self::Create(args) => format!("a new cart of customer {}", args.customer),
-            Self::Get(args) | Self::Checkout(args) => cart(args),
+            Self::Get(args) => cart(args),
+            Self::Checkout(args) => cart(&args.cart),
             Self::Update(args) => cart(&args.cart),
             Self::Put(args) => cart(&args.cart),
         }

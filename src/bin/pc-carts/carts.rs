@@ -31,14 +31,14 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
             Ok(())
         }
         CartCommand::Checkout(args) => {
-            let cart = cart_ref(&args)?;
-            let outcome = cart
-                .with_request_id(args.connection.request_id)
-                .checkout()
-                .await?;
+            let cart = cart_ref(&args.cart)?.with_request_id(args.cart.connection.request_id);
+            let outcome = match &args.user {
+                Some(upn) => cart.checkout_for_user(upn).await?,
+                None => cart.checkout().await?,
+            };
             show(
                 outcome.result(),
-                args.connection.shown(),
+                args.cart.connection.shown(),
                 checkout_table,
                 order_ids,
             );

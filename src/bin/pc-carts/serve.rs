@@ -36,6 +36,7 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .faults(faults)
         .limits(limits)
         .byte_order_mark(!args.no_bom)
+        .etags(args.etags)
         .provisioning_delay(Duration::from_millis(args.provisioning_delay_ms));
     if let Some(token) = &args.token {
         emulator = emulator.accept_only_token(token.expose_secret());
