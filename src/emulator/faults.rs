@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use super::rate_limit::Rates;
+
 /// Faults to inject, as shares of requests (0.0 to 1.0) and durations. None by default.
 ///
 /// ```
@@ -17,6 +19,10 @@ use std::time::Duration;
 ///     .order_in_progress(0.05)             // 5% of checkouts get 409 / 800060
 ///     .latency(Duration::from_millis(20))
 ///     .seed(7);                            // the same draws every run
+///
+/// // The service's own limits: 20 requests a second per partner tenant (the bearer token
+/// // stands for the tenant), 5 per tenant and customer; 429 with `Retry-After` beyond them.
+/// let limited = Faults::none().tenant_rate_limit(20.0).customer_rate_limit(5.0);
 /// ```
 #[derive(Clone, Debug, PartialEq)]
 pub struct Faults {
@@ -28,6 +34,7 @@ pub struct Faults {
     pub(crate) order_in_progress: f64,
     pub(crate) latency: Duration,
     pub(crate) seed: Option<u64>,
+    pub(crate) rates: Rates,
 }
 
 impl Default for Faults {
@@ -48,6 +55,7 @@ impl Faults {
             order_in_progress: 0.0,
             latency: Duration::ZERO,
             seed: None,
+            rates: Rates::default(),
         }
     }
 
@@ -96,11 +104,33 @@ impl Faults {
         self
     }
 
+    /// Limits each partner tenant to this many requests a second, as the service does (the
+    /// throttling guidance names 500 a minute per tenant for orders): a token bucket holding
+    /// one second of requests. Beyond it a request gets 429, the service's throttling body
+    /// and `Retry-After` with the whole seconds until the bucket holds a request again. The
+    /// emulator knows a tenant by its bearer token. A rate that is not above zero is no limit.
+    pub fn tenant_rate_limit(mut self, per_second: f64) -> Self {
+        self.rates.tenant = positive(per_second);
+        self
+    }
+
+    /// Limits each partner tenant and customer to this many requests a second, like
+    /// [`tenant_rate_limit`](Self::tenant_rate_limit); a request is admitted only if both of
+    /// its buckets hold one.
+    pub fn customer_rate_limit(mut self, per_second: f64) -> Self {
+        self.rates.customer = positive(per_second);
+        self
+    }
+
     /// Draws faults from a generator with this seed.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
         self
     }
+}
+
+fn positive(rate: f64) -> Option<f64> {
+    (rate > 0.0 && rate.is_finite()).then_some(rate)
 }
 
 fn clamp(share: f64) -> f64 {

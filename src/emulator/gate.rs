@@ -129,19 +129,17 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
 /// work, a lost answer after it (as when a gateway times out).
 async fn with_faults(service: &Service, request: Request, next: Next) -> Response {
     let faults = &service.faults;
+    if service.rate_limits.any() {
+        let tenant = tenant(request.headers());
+        let customer = customer(request.uri().path());
+        if let Err(seconds) = service.rate_limits.admit(tenant, customer, service.now()) {
+            Counters::bump(&service.counters.throttled, 1);
+            return throttled(seconds);
+        }
+    }
     if service.roll(faults.throttle) {
         Counters::bump(&service.counters.throttled, 1);
-        let seconds = faults.retry_after.as_secs();
-        let message = format!("Rate limit is exceeded. Try again in {seconds} seconds.");
-        let mut response = json(
-            StatusCode::TOO_MANY_REQUESTS,
-            &serde_json::json!({ "statusCode": 429, "message": message }),
-        )
-        .into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        return response;
+        return throttled(faults.retry_after.as_secs());
     }
     if service.roll(faults.unavailable) {
         Counters::bump(&service.counters.unavailable, 1);
@@ -154,6 +152,38 @@ async fn with_faults(service: &Service, request: Request, next: Next) -> Respons
         return error(StatusCode::GATEWAY_TIMEOUT, 0, "The gateway timed out.").into_response();
     }
     response
+}
+
+/// 429 in the shape the service sends it: its own body, and `Retry-After` in seconds.
+fn throttled(seconds: u64) -> Response {
+    let message = format!("Rate limit is exceeded. Try again in {seconds} seconds.");
+    let mut response = json(
+        StatusCode::TOO_MANY_REQUESTS,
+        &serde_json::json!({ "statusCode": 429, "message": message }),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// The partner tenant a request is from: the service reads it from the token; the emulator
+/// knows tenants by their tokens, kept as a hash.
+fn tenant(headers: &HeaderMap) -> u64 {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .map_or(&[][..], HeaderValue::as_bytes);
+    xxhash_rust::xxh3::xxh3_64(token)
+}
+
+/// The customer in a request's path (`/v1/customers/{customer-id}/...`).
+fn customer(path: &str) -> Option<&str> {
+    let mut segments = path.trim_start_matches('/').split('/');
+    match (segments.next(), segments.next(), segments.next()) {
+        (Some("v1"), Some("customers"), Some(id)) if !id.is_empty() => Some(id),
+        _ => None,
+    }
 }
 
 fn unavailable() -> Reply {

@@ -27,7 +27,9 @@
 //! - a body over the size limit gets 413, one that is not declared JSON 415, both in the
 //!   service's error shape;
 //! - [`Faults`] inject throttling (429 with `Retry-After`), 503s, lost answers (a 504 after the
-//!   work was done), 409 / 800064 and 800060 (busy), and latency.
+//!   work was done), 409 / 800064 and 800060 (busy), and latency; and the service's own rate
+//!   limits, per partner tenant and per tenant and customer (token buckets, a 429 with the
+//!   service's throttling body and `Retry-After` from the bucket).
 //!
 //! It holds everything in memory within [`Limits`] (byte budgets: the oldest entries are
 //! forgotten first), or also on disk with [`Emulator::data_dir`], so that a restart loses
@@ -70,6 +72,7 @@ mod log;
 mod names;
 mod operations;
 mod orders;
+mod rate_limit;
 mod reply;
 mod rules;
 mod service;

@@ -12,6 +12,7 @@ use tokio::sync::{OwnedMutexGuard, Semaphore};
 
 use super::disk::Disk;
 use super::log::RequestLog;
+use super::rate_limit::RateLimits;
 use super::reply::{Reply, error, invalid};
 use super::stats::Counters;
 use super::store::{Change, Kept, ReplayKey, Store};
@@ -25,6 +26,7 @@ pub(crate) struct Service {
     pub log: RequestLog,
     /// Permits for request bodies being worked on, one per KiB.
     pub in_flight: Arc<Semaphore>,
+    pub rate_limits: RateLimits,
     store: Mutex<Store>,
     writers: Writers,
     disk: Option<Arc<Disk>>,
@@ -51,6 +53,7 @@ impl Service {
             .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
         Ok(Self {
             in_flight: Arc::new(Semaphore::new(kib(limits.in_flight) as usize)),
+            rate_limits: RateLimits::new(faults.rates),
             log: RequestLog::new(limits.log),
             counters: Counters::default(),
             store: Mutex::new(store),

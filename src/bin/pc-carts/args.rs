@@ -140,6 +140,13 @@ pub struct EmulatorArgs {
     /// Latency added to every request, in milliseconds.
     #[arg(long, default_value_t = 0, help_heading = "Faults")]
     pub latency_ms: u64,
+    /// Requests a second each partner tenant (bearer token) may make; beyond it 429 with
+    /// Retry-After, as the service throttles [default: no limit].
+    #[arg(long, value_name = "PER_SECOND", help_heading = "Faults")]
+    pub tenant_rate: Option<f64>,
+    /// Requests a second each partner tenant may make for one customer [default: no limit].
+    #[arg(long, value_name = "PER_SECOND", help_heading = "Faults")]
+    pub customer_rate: Option<f64>,
     /// Seed of the fault draws, for repeatable runs [default: random].
     #[arg(long, help_heading = "Faults")]
     pub seed: Option<u64>,

@@ -24,6 +24,12 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         faults = faults.seed(seed);
     }
+    if let Some(rate) = args.tenant_rate {
+        faults = faults.tenant_rate_limit(rate);
+    }
+    if let Some(rate) = args.customer_rate {
+        faults = faults.customer_rate_limit(rate);
+    }
     let limits = Limits::default()
         .cart_lifetime(Duration::from_secs(args.cart_lifetime_secs))
         .carts(args.carts_mib.saturating_mul(MIB))

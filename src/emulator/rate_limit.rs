@@ -1,0 +1,211 @@
+//! The service's rate limits: a token bucket per partner tenant and one per partner and
+//! customer, as the throttling guidance describes them. A bucket holds one second of requests
+//! and refills at its rate; a request finding it empty gets 429 with the seconds until it
+//! holds a request again.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+
+/// At most this many buckets are kept per limit; beyond it, full ones (idle for a second or
+/// more) are dropped, which loses nothing: a new bucket starts full.
+const MAX_BUCKETS: usize = 10_000;
+
+/// Requests per second, per tenant and per tenant and customer; `None` is no limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Rates {
+    pub tenant: Option<f64>,
+    pub customer: Option<f64>,
+}
+
+#[derive(Debug)]
+pub(crate) struct RateLimits {
+    rates: Rates,
+    buckets: Mutex<Buckets>,
+}
+
+#[derive(Debug, Default)]
+struct Buckets {
+    tenants: HashMap<u64, Bucket>,
+    customers: HashMap<(u64, String), Bucket>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Bucket {
+    tokens: f64,
+    at: DateTime<Utc>,
+}
+
+impl Bucket {
+    fn full(rate: f64, now: DateTime<Utc>) -> Self {
+        Self {
+            tokens: capacity(rate),
+            at: now,
+        }
+    }
+
+    /// The tokens now; the clock never runs back.
+    fn refill(&mut self, rate: f64, now: DateTime<Utc>) {
+        let elapsed = (now - self.at).as_seconds_f64().max(0.0);
+        self.tokens = (self.tokens + elapsed * rate).min(capacity(rate));
+        self.at = self.at.max(now);
+    }
+
+    /// Whole seconds until the bucket holds a request again (at least one: `Retry-After` is
+    /// in whole seconds); `None` when it holds one now.
+    fn wait(&self, rate: f64) -> Option<u64> {
+        (self.tokens < 1.0).then(|| ((1.0 - self.tokens) / rate).ceil().max(1.0) as u64)
+    }
+}
+
+/// One second of requests, and at least one.
+fn capacity(rate: f64) -> f64 {
+    rate.max(1.0)
+}
+
+impl RateLimits {
+    pub fn new(rates: Rates) -> Self {
+        Self {
+            rates,
+            buckets: Mutex::new(Buckets::default()),
+        }
+    }
+
+    pub fn any(&self) -> bool {
+        self.rates.tenant.is_some() || self.rates.customer.is_some()
+    }
+
+    /// Takes one request from the tenant's bucket and the customer's, or leaves both as they
+    /// are and says how many seconds to wait.
+    pub fn admit(
+        &self,
+        tenant: u64,
+        customer: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<(), u64> {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        let Buckets { tenants, customers } = &mut *buckets;
+        let mut taken: Vec<(&mut Bucket, f64)> = Vec::with_capacity(2);
+        if let Some(rate) = self.rates.tenant {
+            prune(tenants, rate, now);
+            taken.push((
+                tenants
+                    .entry(tenant)
+                    .or_insert_with(|| Bucket::full(rate, now)),
+                rate,
+            ));
+        }
+        if let (Some(rate), Some(customer)) = (self.rates.customer, customer) {
+            prune(customers, rate, now);
+            let key = (tenant, customer.to_ascii_lowercase());
+            taken.push((
+                customers
+                    .entry(key)
+                    .or_insert_with(|| Bucket::full(rate, now)),
+                rate,
+            ));
+        }
+        let mut wait = None;
+        for (bucket, rate) in &mut taken {
+            bucket.refill(*rate, now);
+            wait = wait.max(bucket.wait(*rate));
+        }
+        if let Some(wait) = wait {
+            return Err(wait);
+        }
+        for (bucket, _) in taken {
+            bucket.tokens -= 1.0;
+        }
+        Ok(())
+    }
+}
+
+/// Drops the buckets that are full again once there are too many.
+fn prune<K: Eq + std::hash::Hash>(buckets: &mut HashMap<K, Bucket>, rate: f64, now: DateTime<Utc>) {
+    if buckets.len() >= MAX_BUCKETS {
+        buckets.retain(|_, bucket| {
+            bucket.refill(rate, now);
+            bucket.tokens < capacity(rate)
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: f64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000, 0).unwrap()
+            + chrono::Duration::microseconds((seconds * 1e6) as i64)
+    }
+
+    #[test]
+    fn a_tenant_gets_a_second_of_requests_at_once_then_its_rate() {
+        let limits = RateLimits::new(Rates {
+            tenant: Some(20.0),
+            customer: None,
+        });
+        for _ in 0..20 {
+            assert_eq!(limits.admit(1, None, at(0.0)), Ok(()));
+        }
+        assert_eq!(limits.admit(1, None, at(0.0)), Err(1));
+        // Another tenant has its own bucket.
+        assert_eq!(limits.admit(2, None, at(0.0)), Ok(()));
+        // 20 a second: one more every 50 ms.
+        assert_eq!(limits.admit(1, None, at(0.049)), Err(1));
+        assert_eq!(limits.admit(1, None, at(0.050)), Ok(()));
+        assert_eq!(limits.admit(1, None, at(0.050)), Err(1));
+    }
+
+    #[test]
+    fn retry_after_is_the_whole_seconds_until_a_request_fits() {
+        let limits = RateLimits::new(Rates {
+            tenant: Some(0.25),
+            customer: None,
+        });
+        assert_eq!(limits.admit(1, None, at(0.0)), Ok(()));
+        // Empty; a request every four seconds.
+        assert_eq!(limits.admit(1, None, at(0.0)), Err(4));
+        assert_eq!(limits.admit(1, None, at(2.5)), Err(2));
+        assert_eq!(limits.admit(1, None, at(4.0)), Ok(()));
+    }
+
+    #[test]
+    fn a_customer_limit_refuses_without_spending_the_tenants() {
+        let limits = RateLimits::new(Rates {
+            tenant: Some(10.0),
+            customer: Some(2.0),
+        });
+        assert_eq!(limits.admit(1, Some("A"), at(0.0)), Ok(()));
+        assert_eq!(
+            limits.admit(1, Some("a"), at(0.0)),
+            Ok(()),
+            "ids compared without case"
+        );
+        assert_eq!(limits.admit(1, Some("a"), at(0.0)), Err(1));
+        // The tenant still has 8 of its 10.
+        for i in 0..8 {
+            assert_eq!(limits.admit(1, Some(&format!("b{i}")), at(0.0)), Ok(()));
+        }
+        assert_eq!(limits.admit(1, Some("d"), at(0.0)), Err(1));
+        // Requests with no customer are limited by the tenant only.
+        assert_eq!(limits.admit(1, None, at(0.1)), Ok(()));
+    }
+
+    #[test]
+    fn idle_buckets_are_dropped_when_there_are_too_many() {
+        let limits = RateLimits::new(Rates {
+            tenant: None,
+            customer: Some(1.0),
+        });
+        for i in 0..MAX_BUCKETS {
+            assert_eq!(limits.admit(1, Some(&i.to_string()), at(0.0)), Ok(()));
+        }
+        // A second later all are full again, and go when the next one comes.
+        assert_eq!(limits.admit(1, Some("new"), at(1.0)), Ok(()));
+        assert_eq!(limits.buckets.lock().unwrap().customers.len(), 1);
+        // One that was spent is kept.
+        assert_eq!(limits.admit(1, Some("new"), at(1.0)), Err(1));
+    }
+}
