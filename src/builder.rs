@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::{StaticToken, TokenProvider};
 use crate::client::Shared;
 use crate::headers::{DEFAULT_LOCALE, client_headers};
-use crate::retry::{Clock, RetryBudget, RetryPolicy, SystemClock};
+use crate::retry::{AdaptiveRate, Clock, RateAdaptation, RetryBudget, RetryPolicy, SystemClock};
 use crate::{Error, PartnerCenter};
 
 /// The global Partner Center.
@@ -63,6 +63,7 @@ pub struct PartnerCenterBuilder {
     max_response_bytes: usize,
     root_certificates: Vec<Vec<u8>>,
     clock: Arc<dyn Clock>,
+    rate_adaptation: Option<RateAdaptation>,
 }
 
 impl Default for PartnerCenterBuilder {
@@ -80,6 +81,7 @@ impl Default for PartnerCenterBuilder {
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             root_certificates: Vec::new(),
             clock: Arc::new(SystemClock),
+            rate_adaptation: Some(RateAdaptation::default()),
         }
     }
 }
@@ -161,6 +163,21 @@ impl PartnerCenterBuilder {
         self
     }
 
+    /// How the client paces its requests once the service throttles it (on by default, with
+    /// [`RateAdaptation::default`]): every operation of the client and of its clones shares
+    /// one pace. Until the first 429 nothing waits.
+    pub fn rate_adaptation(mut self, adaptation: RateAdaptation) -> Self {
+        self.rate_adaptation = Some(adaptation);
+        self
+    }
+
+    /// No pacing: every request goes out at once, and each 429 is only waited out and retried
+    /// by the [`RetryPolicy`].
+    pub fn no_rate_adaptation(mut self) -> Self {
+        self.rate_adaptation = None;
+        self
+    }
+
     /// The clock retries read and wait on; tests use a [`VirtualClock`](crate::retry::VirtualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
@@ -193,6 +210,9 @@ impl PartnerCenterBuilder {
             budget: self.budget,
             attempt_timeout: self.attempt_timeout,
             max_response_bytes: self.max_response_bytes,
+            rate: self
+                .rate_adaptation
+                .map(|adaptation| AdaptiveRate::new(adaptation, self.clock.now())),
             clock: self.clock,
         };
         Ok(PartnerCenter::from_shared(shared, self.correlation_id))

@@ -13,7 +13,7 @@ use crate::error::Effect;
 use crate::headers::OperationIds;
 use crate::operations::Customer;
 use crate::pipeline::Sending;
-use crate::retry::{Clock, RetryBudget, RetryPolicy};
+use crate::retry::{AdaptiveRate, Clock, RetryBudget, RetryPolicy};
 use crate::transport::Context;
 use crate::{Error, PartnerCenterBuilder, generated};
 
@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub attempt_timeout: Duration,
     pub max_response_bytes: usize,
     pub clock: Arc<dyn Clock>,
+    /// The pace of every request, once the service has throttled the client.
+    pub rate: Option<AdaptiveRate>,
 }
 
 impl PartnerCenter {

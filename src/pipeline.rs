@@ -23,6 +23,7 @@ use crate::error::classify::{Generated, attempt_error, classify, from_status};
 use crate::error::effect::{self, Attempt as AttemptEffect};
 use crate::error::{Effect, Error, ErrorKind};
 use crate::headers::{OperationIds, prepare};
+use crate::retry::Admission;
 use crate::retry::policy::Next;
 use crate::transport::{Context, Seen, read_bounded, stand_in};
 use crate::types::{Cart, CartCheckoutResult, PartnerCenterError};
@@ -169,6 +170,12 @@ async fn attempts(
     let mut withdrawn = 0u32;
     let mut last = None;
     loop {
+        // The client's pace, learnt from the service's 429s; its wait counts against the
+        // operation's time.
+        let permit = match &shared.rate {
+            Some(rate) => Some(rate.acquire(&*shared.clock).await),
+            None => None,
+        };
         let elapsed = shared.clock.now().saturating_duration_since(started);
         let left = shared.retry.total_budget().saturating_sub(elapsed);
         if left.is_zero() {
@@ -215,6 +222,16 @@ async fn attempts(
             .instrument(attempt_span.clone())
             .await;
         let elapsed_ms = sent.elapsed().as_millis() as u64;
+        if let (Some(rate), Some(permit), Outcome::Answer(_, seen, _)) =
+            (&shared.rate, permit, &outcome)
+        {
+            let answer = if seen.status == 429 {
+                Admission::Throttled
+            } else {
+                Admission::Admitted
+            };
+            rate.observe(permit, answer, &*shared.clock);
+        }
         let error = match &outcome {
             Outcome::Answer(_, seen, _) if (200..300).contains(&seen.status) => {
                 attempt_span.record("http.response.status_code", seen.status);

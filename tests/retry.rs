@@ -16,8 +16,11 @@ const S: fn(u64) -> Duration = Duration::from_secs;
 const MS: fn(u64) -> Duration = Duration::from_millis;
 
 /// A client of `server` with the default policy, without jitter, on a virtual clock.
+/// A client whose every wait is the retry policy's: these tests script the answers one by
+/// one, so the pace learnt from a scripted 429 is left out (`tests/throttling.rs` has it).
 fn retrying(server: &Scripted, clock: &Arc<VirtualClock>) -> PartnerCenter {
     builder_at(&server.url)
+        .no_rate_adaptation()
         .retry_policy(RetryPolicy::default().jitter(false))
         .clock(clock.clone())
         .build()

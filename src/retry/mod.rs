@@ -14,11 +14,14 @@
 //! - A 401 is not retried under this policy: the token is dropped and the operation is tried
 //!   once more with a fresh one (see [`crate::auth`]).
 
+mod adaptive;
 mod budget;
 mod clock;
 pub(crate) mod policy;
 pub(crate) mod retry_after;
 
+pub use adaptive::RateAdaptation;
+pub(crate) use adaptive::{AdaptiveRate, Admission};
 pub use budget::RetryBudget;
 pub use clock::{Clock, SystemClock, VirtualClock};
 pub use policy::RetryPolicy;

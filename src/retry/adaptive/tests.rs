@@ -1,0 +1,282 @@
+//! The pacer on a virtual clock: its rules one by one, then against a simulated token-bucket
+//! service with 64 tasks, where it must finish at the limit with few 429s.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::*;
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s)
+}
+
+/// A pacer at `t0` that has seen `n` requests admitted evenly over the last second, then a
+/// 429: pacing at `n * margin` a second.
+fn throttled_after(n: u32, t0: Instant) -> Pacer {
+    let mut pacer = Pacer::new(RateAdaptation::default(), t0);
+    for i in 1..=n {
+        let at = t0 + secs(f64::from(i) / f64::from(n));
+        let permit = pacer.try_take(at).unwrap();
+        pacer.observe(permit, Admission::Admitted, at);
+    }
+    let at = t0 + secs(1.0);
+    let permit = pacer.try_take(at).unwrap();
+    pacer.observe(permit, Admission::Throttled, at);
+    pacer
+}
+
+#[test]
+fn until_the_first_429_nothing_waits() {
+    let t0 = Instant::now();
+    let mut pacer = Pacer::new(RateAdaptation::default(), t0);
+    for i in 0..1000 {
+        let permit = pacer.try_take(t0).expect("no wait");
+        pacer.observe(permit, Admission::Admitted, t0 + secs(f64::from(i) * 1e-4));
+    }
+    assert_eq!(pacer.rate(), None);
+}
+
+#[test]
+fn a_429_paces_at_the_rate_admitted_times_the_margin() {
+    let t0 = Instant::now();
+    let mut pacer = throttled_after(20, t0);
+    assert_eq!(pacer.rate(), Some(20.0 * 0.95));
+    // The bucket is empty: the next request waits 1/19 s, the one after as long again.
+    let at = t0 + secs(1.0);
+    let wait = pacer.try_take(at).unwrap_err();
+    assert!((wait.as_secs_f64() - 1.0 / 19.0).abs() < 1e-9, "{wait:?}");
+    let at = at + wait;
+    pacer.try_take(at).expect("a token by then");
+    assert!(pacer.try_take(at).is_err());
+}
+
+#[test]
+fn the_requests_throttled_with_the_first_cut_the_rate_once() {
+    let t0 = Instant::now();
+    let mut pacer = Pacer::new(RateAdaptation::default(), t0);
+    // 64 requests go out at once, before any answer; 20 are admitted, 44 throttled.
+    let permits: Vec<Permit> = (0..64).map(|_| pacer.try_take(t0).unwrap()).collect();
+    let at = t0 + secs(0.005);
+    for (i, permit) in permits.into_iter().enumerate() {
+        let answer = if i % 3 == 0 || i >= 60 {
+            Admission::Admitted
+        } else {
+            Admission::Throttled
+        };
+        pacer.observe(permit, answer, at);
+    }
+    // Cut once, on the first 429 (with one admission seen), then raised by the admissions
+    // of the same burst that came after it: 20 admitted in the last second.
+    let admitted = (0..64).filter(|i| i % 3 == 0 || *i >= 60).count() as f64;
+    assert_eq!(admitted, 24.0);
+    assert_eq!(pacer.rate(), Some(admitted * 0.95));
+}
+
+#[test]
+fn between_429s_the_rate_grows_and_after_the_quiet_time_pacing_stops() {
+    let t0 = Instant::now();
+    let mut pacer = throttled_after(20, t0);
+    // 10 s later: 2% a second, compounded.
+    let at = t0 + secs(11.0);
+    pacer.try_take(at).unwrap();
+    let rate = pacer.rate().unwrap();
+    assert!((rate - 19.0 * (0.2f64).exp()).abs() < 1e-6, "{rate}");
+    // A 429 to a request sent under the old pace cuts again only if sent under this one.
+    let stale = Permit(0);
+    pacer.observe(stale, Admission::Throttled, at);
+    assert_eq!(pacer.rate(), Some(rate));
+    // 60 s without a 429 (the stale one counts as one): pacing stops.
+    let later = at + secs(60.0);
+    assert!(pacer.try_take(later).is_ok());
+    assert_eq!(pacer.rate(), None);
+    assert!(pacer.try_take(later).is_ok(), "no pacing, no wait");
+}
+
+#[test]
+fn below_the_learnt_limit_the_rate_doubles_each_second() {
+    let t0 = Instant::now();
+    let mut pacer = throttled_after(20, t0);
+    // A second cut with nothing admitted in the last second: the pace drops to the floor, but
+    // the limit learnt before (faded by the margin) is the target it climbs back to.
+    let at = t0 + secs(5.0);
+    let permit = pacer.try_take(at).unwrap();
+    pacer.observe(permit, Admission::Throttled, at);
+    assert_eq!(pacer.rate(), Some(MIN_RATE));
+    // It climbs back fast: 0.5 * 2^t until 19 (about 5.2 s).
+    pacer.try_take(at + secs(2.0)).ok();
+    assert!((pacer.rate().unwrap() - 2.0).abs() < 1e-9);
+}
+
+/// A token-bucket service (one second of burst) and `tasks` tasks, each doing four-request
+/// flows one request after another, with the client's 429 handling: wait `Retry-After`, send
+/// again. Each request is paced by `pacer`, if any. Time is simulated: events in order.
+struct Run {
+    goodput: f64,
+    throttled: f64,
+    flows_done: usize,
+}
+
+fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) -> Run {
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum Event {
+        /// The head of the queue asks the pacer again.
+        Head,
+        /// The task's request reaches the service.
+        Send { task: usize, permit: u64 },
+        /// The answer comes back: admitted or not.
+        Answer {
+            task: usize,
+            permit: u64,
+            admitted: bool,
+            retry_after: u64,
+        },
+        /// The task sends again after `Retry-After`.
+        Again { task: usize },
+    }
+    let t0 = Instant::now();
+    let mut events: BinaryHeap<Reverse<(u64, u64, Event)>> = BinaryHeap::new();
+    let mut sequence = 0u64;
+    let mut push = |events: &mut BinaryHeap<_>, at: u64, event: Event| {
+        sequence += 1;
+        events.push(Reverse((at, sequence, event)));
+    };
+    // The service's bucket.
+    let (mut tokens, mut refilled) = (limit, 0u64);
+    // Per task: the step of its flow (0..4); flows started.
+    let mut step = vec![0usize; tasks];
+    let mut started = tasks.min(flows);
+    let mut queue: VecDeque<usize> = (0..started).collect();
+    let mut head_scheduled = true;
+    push(&mut events, 0, Event::Head);
+    let (mut admitted, mut throttled, mut done) = (0usize, 0usize, 0usize);
+    let mut random = 0x2545_f491_4f6c_dd1du64;
+    let mut latency = || {
+        // 2.5 to 7.5 ms, from a fixed sequence.
+        random ^= random << 13;
+        random ^= random >> 7;
+        random ^= random << 17;
+        2_500 + random % 5_000
+    };
+    let mut now = 0u64;
+    while let Some(Reverse((at, _, event))) = events.pop() {
+        now = at;
+        let instant = t0 + Duration::from_micros(now);
+        match event {
+            Event::Head => {
+                let Some(&task) = queue.front() else {
+                    head_scheduled = false;
+                    continue;
+                };
+                let taken = match pacer.as_mut() {
+                    Some(pacer) => pacer.try_take(instant),
+                    None => Ok(Permit(0)),
+                };
+                match taken {
+                    Ok(permit) => {
+                        queue.pop_front();
+                        push(
+                            &mut events,
+                            now,
+                            Event::Send {
+                                task,
+                                permit: permit.0,
+                            },
+                        );
+                        push(&mut events, now, Event::Head);
+                    }
+                    Err(wait) => push(&mut events, now + wait.as_micros() as u64 + 1, Event::Head),
+                }
+            }
+            Event::Send { task, permit } => {
+                tokens = (tokens + (now - refilled) as f64 / 1e6 * limit).min(limit.max(1.0));
+                refilled = now;
+                let (ok, retry_after) = if tokens >= 1.0 {
+                    tokens -= 1.0;
+                    (true, 0)
+                } else {
+                    (false, ((1.0 - tokens) / limit).ceil().max(1.0) as u64)
+                };
+                let answer = Event::Answer {
+                    task,
+                    permit,
+                    admitted: ok,
+                    retry_after,
+                };
+                push(&mut events, now + latency(), answer);
+            }
+            Event::Answer {
+                task,
+                permit,
+                admitted: ok,
+                retry_after,
+            } => {
+                if let Some(pacer) = pacer.as_mut() {
+                    let answer = if ok {
+                        Admission::Admitted
+                    } else {
+                        Admission::Throttled
+                    };
+                    pacer.observe(Permit(permit), answer, instant);
+                }
+                if ok {
+                    admitted += 1;
+                    step[task] += 1;
+                    if step[task] == 4 {
+                        done += 1;
+                        step[task] = 0;
+                        if started == flows {
+                            continue;
+                        }
+                        started += 1;
+                    }
+                    queue.push_back(task);
+                } else {
+                    throttled += 1;
+                    push(
+                        &mut events,
+                        now + retry_after * 1_000_000,
+                        Event::Again { task },
+                    );
+                    continue;
+                }
+                if !head_scheduled {
+                    head_scheduled = true;
+                    push(&mut events, now, Event::Head);
+                }
+            }
+            Event::Again { task } => {
+                queue.push_back(task);
+                if !head_scheduled {
+                    head_scheduled = true;
+                    push(&mut events, now, Event::Head);
+                }
+            }
+        }
+    }
+    let seconds = now as f64 / 1e6;
+    Run {
+        goodput: admitted as f64 / seconds / limit,
+        throttled: throttled as f64 / (admitted + throttled) as f64,
+        flows_done: done,
+    }
+}
+
+#[test]
+fn against_a_rate_limited_service_64_tasks_finish_at_the_limit_with_few_429s() {
+    let paced = simulate(
+        Some(Pacer::new(RateAdaptation::default(), Instant::now())),
+        20.0,
+        64,
+        1000,
+    );
+    assert_eq!(paced.flows_done, 1000);
+    assert!(paced.goodput >= 0.95, "goodput {}", paced.goodput);
+    assert!(paced.throttled <= 0.05, "throttled {}", paced.throttled);
+
+    // Unpaced, the same work finishes too (every 429 is waited out and sent again), but most
+    // requests are throttled.
+    let unpaced = simulate(None, 20.0, 64, 1000);
+    assert_eq!(unpaced.flows_done, 1000);
+    assert!(unpaced.throttled > 0.5, "throttled {}", unpaced.throttled);
+}
