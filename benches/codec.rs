@@ -1,13 +1,22 @@
 //! Decoding and encoding a cart of 1, 100 and 1,000 line items: the crate's types (which keep
-//! unknown fields and open values) beside plain serde structs that drop them.
+//! unknown fields and open values) beside plain serde structs that drop them. Interleaved: each
+//! repetition times a batch of each, in turn, the order swapped every repetition; the table
+//! gives the min, median and max of the crate's time over plain serde's.
+//!
+//! ```sh
+//! cargo bench --bench codec [-- --reps 11]
+//! ```
 
 #[path = "support/plain.rs"]
 mod plain;
+#[path = "support/ratios.rs"]
+mod ratios;
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
 use partner_center_carts::types::Cart;
 use serde_json::{Value, json};
-use std::hint::black_box;
 
 /// A cart as the service sends it, with `lines` line items like the spec's example.
 fn cart_json(lines: usize) -> Vec<u8> {
@@ -40,35 +49,103 @@ fn cart_json(lines: usize) -> Vec<u8> {
     serde_json::to_vec(&cart).unwrap()
 }
 
-fn codec(c: &mut Criterion) {
+/// Times `n` runs of `work`.
+fn timed(n: usize, mut work: impl FnMut()) -> Duration {
+    let started = Instant::now();
+    for _ in 0..n {
+        work();
+    }
+    started.elapsed()
+}
+
+/// One untimed round, then `reps` rounds of (crate, plain), swapped every other round; the
+/// crate's time over plain serde's per round, and the median time of each.
+fn interleave(
+    reps: usize,
+    mut crate_side: impl FnMut() -> Duration,
+    mut plain: impl FnMut() -> Duration,
+) -> (Vec<f64>, Duration, Duration) {
+    crate_side();
+    plain();
+    let (mut ratios, mut crate_times, mut plain_times) = (Vec::new(), Vec::new(), Vec::new());
+    for rep in 0..reps {
+        let (c, p) = if rep % 2 == 0 {
+            let c = crate_side();
+            (c, plain())
+        } else {
+            let p = plain();
+            (crate_side(), p)
+        };
+        ratios.push(c.as_secs_f64() / p.as_secs_f64());
+        crate_times.push(c.as_secs_f64());
+        plain_times.push(p.as_secs_f64());
+    }
+    let median = |v: Vec<f64>| Duration::from_secs_f64(ratios::median(v));
+    (ratios, median(crate_times), median(plain_times))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let reps = match args.iter().position(|a| a == "--reps") {
+        Some(i) => args[i + 1].parse().expect("--reps N"),
+        None => 11,
+    };
+    println!("{reps} repetitions, the order swapped each; a batch of about 50 ms per side.\n");
+    println!("| benchmark | crate | plain serde | ratio min | ratio median | ratio max |");
+    println!("|---|---|---|---|---|---|");
     for lines in [1, 100, 1000] {
         let bytes = cart_json(lines);
         let crate_cart: Cart = serde_json::from_slice(&bytes).unwrap();
         let plain_cart: plain::Cart = serde_json::from_slice(&bytes).unwrap();
-
-        let mut decode = c.benchmark_group("decode");
-        decode.throughput(Throughput::Bytes(bytes.len() as u64));
-        decode.bench_with_input(BenchmarkId::new("crate", lines), &bytes, |b, bytes| {
-            b.iter(|| serde_json::from_slice::<Cart>(black_box(bytes)).unwrap())
-        });
-        decode.bench_with_input(
-            BenchmarkId::new("plain serde", lines),
-            &bytes,
-            |b, bytes| b.iter(|| serde_json::from_slice::<plain::Cart>(black_box(bytes)).unwrap()),
+        let n = 100_000 / lines;
+        let row = |name: &str, (ratios, c, p): (Vec<f64>, Duration, Duration)| {
+            let (low, middle, high) = ratios::spread(&ratios);
+            let per = |d: Duration| d.as_secs_f64() / n as f64 * 1e6;
+            println!(
+                "| {name}, {lines} line items | {:.2} µs | {:.2} µs | {low:.3} | **{middle:.3}** | {high:.3} |",
+                per(c),
+                per(p)
+            );
+        };
+        row(
+            "decode",
+            interleave(
+                reps,
+                || {
+                    timed(n, || {
+                        drop(black_box(
+                            serde_json::from_slice::<Cart>(black_box(&bytes)).unwrap(),
+                        ))
+                    })
+                },
+                || {
+                    timed(n, || {
+                        drop(black_box(
+                            serde_json::from_slice::<plain::Cart>(black_box(&bytes)).unwrap(),
+                        ))
+                    })
+                },
+            ),
         );
-        decode.finish();
-
-        let mut encode = c.benchmark_group("encode");
-        encode.throughput(Throughput::Bytes(bytes.len() as u64));
-        encode.bench_function(BenchmarkId::new("crate", lines), |b| {
-            b.iter(|| serde_json::to_vec(black_box(&crate_cart)).unwrap())
-        });
-        encode.bench_function(BenchmarkId::new("plain serde", lines), |b| {
-            b.iter(|| serde_json::to_vec(black_box(&plain_cart)).unwrap())
-        });
-        encode.finish();
+        row(
+            "encode",
+            interleave(
+                reps,
+                || {
+                    timed(n, || {
+                        drop(black_box(
+                            serde_json::to_vec(black_box(&crate_cart)).unwrap(),
+                        ))
+                    })
+                },
+                || {
+                    timed(n, || {
+                        drop(black_box(
+                            serde_json::to_vec(black_box(&plain_cart)).unwrap(),
+                        ))
+                    })
+                },
+            ),
+        );
     }
 }
-
-criterion_group!(benches, codec);
-criterion_main!(benches);

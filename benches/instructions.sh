@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# The client's instructions per operation, crate and hand-written baseline, under callgrind
-# (BENCHMARKS.md, "instructions"): each side runs 200 and 1,200 operations against a
-# `pc-carts emulator` in another process, and the difference divided by 1,000 is the cost of
-# one operation, start-up cancelled out. Instruction counts do not move with the machine's load.
+# The client's instructions per operation, crate and hand-written baseline (with --peer, also
+# openapi-generator's Rust client), under callgrind (BENCHMARKS.md, "instructions"): each side
+# runs 200 and 1,200 operations against a `pc-carts emulator` in another process, and the
+# difference divided by 1,000 is the cost of one operation, start-up cancelled out.
+# Instruction counts do not move with the machine's load.
 #
 #   bash benches/instructions.sh            # get and modify
+#   bash benches/instructions.sh --peer     # and openapi-generator's Rust client: all three sides
+#                                           # from the peer project's overhead binary
+#                                           # (benches/peer/generate.sh, run first if need be)
+# Builds go to $CARGO_TARGET_DIR if set, else target/; the emulator listens on $PORT (18090).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-port=18090
-cargo build -q --release --features cli
-cargo bench -q --bench overhead --no-run 2>/dev/null
-bench=$(ls -t target/release/deps/overhead-* | grep -v '\.d$' | head -n 1)
-target/release/pc-carts emulator --listen "127.0.0.1:$port" > /dev/null &
+port="${PORT:-18090}"
+target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
+cargo build -q --release --features cli --target-dir "$target"
+if [ "${1:-}" = --peer ]; then
+    [ -f target/peer/bench/Cargo.toml ] || bash benches/peer/generate.sh
+    (cd target/peer/bench && cargo build -q --release --bin overhead --target-dir "$target")
+    bench="$target/release/overhead"
+    sides="baseline crate peer"
+else
+    bench=$(cargo bench -q --bench overhead --no-run --target-dir "$target" --message-format=json |
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p')
+    sides="baseline crate"
+fi
+"$target/release/pc-carts" emulator --listen "127.0.0.1:$port" > /dev/null 2>&1 &
 emulator=$!
 trap 'kill "$emulator" 2>/dev/null || true' EXIT
 for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.2; done
@@ -22,7 +36,7 @@ count() { # side operation n -> instructions
 }
 printf '%-8s %-9s %12s\n' operation side "per op"
 for operation in get modify; do
-    for side in baseline crate; do
+    for side in $sides; do
         small=$(count "$side" "$operation" 200)
         large=$(count "$side" "$operation" 1200)
         printf '%-8s %-9s %12.1f\n' "$operation" "$side" "$(echo "($large - $small) / 1000" | bc -l)"

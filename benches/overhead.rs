@@ -10,23 +10,29 @@
 //!
 //! Run it for two counts and divide the difference by the difference in operations, so that
 //! start-up cancels out (see BENCHMARKS.md). `concurrent` runs COUNT modifies in 64 tasks: give
-//! it multiples of 64.
+//! it multiples of 64. Built in the project `benches/peer/generate.sh` writes (feature `peer`),
+//! it also has the side `peer`, openapi-generator's Rust client, for `get` and `modify`.
+// `peer` is a feature of the generated project only, not of this crate.
+#![allow(unexpected_cfgs)]
 
 #[path = "support/baseline.rs"]
 mod baseline;
+#[cfg(feature = "peer")]
+#[path = "peer/contender.rs"]
+mod peer;
 
 use partner_center_carts::PartnerCenter;
 use partner_center_carts::types::{Cart, CartLineItem};
 
 const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
 
-fn main() {
+pub fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
     let [side, operation, count, url] = args.as_slice() else {
-        eprintln!("usage: overhead crate|baseline get|modify|concurrent COUNT URL");
+        eprintln!("usage: overhead crate|baseline|peer get|modify|concurrent COUNT URL");
         return;
     };
     let count: usize = count.parse().expect("a count");
@@ -57,6 +63,8 @@ fn main() {
             .id
             .unwrap();
         let baseline = baseline::Baseline::new(url);
+        #[cfg(feature = "peer")]
+        let peer = peer::Peer::new(url);
         if operation == "concurrent" {
             // 64 tasks, each on a cart of its own, as in the throughput benchmark.
             let mut carts = Vec::new();
@@ -107,6 +115,13 @@ fn main() {
                 ("baseline", "modify") => drop(
                     baseline
                         .modify(CUSTOMER, &cart, |c| c.line_items[0].quantity += 1)
+                        .await,
+                ),
+                #[cfg(feature = "peer")]
+                ("peer", "get") => drop(peer.get(CUSTOMER, &cart).await),
+                #[cfg(feature = "peer")]
+                ("peer", "modify") => drop(
+                    peer.modify(CUSTOMER, &cart, |c| c.line_items[0].quantity += 1)
                         .await,
                 ),
                 _ => panic!("unknown side or operation"),
