@@ -6,6 +6,10 @@
 //! ```sh
 //! cargo bench --bench codec [-- --reps 11]
 //! ```
+//!
+//! For callgrind, `codec count crate|plain decode|encode LINES N` runs N of one side's
+//! operation and nothing else: the difference between two counts, divided by the difference in
+//! N, is one operation's instructions (`benches/instructions.sh --codec`).
 
 #[path = "support/plain.rs"]
 mod plain;
@@ -84,8 +88,37 @@ fn interleave(
     (ratios, median(crate_times), median(plain_times))
 }
 
+/// `count SIDE OP LINES N`: N runs of one side's operation, for callgrind.
+fn count(args: &[String]) {
+    let [side, op, lines, n] = args else {
+        panic!("usage: codec count crate|plain decode|encode LINES N");
+    };
+    let bytes = cart_json(lines.parse().expect("LINES"));
+    let n: usize = n.parse().expect("N");
+    let crate_cart: Cart = serde_json::from_slice(&bytes).unwrap();
+    let plain_cart: plain::Cart = serde_json::from_slice(&bytes).unwrap();
+    timed(n, || match (side.as_str(), op.as_str()) {
+        ("crate", "decode") => drop(black_box(
+            serde_json::from_slice::<Cart>(black_box(&bytes)).unwrap(),
+        )),
+        ("plain", "decode") => drop(black_box(
+            serde_json::from_slice::<plain::Cart>(black_box(&bytes)).unwrap(),
+        )),
+        ("crate", "encode") => drop(black_box(
+            serde_json::to_vec(black_box(&crate_cart)).unwrap(),
+        )),
+        ("plain", "encode") => drop(black_box(
+            serde_json::to_vec(black_box(&plain_cart)).unwrap(),
+        )),
+        _ => panic!("unknown side or operation"),
+    });
+}
+
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    let args: Vec<String> = std::env::args().filter(|a| a != "--bench").collect();
+    if args.get(1).map(String::as_str) == Some("count") {
+        return count(&args[2..]);
+    }
     let reps = match args.iter().position(|a| a == "--reps") {
         Some(i) => args[i + 1].parse().expect("--reps N"),
         None => 11,

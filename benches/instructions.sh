@@ -9,11 +9,33 @@
 #   bash benches/instructions.sh --peer     # and openapi-generator's Rust client: all three sides
 #                                           # from the peer project's overhead binary
 #                                           # (benches/peer/generate.sh, run first if need be)
+#   bash benches/instructions.sh --codec    # decode and encode: crate types and plain serde
 # Builds go to $CARGO_TARGET_DIR if set, else target/; the emulator listens on $PORT (18090).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${PORT:-18090}"
 target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
+if [ "${1:-}" = --codec ]; then
+    codec=$(cargo bench -q --bench codec --no-run --target-dir "$target" --message-format=json |
+        sed -n 's/.*"executable":"\([^"]*\)".*/\1/p')
+    collected() { # side op lines n -> instructions
+        valgrind --tool=callgrind --callgrind-out-file=/dev/null "$codec" count "$@" 2>&1 |
+            sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+    }
+    printf '%-7s %-6s %-6s %12s\n' op lines side "per op"
+    for lines in 1 100; do
+        n=$((2000 / lines))
+        for op in decode encode; do
+            for side in plain crate; do
+                small=$(collected "$side" "$op" "$lines" "$n")
+                large=$(collected "$side" "$op" "$lines" "$((6 * n))")
+                printf '%-7s %-6s %-6s %12.1f\n' "$op" "$lines" "$side" \
+                    "$(echo "($large - $small) / (5 * $n)" | bc -l)"
+            done
+        done
+    done
+    exit 0
+fi
 cargo build -q --release --features cli --target-dir "$target"
 if [ "${1:-}" = --peer ]; then
     [ -f target/peer/bench/Cargo.toml ] || bash benches/peer/generate.sh
