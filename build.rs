@@ -30,6 +30,7 @@ const SPEC_VARIABLE: &str = "PARTNER_CENTER_CARTS_SPEC";
 fn main() {
     println!("cargo:rerun-if-env-changed={SPEC_VARIABLE}");
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=build");
     let spec_path = spec_path();
     println!("cargo:rerun-if-changed={}", spec_path.display());
 
