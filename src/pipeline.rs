@@ -169,13 +169,8 @@ async fn attempts(
     let mut fresh_token_tried = false;
     let mut withdrawn = 0u32;
     let mut last = None;
+    let deadline = started + shared.retry.total_budget();
     loop {
-        // The client's pace, learnt from the service's 429s; its wait counts against the
-        // operation's time.
-        let permit = match &shared.rate {
-            Some(rate) => Some(rate.acquire(&*shared.clock).await),
-            None => None,
-        };
         let elapsed = shared.clock.now().saturating_duration_since(started);
         let left = shared.retry.total_budget().saturating_sub(elapsed);
         if left.is_zero() {
@@ -194,6 +189,19 @@ async fn attempts(
                 return last;
             }
         };
+        // The client's pace, learnt from the service's 429s: a turn to send, within the
+        // operation's time.
+        let permit = match &shared.rate {
+            Some(rate) => match rate.acquire(&*shared.clock, deadline).await {
+                Some(permit) => Some(permit),
+                None => {
+                    record.aborted = Some(Error::new(ErrorKind::Timeout));
+                    return last;
+                }
+            },
+            None => None,
+        };
+        let left = deadline.saturating_duration_since(shared.clock.now());
         let Some(mut attempt_request) = original
             .as_ref()
             .and_then(reqwest::Request::try_clone)

@@ -304,6 +304,14 @@ fn bad_arguments_get_the_usage_message() {
             vec!["order", "get", "--customer", CUSTOMER, "--order", "a/b"],
             "expected an order id",
         ),
+        (
+            vec!["emulator", "--tenant-rate", "0"],
+            "expected requests a second, above 0",
+        ),
+        (
+            vec!["emulator", "--customer-rate", "NaN"],
+            "expected requests a second, above 0",
+        ),
     ] {
         let output = pc_carts().args(&args).output().unwrap();
         let stderr = text(&output.stderr);

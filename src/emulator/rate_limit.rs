@@ -8,8 +8,8 @@ use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 
-/// At most this many buckets are kept per limit; beyond it, full ones (idle for a second or
-/// more) are dropped, which loses nothing: a new bucket starts full.
+/// Past this many buckets per limit, the full ones (idle for as long as a refill takes) are
+/// dropped, which loses nothing: a new bucket starts full.
 const MAX_BUCKETS: usize = 10_000;
 
 /// Requests per second, per tenant and per tenant and customer; `None` is no limit.
@@ -27,8 +27,40 @@ pub(crate) struct RateLimits {
 
 #[derive(Debug, Default)]
 struct Buckets {
-    tenants: HashMap<u64, Bucket>,
-    customers: HashMap<(u64, String), Bucket>,
+    tenants: Pruned<u64>,
+    customers: Pruned<(u64, String)>,
+}
+
+/// A map of buckets, pruned when it has grown past twice what was left the last time, so a
+/// map of buckets that are all in use is not scanned on every request.
+#[derive(Debug)]
+struct Pruned<K> {
+    buckets: HashMap<K, Bucket>,
+    next_prune: usize,
+}
+
+impl<K> Default for Pruned<K> {
+    fn default() -> Self {
+        Self {
+            buckets: HashMap::new(),
+            next_prune: MAX_BUCKETS,
+        }
+    }
+}
+
+impl<K: Eq + std::hash::Hash> Pruned<K> {
+    fn bucket(&mut self, key: K, rate: f64, now: DateTime<Utc>) -> &mut Bucket {
+        if self.buckets.len() >= self.next_prune {
+            self.buckets.retain(|_, bucket| {
+                bucket.refill(rate, now);
+                bucket.tokens < capacity(rate)
+            });
+            self.next_prune = MAX_BUCKETS.max(self.buckets.len() * 2);
+        }
+        self.buckets
+            .entry(key)
+            .or_insert_with(|| Bucket::full(rate, now))
+    }
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -88,23 +120,11 @@ impl RateLimits {
         let Buckets { tenants, customers } = &mut *buckets;
         let mut taken: Vec<(&mut Bucket, f64)> = Vec::with_capacity(2);
         if let Some(rate) = self.rates.tenant {
-            prune(tenants, rate, now);
-            taken.push((
-                tenants
-                    .entry(tenant)
-                    .or_insert_with(|| Bucket::full(rate, now)),
-                rate,
-            ));
+            taken.push((tenants.bucket(tenant, rate, now), rate));
         }
         if let (Some(rate), Some(customer)) = (self.rates.customer, customer) {
-            prune(customers, rate, now);
             let key = (tenant, customer.to_ascii_lowercase());
-            taken.push((
-                customers
-                    .entry(key)
-                    .or_insert_with(|| Bucket::full(rate, now)),
-                rate,
-            ));
+            taken.push((customers.bucket(key, rate, now), rate));
         }
         let mut wait = None;
         for (bucket, rate) in &mut taken {
@@ -118,16 +138,6 @@ impl RateLimits {
             bucket.tokens -= 1.0;
         }
         Ok(())
-    }
-}
-
-/// Drops the buckets that are full again once there are too many.
-fn prune<K: Eq + std::hash::Hash>(buckets: &mut HashMap<K, Bucket>, rate: f64, now: DateTime<Utc>) {
-    if buckets.len() >= MAX_BUCKETS {
-        buckets.retain(|_, bucket| {
-            bucket.refill(rate, now);
-            bucket.tokens < capacity(rate)
-        });
     }
 }
 
@@ -204,7 +214,7 @@ mod tests {
         }
         // A second later all are full again, and go when the next one comes.
         assert_eq!(limits.admit(1, Some("new"), at(1.0)), Ok(()));
-        assert_eq!(limits.buckets.lock().unwrap().customers.len(), 1);
+        assert_eq!(limits.buckets.lock().unwrap().customers.buckets.len(), 1);
         // One that was spent is kept.
         assert_eq!(limits.admit(1, Some("new"), at(1.0)), Err(1));
     }

@@ -20,10 +20,12 @@ use std::time::{Duration, Instant};
 use super::Clock;
 
 /// How a client adapts its request rate to the service's throttling. On by default: until the
-/// service first answers 429 it costs nothing and waits for nothing; then the client sends at
-/// most [`margin`](Self::margin) times the rate the service admitted in the last
-/// [`window`](Self::window), growing by [`growth`](Self::growth) a second until the next 429,
-/// and stops pacing after [`quiet`](Self::quiet) without one.
+/// service first answers 429 nothing waits (each answer is counted, under an uncontended lock);
+/// then the client sends at most [`margin`](Self::margin) times the rate the service admitted
+/// in the last [`window`](Self::window), growing by [`growth`](Self::growth) a second until the
+/// next 429, and stops pacing after [`quiet`](Self::quiet) without one. One pace serves the
+/// client and its clones, so a 429 for one customer (the service also limits per partner and
+/// customer) slows the requests for the others too.
 ///
 /// ```
 /// use std::time::Duration;
@@ -219,14 +221,23 @@ impl Pacer {
             self.pacing = false;
             return;
         }
-        let target = self.ceiling * self.settings.margin;
+        // Below the learnt limit, or with none learnt yet (nothing was admitted before the
+        // 429), the rate doubles each second until the next 429.
+        let target = if self.ceiling >= MIN_RATE {
+            self.ceiling * self.settings.margin
+        } else {
+            MAX_RATE
+        };
         self.rate = if self.rate < target {
             (self.rate * SLOW_START.powf(elapsed)).min(target)
         } else {
             self.rate * (self.settings.growth * elapsed).exp()
         }
         .clamp(MIN_RATE, MAX_RATE);
-        self.tokens = (self.tokens + elapsed * self.rate).min(1.0);
+        // At most 10 ms of requests saved up (and one): a timer that wakes late at a high rate
+        // does not lose the requests it should have sent.
+        let saved = (self.rate * 0.01).max(1.0);
+        self.tokens = (self.tokens + elapsed * self.rate).min(saved);
     }
 }
 
@@ -263,22 +274,32 @@ impl AdaptiveRate {
         self.pacer.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Waits, on `clock`, until the pace lets a request go.
-    pub async fn acquire(&self, clock: &dyn Clock) -> Permit {
+    /// Waits, on `clock`, until the pace lets a request go; `None` if that would be after
+    /// `deadline` (nothing is taken then).
+    pub async fn acquire(&self, clock: &dyn Clock, deadline: Instant) -> Option<Permit> {
+        // The generation first: `observe` writes it before `pacing`, so a request that sees no
+        // pacing carries the generation of before the cut, and its 429 does not cut again.
+        let generation = self.generation.load(Ordering::Acquire);
         if !self.pacing.load(Ordering::Acquire) {
-            return Permit(self.generation.load(Ordering::Acquire));
+            return Some(Permit(generation));
         }
-        let _turn = self.turnstile.lock().await;
+        let left = deadline.saturating_duration_since(clock.now());
+        let _turn = tokio::time::timeout(left, self.turnstile.lock())
+            .await
+            .ok()?;
         loop {
             let wait = {
                 let mut pacer = self.pacer();
                 let taken = pacer.try_take(clock.now());
                 self.pacing.store(pacer.is_pacing(), Ordering::Release);
                 match taken {
-                    Ok(permit) => return permit,
+                    Ok(permit) => return Some(permit),
                     Err(wait) => wait,
                 }
             };
+            if clock.now() + wait > deadline {
+                return None;
+            }
             clock.sleep(wait).await;
         }
     }

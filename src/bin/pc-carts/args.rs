@@ -142,10 +142,10 @@ pub struct EmulatorArgs {
     pub latency_ms: u64,
     /// Requests a second each partner tenant (bearer token) may make; beyond it 429 with
     /// Retry-After, as the service throttles [default: no limit].
-    #[arg(long, value_name = "PER_SECOND", help_heading = "Faults")]
+    #[arg(long, value_name = "PER_SECOND", value_parser = rate, help_heading = "Faults")]
     pub tenant_rate: Option<f64>,
     /// Requests a second each partner tenant may make for one customer [default: no limit].
-    #[arg(long, value_name = "PER_SECOND", help_heading = "Faults")]
+    #[arg(long, value_name = "PER_SECOND", value_parser = rate, help_heading = "Faults")]
     pub customer_rate: Option<f64>,
     /// Seed of the fault draws, for repeatable runs [default: random].
     #[arg(long, help_heading = "Faults")]
@@ -331,6 +331,15 @@ fn quantity(value: &str) -> Result<i32, String> {
     match value.parse::<i32>() {
         Ok(n) if n >= 1 => Ok(n),
         _ => Err(format!("expected a quantity of 1 or more; got {value:?}")),
+    }
+}
+
+fn rate(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!(
+            "expected requests a second, above 0; got {value:?}"
+        )),
     }
 }
 

@@ -67,7 +67,7 @@ fn the_requests_throttled_with_the_first_cut_the_rate_once() {
         pacer.observe(permit, answer, at);
     }
     // Cut once, on the first 429 (with one admission seen), then raised by the admissions
-    // of the same burst that came after it: 20 admitted in the last second.
+    // of the same burst that came after it: 24 admitted in the last second.
     let admitted = (0..64).filter(|i| i % 3 == 0 || *i >= 60).count() as f64;
     assert_eq!(admitted, 24.0);
     assert_eq!(pacer.rate(), Some(admitted * 0.95));
@@ -279,4 +279,37 @@ fn against_a_rate_limited_service_64_tasks_finish_at_the_limit_with_few_429s() {
     let unpaced = simulate(None, 20.0, 64, 1000);
     assert_eq!(unpaced.flows_done, 1000);
     assert!(unpaced.throttled > 0.5, "throttled {}", unpaced.throttled);
+}
+
+#[test]
+fn with_no_limit_learnt_the_rate_doubles_until_the_next_429() {
+    // The first answer of the client is a 429 (another process used the tenant's room):
+    // nothing admitted, nothing learnt. The pace starts at the floor and doubles, unbounded,
+    // rather than crawling at 2% a second.
+    let t0 = Instant::now();
+    let mut pacer = Pacer::new(RateAdaptation::default(), t0);
+    let permit = pacer.try_take(t0).unwrap();
+    pacer.observe(permit, Admission::Throttled, t0);
+    assert_eq!(pacer.rate(), Some(MIN_RATE));
+    pacer.try_take(t0 + secs(5.0)).ok();
+    assert!((pacer.rate().unwrap() - MIN_RATE * 32.0).abs() < 1e-9);
+    pacer.try_take(t0 + secs(10.0)).ok();
+    assert!((pacer.rate().unwrap() - MIN_RATE * 1024.0).abs() < 1e-6);
+}
+
+#[tokio::test]
+async fn a_turn_past_the_deadline_is_refused_and_takes_nothing() {
+    let clock = crate::retry::VirtualClock::new();
+    let t0 = clock.now();
+    let rate = AdaptiveRate::new(RateAdaptation::default(), t0);
+    let permit = rate.acquire(&clock, t0).await.expect("not pacing: no wait");
+    rate.observe(permit, Admission::Throttled, &clock);
+    // Pacing at 0.5 a second with nothing saved up: the next turn is 2 s away.
+    assert_eq!(rate.acquire(&clock, t0 + secs(1.0)).await, None);
+    assert!(
+        clock.sleeps().is_empty(),
+        "no wait for a turn that cannot be had"
+    );
+    assert!(rate.acquire(&clock, t0 + secs(3.0)).await.is_some());
+    assert_eq!(clock.sleeps(), [secs(2.0)]);
 }
