@@ -169,7 +169,10 @@ async fn attempts(
     let mut fresh_token_tried = false;
     let mut withdrawn = 0u32;
     let mut last = None;
-    let deadline = started + shared.retry.total_budget();
+    // A budget too long to add to an instant (`Duration::MAX`) is a year: no wait is that long.
+    let deadline = started
+        .checked_add(shared.retry.total_budget())
+        .unwrap_or_else(|| started + std::time::Duration::from_secs(365 * 86_400));
     loop {
         let elapsed = shared.clock.now().saturating_duration_since(started);
         let left = shared.retry.total_budget().saturating_sub(elapsed);

@@ -495,3 +495,15 @@ async fn a_real_conflict_is_applied_again_on_the_new_cart() {
     assert_eq!(puts[1].json().unwrap()["lineItems"][0]["quantity"], 3);
     assert_eq!(puts[1].header("if-match"), Some("\"2\""));
 }
+
+#[tokio::test]
+async fn a_time_budget_too_long_to_add_to_an_instant_is_no_panic() {
+    let server = Scripted::start().await;
+    server.then(cart());
+    let pc = builder_at(&server.url)
+        .retry_policy(RetryPolicy::default().max_elapsed(Duration::MAX))
+        .build()
+        .unwrap();
+    let read = pc.customer(CUSTOMER).cart(CART).get().await.unwrap();
+    assert_eq!(read, serde_json::from_value(example("ActiveCart")).unwrap());
+}
