@@ -165,7 +165,11 @@ impl Pacer {
             self.tokens -= 1.0;
             return Ok(Permit(self.generation));
         }
-        Err(Duration::from_secs_f64((1.0 - self.tokens) / self.rate))
+        // At least a microsecond: a wait that rounds to nothing would not move a virtual
+        // clock, and the caller would ask again for ever.
+        let wait = Duration::try_from_secs_f64((1.0 - self.tokens) / self.rate)
+            .unwrap_or(Duration::from_secs(1));
+        Err(wait.max(Duration::from_micros(1)))
     }
 
     /// Learns from the answer to a request sent with `permit`.

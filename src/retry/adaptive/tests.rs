@@ -313,3 +313,28 @@ async fn a_turn_past_the_deadline_is_refused_and_takes_nothing() {
     assert!(rate.acquire(&clock, t0 + secs(3.0)).await.is_some());
     assert_eq!(clock.sleeps(), [secs(2.0)]);
 }
+
+#[test]
+fn a_caller_on_a_virtual_clock_always_gets_its_turn() {
+    // A caller on a virtual clock moves time only by the waits it is given: a wait that
+    // rounded to nothing would have it ask again for ever. Over many starting points, each
+    // turn comes after at most a few waits, each at least a microsecond.
+    let t0 = Instant::now();
+    let mut pacer = throttled_after(20, t0);
+    let mut now = t0 + secs(1.0);
+    for step in 0..10_000u64 {
+        now += Duration::from_nanos(step * 7_919 % 50_000_000);
+        let mut asked = 0;
+        loop {
+            asked += 1;
+            assert!(asked < 5, "no turn after {asked} waits");
+            match pacer.try_take(now) {
+                Ok(_) => break,
+                Err(wait) => {
+                    assert!(wait >= Duration::from_micros(1), "{wait:?}");
+                    now += wait;
+                }
+            }
+        }
+    }
+}
