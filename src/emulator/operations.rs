@@ -29,12 +29,13 @@ pub(crate) fn create(service: &Service, customer: &str, body: &[u8]) -> Done {
     let expires = now
         .checked_add_signed(lifetime)
         .map_or(last, |e| e.min(last));
-    let (cart, state) = rules::create(customer, cart, now, expires).map_err(refused)?;
+    let etags = service.settings.etags;
+    let (cart, state) = rules::create(customer, cart, now, expires, etags).map_err(refused)?;
     let key = CartKey {
         customer: customer.to_string(),
         cart: cart.id.clone().unwrap_or_default(),
     };
-    saved(service, key, cart, state)
+    saved(key, cart, state)
 }
 
 pub(crate) fn read(service: &Service, key: &CartKey) -> Reply {
@@ -47,10 +48,18 @@ pub(crate) fn update(service: &Service, key: CartKey, body: &[u8], if_match: Opt
     let cart = decode_cart(body)?;
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
-    let if_match = if_match.filter(|_| service.settings.etags);
-    let (cart, state) = rules::update(&key.customer, &key.cart, cart, &stored.state, if_match, now)
-        .map_err(refused)?;
-    saved(service, key, cart, state)
+    let etags = service.settings.etags;
+    let (cart, state) = rules::update(
+        &key.customer,
+        &key.cart,
+        cart,
+        &stored.state,
+        if_match,
+        now,
+        etags,
+    )
+    .map_err(refused)?;
+    saved(key, cart, state)
 }
 
 pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) -> Done {
@@ -58,8 +67,8 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
     let mut cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| unreadable("cart"))?;
-    let if_match = if_match.filter(|_| service.settings.etags);
-    let state = rules::checkout(&mut cart, &stored.state, if_match, now).map_err(refused)?;
+    let etags = service.settings.etags;
+    let state = rules::checkout(&mut cart, &stored.state, if_match, now, etags).map_err(refused)?;
     let result = orders::place(&key.customer, &cart, now);
     let mut placed = Vec::new();
     for order in result.orders.iter().flatten() {
@@ -76,7 +85,7 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     }
     // The service's checkout answer starts with a byte-order mark.
     let body = encode(&result, service.settings.byte_order_mark)?;
-    let (mut change, _) = saved(service, key, cart, state)?;
+    let (mut change, _) = saved(key, cart, state)?;
     change.orders = placed;
     Ok((
         change,
@@ -145,12 +154,7 @@ fn busy(service: &Service, checkout: bool) -> Result<(), Reply> {
 }
 
 /// A cart written: what changes, and the 201 answer with the cart.
-fn saved(service: &Service, key: CartKey, mut cart: Cart, state: rules::CartState) -> Done {
-    if !service.settings.etags
-        && let Some(attributes) = cart.attributes.as_mut()
-    {
-        attributes.etag = None;
-    }
+fn saved(key: CartKey, cart: Cart, state: rules::CartState) -> Done {
     let json = encode(&cart, false)?;
     let reply = Reply {
         status: StatusCode::CREATED,

@@ -34,12 +34,15 @@ pub(crate) struct CartState {
     pub ordered: bool,
 }
 
-/// A new cart as created at `now`, living until `expires`.
+/// A new cart as created at `now`, living until `expires`. With `etags`, carts carry an
+/// `attributes.etag` and a write's `If-Match` is checked against it (no source says the
+/// service does either; see `Emulator::etags`).
 pub(crate) fn create(
     customer: &str,
     mut cart: Cart,
     now: DateTime<Utc>,
     expires: DateTime<Utc>,
+    etags: bool,
 ) -> Result<(Cart, CartState), Refusal> {
     check(&cart)?;
     let id = Uuid::new_v4().to_string();
@@ -49,7 +52,7 @@ pub(crate) fn create(
         expires,
         ordered: false,
     };
-    stamp(&mut cart, customer, &id, now, &state);
+    stamp(&mut cart, customer, &id, now, &state, etags);
     Ok((cart, state))
 }
 
@@ -61,9 +64,10 @@ pub(crate) fn update(
     state: &CartState,
     if_match: Option<&str>,
     now: DateTime<Utc>,
+    etags: bool,
 ) -> Result<(Cart, CartState), Refusal> {
     check(&cart)?;
-    precondition(state, if_match)?;
+    precondition(state, if_match, etags)?;
     if state.ordered {
         return Err(Refusal::AlreadyOrdered);
     }
@@ -71,7 +75,7 @@ pub(crate) fn update(
         version: state.version + 1,
         ..state.clone()
     };
-    stamp(&mut cart, customer, id, now, &state);
+    stamp(&mut cart, customer, id, now, &state, etags);
     Ok((cart, state))
 }
 
@@ -82,8 +86,9 @@ pub(crate) fn checkout(
     state: &CartState,
     if_match: Option<&str>,
     now: DateTime<Utc>,
+    etags: bool,
 ) -> Result<CartState, Refusal> {
-    precondition(state, if_match)?;
+    precondition(state, if_match, etags)?;
     if state.ordered {
         return Err(Refusal::AlreadyOrdered);
     }
@@ -94,7 +99,7 @@ pub(crate) fn checkout(
     };
     cart.status = Some(Cart::STATUS_ORDERED.to_string());
     cart.last_modified_timestamp = Some(timestamp(now));
-    set_etag(cart, state.version);
+    set_etag(cart, state.version, etags);
     Ok(state)
 }
 
@@ -138,16 +143,26 @@ fn not_a_date(name: &str, date: &Timestamp) -> Refusal {
     Refusal::InvalidInput(format!("{name} {:?} is not a date-time", date.as_str()))
 }
 
-fn precondition(state: &CartState, if_match: Option<&str>) -> Result<(), Refusal> {
+/// `If-Match` is checked only where carts have etags; otherwise it is ignored.
+fn precondition(state: &CartState, if_match: Option<&str>, etags: bool) -> Result<(), Refusal> {
     match if_match {
-        Some(tag) if tag != "*" && tag != etag(state.version) => Err(Refusal::EtagMismatch),
+        Some(tag) if etags && tag != "*" && tag != etag(state.version) => {
+            Err(Refusal::EtagMismatch)
+        }
         _ => Ok(()),
     }
 }
 
 /// Sets what the service assigns on every write (the caller cannot change it); keeps what the
 /// caller sent besides.
-fn stamp(cart: &mut Cart, customer: &str, id: &str, now: DateTime<Utc>, state: &CartState) {
+fn stamp(
+    cart: &mut Cart,
+    customer: &str,
+    id: &str,
+    now: DateTime<Utc>,
+    state: &CartState,
+    etags: bool,
+) {
     cart.id = Some(id.to_string());
     cart.creation_timestamp = Some(timestamp(state.created));
     cart.expiration_timestamp = Some(timestamp(state.expires));
@@ -167,7 +182,7 @@ fn stamp(cart: &mut Cart, customer: &str, id: &str, now: DateTime<Utc>, state: &
         headers: Some(Vec::new()),
         ..Default::default()
     });
-    set_etag(cart, state.version);
+    set_etag(cart, state.version, etags);
 }
 
 /// The service reads provisioning context keys without regard to case and echoes them in
@@ -189,12 +204,14 @@ fn camel_case_contexts(items: &mut [crate::types::CartLineItem]) {
     }
 }
 
-fn set_etag(cart: &mut Cart, version: u64) {
+/// `attributes`: the object type, and the etag of this version, or none without etags (an
+/// etag the caller sent is not kept: the service assigns attributes).
+fn set_etag(cart: &mut Cart, version: u64, etags: bool) {
     let attributes = cart
         .attributes
         .get_or_insert_with(ResourceAttributes::default);
     attributes.object_type = Some("Cart".to_string());
-    attributes.etag = Some(etag(version));
+    attributes.etag = etags.then(|| etag(version));
 }
 
 fn etag(version: u64) -> String {
@@ -241,7 +258,7 @@ mod tests {
     #[test]
     fn create_assigns_ids_timestamps_links_and_etag() {
         let now = Utc::now();
-        let (created, state) = create(CUSTOMER, cart(2), now, week(now)).unwrap();
+        let (created, state) = create(CUSTOMER, cart(2), now, week(now), true).unwrap();
         let id = created.id.clone().unwrap();
         assert!(Uuid::parse_str(&id).is_ok());
         assert_eq!(created.line_items[0].id, Some(0));
@@ -261,22 +278,30 @@ mod tests {
     #[test]
     fn update_checks_the_etag_and_bumps_it_and_keeps_what_the_service_assigned() {
         let now = Utc::now();
-        let (created, state) = create(CUSTOMER, cart(1), now, week(now)).unwrap();
+        let (created, state) = create(CUSTOMER, cart(1), now, week(now), true).unwrap();
         let id = created.id.clone().unwrap();
         let mut sent = cart(5);
         sent.creation_timestamp = Some("2020-01-01T00:00:00Z".into());
         let (updated, state) =
-            update(CUSTOMER, &id, sent, &state, Some("\"1\""), Utc::now()).unwrap();
+            update(CUSTOMER, &id, sent, &state, Some("\"1\""), Utc::now(), true).unwrap();
         assert_eq!(updated.attributes.unwrap().etag.as_deref(), Some("\"2\""));
         assert_eq!(updated.creation_timestamp, created.creation_timestamp);
         assert_eq!(updated.expiration_timestamp, created.expiration_timestamp);
         assert_eq!(
-            update(CUSTOMER, &id, cart(6), &state, Some("\"1\""), Utc::now()),
+            update(
+                CUSTOMER,
+                &id,
+                cart(6),
+                &state,
+                Some("\"1\""),
+                Utc::now(),
+                true
+            ),
             Err(Refusal::EtagMismatch)
         );
-        assert!(update(CUSTOMER, &id, cart(6), &state, None, Utc::now()).is_ok());
+        assert!(update(CUSTOMER, &id, cart(6), &state, None, Utc::now(), true).is_ok());
         assert!(matches!(
-            update(CUSTOMER, &id, cart(0), &state, None, Utc::now()),
+            update(CUSTOMER, &id, cart(0), &state, None, Utc::now(), true),
             Err(Refusal::InvalidInput(_))
         ));
     }
@@ -287,13 +312,13 @@ mod tests {
         let mut bad = cart(1);
         bad.expiration_timestamp = Some("2024-01-01T12:99:00Z".into());
         assert!(
-            matches!(create(CUSTOMER, bad, now, week(now)), Err(Refusal::InvalidInput(e)) if e.contains("expirationTimestamp"))
+            matches!(create(CUSTOMER, bad, now, week(now), true), Err(Refusal::InvalidInput(e)) if e.contains("expirationTimestamp"))
         );
 
         let mut dotnet = cart(1);
         dotnet.expiration_timestamp = Some("0001-01-01T00:00:00".into());
         assert!(
-            create(CUSTOMER, dotnet, now, week(now)).is_ok(),
+            create(CUSTOMER, dotnet, now, week(now), true).is_ok(),
             "the .NET SDK's unset date"
         );
 
@@ -303,20 +328,20 @@ mod tests {
             ..cart(1).line_items[0].clone()
         }]);
         assert!(
-            matches!(create(CUSTOMER, kept, now, week(now)), Err(Refusal::InvalidInput(e)) if e.contains("customTermEndDate"))
+            matches!(create(CUSTOMER, kept, now, week(now), true), Err(Refusal::InvalidInput(e)) if e.contains("customTermEndDate"))
         );
     }
 
     #[test]
     fn a_cart_is_checked_out_once() {
         let now = Utc::now();
-        let (mut ordered, state) = create(CUSTOMER, cart(1), now, week(now)).unwrap();
-        let state = checkout(&mut ordered, &state, None, now).unwrap();
+        let (mut ordered, state) = create(CUSTOMER, cart(1), now, week(now), true).unwrap();
+        let state = checkout(&mut ordered, &state, None, now, true).unwrap();
         assert_eq!(ordered.status.as_deref(), Some(Cart::STATUS_ORDERED));
         assert!(state.ordered);
         let before = ordered.clone();
         assert_eq!(
-            checkout(&mut ordered, &state, None, now),
+            checkout(&mut ordered, &state, None, now, true),
             Err(Refusal::AlreadyOrdered)
         );
         assert_eq!(
@@ -324,7 +349,7 @@ mod tests {
             "a refused checkout leaves the cart as it was"
         );
         assert_eq!(
-            update(CUSTOMER, "k", ordered, &state, None, now),
+            update(CUSTOMER, "k", ordered, &state, None, now, true),
             Err(Refusal::AlreadyOrdered)
         );
     }
