@@ -174,8 +174,7 @@ async fn attempts(
         .checked_add(shared.retry.total_budget())
         .unwrap_or_else(|| started + std::time::Duration::from_secs(365 * 86_400));
     loop {
-        let elapsed = shared.clock.now().saturating_duration_since(started);
-        let left = shared.retry.total_budget().saturating_sub(elapsed);
+        let left = deadline.saturating_duration_since(shared.clock.now());
         if left.is_zero() {
             record.aborted = Some(Error::new(ErrorKind::Timeout));
             return last;
