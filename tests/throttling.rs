@@ -4,52 +4,52 @@
 
 mod support;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use partner_center_carts::emulator::{self, Emulator, Faults};
-use partner_center_carts::retry::{self, RetryBudget, RetryPolicy};
+use partner_center_carts::retry::{self, RetryBudget, RetryPolicy, VirtualClock};
 use partner_center_carts::{ErrorKind, PartnerCenter};
 use support::{CUSTOMER, one_line_cart};
 
-/// A time that moves only when the client waits: both the client's clock and the emulator's.
+/// The client's `VirtualClock` (which moves only when the client waits), read by the emulator
+/// too: one time for both.
 #[derive(Clone, Debug)]
 struct VirtualTime {
-    start: (Instant, DateTime<Utc>),
-    elapsed: Arc<Mutex<Duration>>,
+    client: Arc<VirtualClock>,
+    start: DateTime<Utc>,
 }
 
 impl VirtualTime {
     fn new() -> Self {
         Self {
-            start: (Instant::now(), Utc::now()),
-            elapsed: Arc::default(),
+            client: Arc::new(VirtualClock::new()),
+            start: Utc::now(),
         }
     }
 
     fn elapsed(&self) -> Duration {
-        *self.elapsed.lock().unwrap()
+        self.client.elapsed()
     }
 }
 
 impl retry::Clock for VirtualTime {
     fn now(&self) -> Instant {
-        self.start.0 + self.elapsed()
+        self.client.now()
     }
 
     fn sleep(
         &self,
         duration: Duration,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>> {
-        *self.elapsed.lock().unwrap() += duration;
-        Box::pin(std::future::ready(()))
+        self.client.sleep(duration)
     }
 }
 
 impl emulator::Clock for VirtualTime {
     fn now(&self) -> DateTime<Utc> {
-        self.start.1 + self.elapsed()
+        self.start + self.elapsed()
     }
 }
 
