@@ -11,6 +11,8 @@
 
 #[path = "build/known_values.rs"]
 mod known_values;
+#[path = "build/lean.rs"]
+mod lean;
 
 use std::path::{Path, PathBuf};
 use std::process::exit;
@@ -65,6 +67,7 @@ fn main() {
     types.push(timestamp_pattern(&spec));
     let mut client = client;
     drop_api_version(&mut client);
+    lean::requests(&mut client);
     client.push(operation_names(&spec, &client));
 
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));

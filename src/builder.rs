@@ -200,9 +200,17 @@ impl PartnerCenterBuilder {
             .map(|pem| crate::tls::certificates_from_pem(pem))
             .collect::<Result<Vec<_>, _>>()?
             .concat();
-        let http = crate::tls::http_client(&roots, self.connect_timeout)?;
+        // Set once here rather than on each request, which would cost every request: the
+        // client's headers (reqwest adds them where a request has none, so a caller's own
+        // value wins), and an attempt's time-out (a request sets its own only when its
+        // operation has less time left; see `pipeline`).
+        let http = crate::tls::http_client(&roots, self.connect_timeout, |http| {
+            http.default_headers(headers.clone())
+                .timeout(self.attempt_timeout)
+        })?;
         let shared = Shared {
             base_url: base_url.as_str().trim_end_matches('/').to_string(),
+            base: base_url,
             http,
             tokens,
             headers,

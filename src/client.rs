@@ -42,6 +42,8 @@ pub struct PartnerCenter {
 /// What every operation of one client uses.
 pub(crate) struct Shared {
     pub base_url: String,
+    /// `base_url`, parsed: every operation's URL starts from a copy (`crate::path`).
+    pub base: reqwest::Url,
     pub http: reqwest::Client,
     pub tokens: Arc<dyn TokenProvider>,
     /// `X-Locale`, `MS-Contract-Version` and the other headers of every request.

@@ -132,9 +132,13 @@ mod headers;
 #[cfg(feature = "client")]
 mod operations;
 #[cfg(feature = "client")]
+mod path;
+#[cfg(feature = "client")]
 mod pipeline;
 #[cfg(feature = "client")]
 pub mod received;
+#[cfg(feature = "client")]
+mod request_body;
 #[cfg(feature = "client")]
 pub mod retry;
 #[cfg(feature = "client")]

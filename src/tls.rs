@@ -29,10 +29,12 @@ pub(crate) fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'st
     Ok(certs)
 }
 
-/// A reqwest client over rustls that trusts the platform's roots and `extra_roots`.
+/// A reqwest client over rustls that trusts the platform's roots and `extra_roots`, with what
+/// `more` adds to its builder.
 pub(crate) fn http_client(
     extra_roots: &[CertificateDer<'static>],
     connect_timeout: Duration,
+    more: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
 ) -> Result<reqwest::Client, Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let verifier = Verifier::new_with_extra_roots(extra_roots.iter().cloned(), provider.clone())
@@ -47,10 +49,11 @@ pub(crate) fn http_client(
         .dangerous() // only to plug in the platform verifier, which does verify
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    reqwest::Client::builder()
+    let builder = reqwest::Client::builder()
         .tls_backend_preconfigured(tls)
         .connect_timeout(connect_timeout)
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(reqwest::redirect::Policy::none());
+    more(builder)
         .build()
         .map_err(|e| Error::invalid_input(format!("the HTTP client cannot be built: {e}")))
 }

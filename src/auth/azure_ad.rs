@@ -291,7 +291,7 @@ impl Endpoint {
         if let Some(client) = self.http.get() {
             return Ok(client);
         }
-        let client = crate::tls::http_client(&[], TOKEN_REQUEST_TIMEOUT)?;
+        let client = crate::tls::http_client(&[], TOKEN_REQUEST_TIMEOUT, |b| b)?;
         Ok(self.http.get_or_init(|| client))
     }
 
