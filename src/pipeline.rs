@@ -13,6 +13,7 @@
 //! crate's result.
 
 use std::future::Future;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use progenitor_client::OperationInfo;
@@ -83,7 +84,6 @@ pub(crate) async fn run(
     mut request: reqwest::Request,
     info: &OperationInfo,
 ) -> reqwest::Result<reqwest::Response> {
-    let shared = &context.pc.shared;
     let operation = generated::operation_name(info.operation_id);
     let writes = request.method() != reqwest::Method::GET;
     let Sending {
@@ -91,7 +91,7 @@ pub(crate) async fn run(
         started,
         prior,
     } = context.take_sending();
-    let ids = prepare(request.headers_mut(), &shared.headers, ids);
+    let ids = prepare(request.headers_mut(), ids);
     // Field names follow OpenTelemetry's HTTP client conventions where there is one, beside
     // the Partner Center ids (README, "Telemetry").
     let url = request.url();
@@ -121,9 +121,16 @@ pub(crate) async fn run(
     };
 
     let mut request = Some(request);
-    let outcome = attempts(context, http, &mut request, started, &mut record)
-        .instrument(span.clone())
-        .await;
+    // Wrapped in its span only when something listens: the wrapper is one more copy of the
+    // whole future on every operation. (Awaited where it is made: a future first kept in a
+    // variable is copied whole again.)
+    let outcome = if span.is_disabled() {
+        attempts(context, http, &mut request, started, &mut record).await
+    } else {
+        attempts(context, http, &mut request, started, &mut record)
+            .instrument(span.clone())
+            .await
+    };
     match (&outcome, &record.aborted) {
         (_, Some(error)) => {
             span.record("error.type", error_type(error));
@@ -218,7 +225,12 @@ async fn attempts(
         attempt_request
             .headers_mut()
             .insert(AUTHORIZATION, authorization);
-        *attempt_request.timeout_mut() = Some(shared.attempt_timeout.min(left));
+        // The client's own time-out is `attempt_timeout`; a request carries one only when the
+        // operation has less left (an extension of the request, allocated and copied per
+        // attempt, which the common case does without).
+        if left < shared.attempt_timeout {
+            *attempt_request.timeout_mut() = Some(left);
+        }
 
         let attempt_span = tracing::debug_span!(
             "attempt",
@@ -228,9 +240,14 @@ async fn attempts(
             "error.type" = field::Empty,
         );
         let sent = Instant::now();
-        let outcome = send(http, attempt_request, shared.max_response_bytes)
-            .instrument(attempt_span.clone())
-            .await;
+        let limit = shared.max_response_bytes;
+        let outcome = if attempt_span.is_disabled() {
+            send(http, attempt_request, limit).await
+        } else {
+            send(http, attempt_request, limit)
+                .instrument(attempt_span.clone())
+                .await
+        };
         let elapsed_ms = sent.elapsed().as_millis() as u64;
         if let (Some(rate), Some(permit), Outcome::Answer(_, seen, _)) =
             (&shared.rate, permit, &outcome)
@@ -375,24 +392,43 @@ impl PartnerCenter {
         F: FnOnce(generated::Client) -> Fut,
         Fut: Future<Output = Generated<T>>,
     {
-        self.call_with(None, send, |_: &T| None).await
+        let Call { api, kept } = self.begin(None);
+        kept.finish(send(api).await, |_: &T| None)
     }
 
-    /// [`call`](Self::call), sent as `sending` says, and with `check` of a decoded success.
-    pub(crate) async fn call_with<T, F, Fut>(
-        &self,
-        sending: Option<Sending>,
-        send: F,
-        check: impl FnOnce(&T) -> Option<ErrorKind>,
-    ) -> Result<T, Error>
-    where
-        F: FnOnce(generated::Client) -> Fut,
-        Fut: Future<Output = Generated<T>>,
-    {
+    /// One operation, sent as `sending` says: the front door sends it with `api` and gives the
+    /// result to `kept`. (Rather than a method that takes the sending as a closure and awaits
+    /// it: the operations await the generated `send` themselves, which spares a copy of its
+    /// whole future on every operation.)
+    pub(crate) fn begin(&self, sending: Option<Sending>) -> Call {
         let context = Context::new(self.clone(), sending);
-        let record = context.record.clone();
-        let result = send(self.client_with(context)).await;
-        let record = record.lock().ok().and_then(|mut r| r.take());
+        let kept = Kept(context.record.clone());
+        Call {
+            api: self.client_with(context),
+            kept,
+        }
+    }
+}
+
+/// One operation between [`PartnerCenter::begin`] and [`Kept::finish`].
+pub(crate) struct Call {
+    /// The generated client to send it with.
+    pub api: generated::Client,
+    pub kept: Kept,
+}
+
+/// Where the pipeline keeps what it saw of the operation sent with a [`Call`]'s client.
+pub(crate) struct Kept(Arc<Mutex<Option<Record>>>);
+
+impl Kept {
+    /// This crate's result of the operation: its generated `result`, what the pipeline saw,
+    /// and `check` of a decoded success.
+    pub(crate) fn finish<T>(
+        self,
+        result: Generated<T>,
+        check: impl FnOnce(&T) -> Option<ErrorKind>,
+    ) -> Result<T, Error> {
+        let record = self.0.lock().ok().and_then(|mut r| r.take());
         let Some(record) = record else {
             // Nothing was sent: the generated builder refused a parameter.
             return classify(result, None);

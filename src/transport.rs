@@ -113,13 +113,11 @@ pub(crate) async fn read_bounded(
     let headers = std::mem::take(response.headers_mut());
 
     let (body, oversized) = match response.content_length() {
-        // A declared length within the limit: HTTP framing stops the body there, so it can be
-        // taken whole (without a copy, when it came in one piece).
-        Some(length) if length <= limit as u64 => (response.bytes().await?, false),
         // Declared too long: read only the first piece, for the error.
-        Some(_) => (read_capped(&mut response, 0).await?.0, true),
-        // No declared length: read it piece by piece, up to the limit.
-        None => read_capped(&mut response, limit).await?,
+        Some(length) if length > limit as u64 => (read_capped(&mut response, 0).await?.0, true),
+        // Declared within the limit (HTTP framing stops the body there), or not declared: read
+        // piece by piece, up to the limit.
+        _ => read_capped(&mut response, limit).await?,
     };
     let body = match body.strip_prefix(BOM) {
         Some(_) => body.slice(BOM.len()..),
@@ -146,21 +144,36 @@ pub(crate) async fn read_bounded(
     Ok((reqwest::Response::from(rebuilt), seen, body))
 }
 
-/// Reads a body of unknown length; past `limit` bytes, stops and keeps only a prefix for the
-/// error. Returns the body (or prefix) and whether it was over the limit.
+/// Reads a body; past `limit` bytes, stops and keeps only a prefix for the error. Returns the
+/// body (or prefix) and whether it was over the limit. A body that comes in one piece is
+/// handed on as it came, without a copy.
 pub(crate) async fn read_capped(
     response: &mut reqwest::Response,
     limit: usize,
 ) -> reqwest::Result<(Bytes, bool)> {
-    let mut body = BytesMut::new();
+    // The body while it is one piece; `joined` once it is more.
+    let mut first = Bytes::new();
+    let mut joined = BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > limit {
-            body.extend_from_slice(&chunk[..chunk.len().min(BODY_PREFIX_BYTES)]);
-            return Ok((body.freeze(), true));
+        if first.len() + joined.len() + chunk.len() > limit {
+            let mut prefix = BytesMut::from(&first[..]);
+            prefix.extend_from_slice(&joined);
+            prefix.extend_from_slice(&chunk[..chunk.len().min(BODY_PREFIX_BYTES)]);
+            return Ok((prefix.freeze(), true));
         }
-        body.extend_from_slice(&chunk);
+        if first.is_empty() && joined.is_empty() {
+            first = chunk;
+        } else {
+            if joined.is_empty() {
+                joined.extend_from_slice(&std::mem::take(&mut first));
+            }
+            joined.extend_from_slice(&chunk);
+        }
     }
-    Ok((body.freeze(), false))
+    Ok(match joined.is_empty() {
+        true => (first, false),
+        false => (joined.freeze(), false),
+    })
 }
 
 /// A response that stands for an error the pipeline raised before any answer (no token could

@@ -22,7 +22,7 @@ pub fn guid(what: &str, id: &str) -> Result<String, String> {
     // `try_parse` accepts only the hyphenated, simple, braced and URN forms; send the canonical
     // hyphenated form whatever the caller wrote.
     Uuid::try_parse(id)
-        .map(|u| u.hyphenated().to_string())
+        .map(crate::headers::guid_text)
         .map_err(|_| format!("{what} id {id:?} is not a GUID"))
 }
 
@@ -61,16 +61,19 @@ pub(crate) fn cart(cart: &Cart) -> Result<(), String> {
     cart.line_items
         .iter()
         .enumerate()
-        .try_for_each(|(i, item)| line_item(&format!("line item {i}"), item))
+        .try_for_each(|(i, item)| line_item(&|| format!("line item {i}"), item))
 }
 
-fn line_item(at: &str, item: &CartLineItem) -> Result<(), String> {
+/// Checks a line item; `at` names it, written only for an error (every cart is checked before
+/// it is sent).
+fn line_item(at: &dyn Fn() -> String, item: &CartLineItem) -> Result<(), String> {
     if item.catalog_item_id.trim().is_empty() {
-        return Err(format!("{at} has no catalogItemId"));
+        return Err(format!("{} has no catalogItemId", at()));
     }
     if item.quantity < 1 {
         return Err(format!(
-            "{at} has quantity {}, which is below 1",
+            "{} has quantity {}, which is below 1",
+            at(),
             item.quantity
         ));
     }
@@ -78,7 +81,7 @@ fn line_item(at: &str, item: &CartLineItem) -> Result<(), String> {
         .iter()
         .flatten()
         .enumerate()
-        .try_for_each(|(j, addon)| line_item(&format!("{at}, add-on {j}"), addon))
+        .try_for_each(|(j, addon)| line_item(&|| format!("{}, add-on {j}", at()), addon))
 }
 
 #[cfg(test)]

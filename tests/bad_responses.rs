@@ -301,3 +301,58 @@ async fn a_body_declared_too_long_is_not_read_at_all() {
     assert_eq!(status, 200);
     assert!(reason.contains("larger than 65536 bytes"), "{reason}");
 }
+
+/// A server that answers one request with `body` in HTTP chunks of `piece` bytes, with no
+/// declared length; its URL.
+async fn serve_in_pieces(body: Vec<u8>, piece: usize) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let mut answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+            transfer-encoding: chunked\r\n\r\n"
+            .to_vec();
+        for chunk in body.chunks(piece) {
+            answer.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            answer.extend_from_slice(chunk);
+            answer.extend_from_slice(b"\r\n");
+        }
+        answer.extend_from_slice(b"0\r\n\r\n");
+        socket.write_all(&answer).await.unwrap();
+        let _ = socket.read(&mut request).await;
+    });
+    url
+}
+
+#[tokio::test]
+async fn a_body_in_pieces_is_read_whole_and_capped_all_the_same() {
+    let cart = json!({
+        "id": CART,
+        "lineItems": [{"id": 0, "catalogItemId": "A:1:B", "quantity": 1, "billingCycle": "monthly"}],
+        "status": "Active",
+    });
+    let body = serde_json::to_vec(&cart).unwrap();
+    // In 7-byte pieces, under the limit: the whole cart, as one piece would give it.
+    let url = serve_in_pieces(body.clone(), 7).await;
+    let pc = builder_at(&url).build().unwrap();
+    let got = get(&pc).await.unwrap();
+    assert_eq!(serde_json::to_value(&got).unwrap(), cart);
+
+    // Over the limit: an error with the first bytes, not the cart.
+    let url = serve_in_pieces(body.clone(), 7).await;
+    let pc = builder_at(&url)
+        .max_response_bytes(body.len() - 1)
+        .build()
+        .unwrap();
+    let err = get(&pc).await.unwrap_err();
+    let (status, prefix, reason) = undecodable(&err);
+    assert_eq!(status, 200);
+    assert!(
+        reason.contains(&format!("larger than {} bytes", body.len() - 1)),
+        "{reason}"
+    );
+    assert!(prefix.starts_with("{\"id\""), "{prefix}");
+}

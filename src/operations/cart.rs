@@ -3,7 +3,6 @@
 use uuid::Uuid;
 
 use super::{Unconfirmed, WithRequestId, checked, checked_cart};
-use crate::generated::Client;
 use crate::pipeline::{Answer, Sending};
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
@@ -79,40 +78,37 @@ impl CartRef {
 
     pub(super) async fn get_with(&self, sending: Sending) -> Result<Cart, Error> {
         let (customer, cart) = self.checked_ids("getCart")?;
-        let asked = cart.clone();
-        let get = |api: Client| async move {
-            api.get_cart()
-                .customer_id(customer)
-                .cart_id(cart)
-                .send()
-                .await
-        };
-        let check = |answer: &Cart| answer.refusal(Some(&asked));
-        self.pc.call_with(Some(sending), get, check).await
+        let call = self.pc.begin(Some(sending));
+        let result = call
+            .api
+            .get_cart()
+            .customer_id(customer)
+            .cart_id(&cart)
+            .send()
+            .await;
+        call.kept
+            .finish(result, |answer: &Cart| answer.refusal(Some(&cart)))
     }
 
     pub(super) async fn put_with(&self, body: Cart, sending: Sending) -> Result<Cart, Error> {
         const OP: &str = "updateCart";
         let (customer, cart) = self.checked_ids(OP)?;
         checked_cart(OP, &body)?;
-        let asked = cart.clone();
-        let put = |api: Client| async move {
-            // The cart's etag, as a precaution: no cart page documents one.
-            let etag = body.attributes.as_ref().and_then(|a| a.etag.clone());
-            let mut put = api
-                .update_cart()
-                .customer_id(customer)
-                .cart_id(cart)
-                .body(body);
-            if let Some(etag) = etag {
-                put = put.if_match(etag);
-            }
-            put.send().await
-        };
-        let check = |answer: &Cart| answer.refusal(Some(&asked));
-        self.pc
-            .call_with(Some(sending), put, check)
-            .await
+        // The cart's etag, as a precaution: no cart page documents one.
+        let etag = body.attributes.as_ref().and_then(|a| a.etag.clone());
+        let call = self.pc.begin(Some(sending));
+        let mut put = call
+            .api
+            .update_cart()
+            .customer_id(customer)
+            .cart_id(&cart)
+            .body(body);
+        if let Some(etag) = etag {
+            put = put.if_match(etag);
+        }
+        let result = put.send().await;
+        call.kept
+            .finish(result, |answer: &Cart| answer.refusal(Some(&cart)))
             .map_err(|e| Unconfirmed::attach(e, &self.customer_id, Some(&self.cart_id)))
     }
 

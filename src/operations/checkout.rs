@@ -5,7 +5,6 @@ use uuid::Uuid;
 use super::CartRef;
 use crate::Error;
 use crate::error::Effect;
-use crate::generated::Client;
 use crate::headers::OperationIds;
 use crate::pipeline::{Answer, Sending};
 use crate::retry::is_busy;
@@ -121,16 +120,19 @@ impl CartRef {
                 started,
                 prior: Effect::None,
             };
-            let (customer, cart) = (customer.as_str(), cart.as_str());
-            let checkout = |api: Client| async move {
-                let mut request = api.checkout_cart().customer_id(customer).cart_id(cart);
-                if let Some(upn) = customer_user_upn {
-                    request = request.x_ms_customeruser_upn(upn);
-                }
-                request.send().await
-            };
-            let check = |answer: &CartCheckoutResult| answer.refusal(None);
-            let answer = self.pc.call_with(Some(sending), checkout, check).await;
+            let call = self.pc.begin(Some(sending));
+            let mut request = call
+                .api
+                .checkout_cart()
+                .customer_id(&customer)
+                .cart_id(&cart);
+            if let Some(upn) = customer_user_upn {
+                request = request.x_ms_customeruser_upn(upn);
+            }
+            let result = request.send().await;
+            let answer = call
+                .kept
+                .finish(result, |answer: &CartCheckoutResult| answer.refusal(None));
             let error = match answer {
                 Ok(result) => {
                     shared.budget.deposit(withdrawn);

@@ -3,7 +3,6 @@
 use uuid::Uuid;
 
 use super::{CartRef, OrderRef, Unconfirmed, WithRequestId, checked, checked_cart};
-use crate::generated::Client;
 use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
@@ -73,16 +72,16 @@ impl Customer {
         const OP: &str = "createCart";
         let customer = checked(OP, "customer", &self.id)?;
         checked_cart(OP, &cart)?;
-        let create = |api: Client| async move {
-            api.create_cart()
-                .customer_id(customer)
-                .body(cart)
-                .send()
-                .await
-        };
-        self.pc
-            .call_with(Some(sending), create, |_: &Cart| None)
-            .await
+        let call = self.pc.begin(Some(sending));
+        let result = call
+            .api
+            .create_cart()
+            .customer_id(customer)
+            .body(cart)
+            .send()
+            .await;
+        call.kept
+            .finish(result, |_: &Cart| None)
             .map_err(|e| Unconfirmed::attach(e, &self.id, None))
     }
 }

@@ -4,7 +4,6 @@ use std::time::Duration;
 
 use super::checked;
 use crate::error::Effect;
-use crate::generated::Client;
 use crate::types::{Order, OrderProvisioningStatuses};
 use crate::{Error, ErrorKind, PartnerCenter};
 
@@ -45,21 +44,21 @@ impl OrderRef {
     /// Gets the order (`GET /v1/customers/{customer-id}/orders/{order-id}`).
     pub async fn get(&self) -> Result<Order, Error> {
         let (customer, order) = self.checked_ids("getOrder")?;
-        let asked = order.clone();
-        let get = |api: Client| async move {
-            api.get_order()
-                .customer_id(customer)
-                .order_id(order)
-                .send()
-                .await
-        };
-        let check = |answer: &Order| match answer.id.as_deref() {
-            Some(id) if !id.eq_ignore_ascii_case(&asked) => Some(ErrorKind::Mismatch {
-                reason: format!("the service answered with order {id} for order {asked}"),
-            }),
-            _ => None,
-        };
-        self.pc.call_with(None, get, check).await
+        let call = self.pc.begin(None);
+        let result = call
+            .api
+            .get_order()
+            .customer_id(customer)
+            .order_id(&order)
+            .send()
+            .await;
+        call.kept
+            .finish(result, |answer: &Order| match answer.id.as_deref() {
+                Some(id) if !id.eq_ignore_ascii_case(&order) => Some(ErrorKind::Mismatch {
+                    reason: format!("the service answered with order {id} for order {order}"),
+                }),
+                _ => None,
+            })
     }
 
     /// How far each line item of the order has been provisioned
@@ -67,16 +66,16 @@ impl OrderRef {
     /// answers this to app+user tokens only: a 401 or 403 says so.
     pub async fn provisioning_status(&self) -> Result<OrderProvisioningStatuses, Error> {
         let (customer, order) = self.checked_ids("getOrderProvisioningStatus")?;
-        let get = |api: Client| async move {
-            api.get_order_provisioning_status()
-                .customer_id(customer)
-                .order_id(order)
-                .send()
-                .await
-        };
-        self.pc
-            .call_with(None, get, |_: &OrderProvisioningStatuses| None)
-            .await
+        let call = self.pc.begin(None);
+        let result = call
+            .api
+            .get_order_provisioning_status()
+            .customer_id(customer)
+            .order_id(order)
+            .send()
+            .await;
+        call.kept
+            .finish(result, |_: &OrderProvisioningStatuses| None)
             .map_err(|e| match e.status() {
                 Some(401 | 403) => e.with_hint(NEEDS_USER),
                 _ => e,
