@@ -8,6 +8,9 @@
 //! attempt is a copy of it, with `Authorization` added. `Accept`, `Content-Type` and `If-Match`
 //! come from the generated code (the spec).
 
+use std::borrow::Cow;
+
+use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use uuid::Uuid;
 
@@ -36,19 +39,47 @@ const CLIENT_NAME: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_V
 /// attempt of it, so a retried create or checkout is not placed twice. `MS-CorrelationId` ties the
 /// operations of one flow together: new per operation unless the caller fixes it (and `modify`
 /// uses one for its GET and its PUT).
+///
+/// Kept as the header values they are sent as, and written as text only for an error or a
+/// trace: the text, the header and the copies every attempt makes of it were six allocations
+/// an operation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct OperationIds {
-    pub request_id: String,
-    pub correlation_id: String,
+    pub request_id: HeaderValue,
+    pub correlation_id: HeaderValue,
 }
 
 impl OperationIds {
     /// Fresh ids, or the ones the caller fixed.
     pub fn new(request_id: Option<Uuid>, correlation_id: Option<Uuid>) -> Self {
-        Self {
-            request_id: guid_text(request_id.unwrap_or_else(Uuid::new_v4)),
-            correlation_id: guid_text(correlation_id.unwrap_or_else(Uuid::new_v4)),
+        // Both ids' text in one buffer, each header value a view of it.
+        let mut text = Vec::with_capacity(2 * uuid::fmt::Hyphenated::LENGTH);
+        for id in [request_id, correlation_id] {
+            let id = id.unwrap_or_else(Uuid::new_v4);
+            let mut buffer = Uuid::encode_buffer();
+            text.extend_from_slice(id.hyphenated().encode_lower(&mut buffer).as_bytes());
         }
+        let text = Bytes::from(text);
+        let (request_id, correlation_id) = text.split_at(uuid::fmt::Hyphenated::LENGTH);
+        let value = |id: &[u8]| {
+            // A GUID's text is always a valid header value.
+            HeaderValue::from_maybe_shared(text.slice_ref(id))
+                .unwrap_or_else(|_| HeaderValue::from_static(""))
+        };
+        Self {
+            request_id: value(request_id),
+            correlation_id: value(correlation_id),
+        }
+    }
+
+    /// The request id, as text.
+    pub fn request_text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.request_id.as_bytes())
+    }
+
+    /// The correlation id, as text.
+    pub fn correlation_text(&self) -> Cow<'_, str> {
+        String::from_utf8_lossy(self.correlation_id.as_bytes())
     }
 }
 
@@ -97,18 +128,10 @@ pub(crate) fn prepare(headers: &mut HeaderMap, ids: OperationIds) -> OperationId
 }
 
 /// The id the request carries in `name`: the caller's, or `fresh`, which it then carries.
-fn id_header(headers: &mut HeaderMap, name: HeaderName, fresh: String) -> String {
+fn id_header(headers: &mut HeaderMap, name: HeaderName, fresh: HeaderValue) -> HeaderValue {
     match headers.entry(name) {
-        http::header::Entry::Occupied(theirs) => {
-            String::from_utf8_lossy(theirs.get().as_bytes()).into_owned()
-        }
-        http::header::Entry::Vacant(slot) => {
-            // A GUID in text form is always a valid header value.
-            if let Ok(value) = HeaderValue::from_str(&fresh) {
-                slot.insert(value);
-            }
-            fresh
-        }
+        http::header::Entry::Occupied(theirs) => theirs.get().clone(),
+        http::header::Entry::Vacant(slot) => slot.insert(fresh).clone(),
     }
 }
 
@@ -122,12 +145,14 @@ mod tests {
         let b = OperationIds::new(None, None);
         assert_ne!(a.request_id, b.request_id);
         assert_ne!(a.correlation_id, b.correlation_id);
-        assert!(Uuid::parse_str(&a.request_id).is_ok());
+        assert_ne!(a.request_id, a.correlation_id);
+        assert!(Uuid::parse_str(&a.request_text()).is_ok());
+        assert!(Uuid::parse_str(&a.correlation_text()).is_ok());
 
         let fixed = Uuid::new_v4();
         let c = OperationIds::new(Some(fixed), Some(fixed));
-        assert_eq!(c.request_id, fixed.to_string());
-        assert_eq!(c.correlation_id, fixed.to_string());
+        assert_eq!(c.request_text(), fixed.to_string());
+        assert_eq!(c.correlation_text(), fixed.to_string());
     }
 
     #[test]
@@ -150,14 +175,14 @@ mod tests {
         let mut headers = HeaderMap::new();
         let sent = prepare(&mut headers, ids.clone());
         assert_eq!(sent, ids);
-        assert_eq!(headers["ms-requestid"], ids.request_id.as_str());
-        assert_eq!(headers["ms-correlationid"], ids.correlation_id.as_str());
+        assert_eq!(headers["ms-requestid"], ids.request_id);
+        assert_eq!(headers["ms-correlationid"], ids.correlation_id);
 
         let mut theirs = HeaderMap::new();
         let fixed = Uuid::new_v4().to_string();
         theirs.insert(MS_REQUEST_ID, HeaderValue::from_str(&fixed).unwrap());
         let sent = prepare(&mut theirs, ids.clone());
-        assert_eq!(sent.request_id, fixed, "the caller's value wins");
+        assert_eq!(sent.request_text(), fixed, "the caller's value wins");
         assert_eq!(sent.correlation_id, ids.correlation_id);
     }
 

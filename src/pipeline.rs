@@ -76,6 +76,13 @@ enum Outcome {
     Failed(reqwest::Error),
 }
 
+/// How the last attempt ended, for the generated code to decode; what was seen of its answer
+/// is in the record.
+enum Ended {
+    Answer(reqwest::Response),
+    Failed(reqwest::Error),
+}
+
 /// Runs one operation: the generated code's `request`, sent until it succeeds or the policy
 /// stops; returns the last answer (or failure) for the generated code to decode.
 pub(crate) async fn run(
@@ -98,8 +105,8 @@ pub(crate) async fn run(
     let span = tracing::info_span!(
         "partner_center",
         operation,
-        request_id = %ids.request_id,
-        correlation_id = %ids.correlation_id,
+        request_id = %ids.request_text(),
+        correlation_id = %ids.correlation_text(),
         attempts = field::Empty,
         "otel.kind" = "client",
         "http.request.method" = %request.method(),
@@ -124,35 +131,35 @@ pub(crate) async fn run(
     // Wrapped in its span only when something listens: the wrapper is one more copy of the
     // whole future on every operation. (Awaited where it is made: a future first kept in a
     // variable is copied whole again.)
-    let outcome = if span.is_disabled() {
-        attempts(context, http, &mut request, started, &mut record).await
+    let ended = if span.is_disabled() {
+        attempts(context, http, &mut request, started, &mut record, &span).await
     } else {
-        attempts(context, http, &mut request, started, &mut record)
+        attempts(context, http, &mut request, started, &mut record, &span)
             .instrument(span.clone())
             .await
     };
-    match (&outcome, &record.aborted) {
-        (_, Some(error)) => {
+    match (&ended, &record.aborted, &record.seen) {
+        (_, Some(error), _) => {
             span.record("error.type", error_type(error));
         }
-        (Some(Outcome::Failed(e)), None) => {
+        (Some(Ended::Failed(e)), None, _) => {
             span.record("error.type", error_type(&attempt_error(e)));
         }
-        (Some(Outcome::Answer(_, seen, _)), None) => {
+        (Some(Ended::Answer(_)), None, Some(seen)) => {
             span.record("http.response.status_code", seen.status);
             if !(200..300).contains(&seen.status) {
                 span.record("error.type", seen.status.to_string());
             }
         }
-        (None, None) => {}
+        _ => {}
     }
     if writes {
         record.request = request;
     }
-    let returned = match (outcome, &record.aborted) {
+    let returned = match (ended, &record.aborted) {
         (_, Some(error)) => Ok(stand_in(error)),
-        (Some(Outcome::Answer(response, ..)), None) => Ok(response),
-        (Some(Outcome::Failed(error)), None) => Err(error),
+        (Some(Ended::Answer(response)), None) => Ok(response),
+        (Some(Ended::Failed(error)), None) => Err(error),
         // No attempt and no error cannot happen: the loop ends with one or the other.
         (None, None) => Ok(stand_in(&Error::new(ErrorKind::Timeout))),
     };
@@ -169,7 +176,8 @@ async fn attempts(
     original: &mut Option<reqwest::Request>,
     started: Instant,
     record: &mut Record,
-) -> Option<Outcome> {
+    span: &Span,
+) -> Option<Ended> {
     let shared = &context.pc.shared;
     // Attempts that count against `max_attempts`: not those the service asked to repeat later.
     let mut counted = 0u32;
@@ -219,7 +227,7 @@ async fn attempts(
             return last;
         };
         record.attempts += 1;
-        Span::current().record("attempts", record.attempts);
+        span.record("attempts", record.attempts);
         let mut authorization: HeaderValue = token.header().clone();
         authorization.set_sensitive(true);
         attempt_request
@@ -239,7 +247,8 @@ async fn attempts(
             "http.response.status_code" = field::Empty,
             "error.type" = field::Empty,
         );
-        let sent = Instant::now();
+        // Only for the debug events' `elapsed_ms`: reading the clock costs each request.
+        let sent = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
         let limit = shared.max_response_bytes;
         let outcome = if attempt_span.is_disabled() {
             send(http, attempt_request, limit).await
@@ -248,7 +257,6 @@ async fn attempts(
                 .instrument(attempt_span.clone())
                 .await
         };
-        let elapsed_ms = sent.elapsed().as_millis() as u64;
         if let (Some(rate), Some(permit), Outcome::Answer(_, seen, _)) =
             (&shared.rate, permit, &outcome)
         {
@@ -259,31 +267,36 @@ async fn attempts(
             };
             rate.observe(permit, answer, &*shared.clock);
         }
-        let error = match &outcome {
-            Outcome::Answer(_, seen, _) if (200..300).contains(&seen.status) => {
+        let elapsed_ms = || sent.map(|sent| sent.elapsed().as_millis() as u64);
+        let (ended, error) = match outcome {
+            Outcome::Answer(response, seen, _) if (200..300).contains(&seen.status) => {
                 attempt_span.record("http.response.status_code", seen.status);
-                tracing::debug!(parent: &attempt_span, status = seen.status, elapsed_ms, "answered");
+                tracing::debug!(parent: &attempt_span, status = seen.status, elapsed_ms = elapsed_ms(), "answered");
                 // A success refills the budget: what this operation's retries took, or one
                 // token for a first-time success.
                 shared.budget.deposit(withdrawn.max(1));
-                record.seen = Some(seen.clone());
-                return Some(outcome);
+                record.seen = Some(seen);
+                return Some(Ended::Answer(response));
             }
-            Outcome::Answer(_, seen, body) => error_answer(seen, body),
-            Outcome::Failed(e) => attempt_error(e),
+            Outcome::Answer(response, seen, body) => {
+                let error = error_answer(&seen, &body);
+                record.seen = Some(seen);
+                (Ended::Answer(response), error)
+            }
+            Outcome::Failed(e) => {
+                record.seen = None;
+                let error = attempt_error(&e);
+                (Ended::Failed(e), error)
+            }
         };
         if let Some(status) = error.status() {
             attempt_span.record("http.response.status_code", status);
         }
         attempt_span.record("error.type", error_type(&error));
-        tracing::debug!(parent: &attempt_span, status = error.status(), elapsed_ms, error = %error, "failed");
+        tracing::debug!(parent: &attempt_span, status = error.status(), elapsed_ms = elapsed_ms(), error = %error, "failed");
         record.before_last = record.effect;
         record.effect = effect::fold(record.effect, AttemptEffect::of(&error));
-        record.seen = match &outcome {
-            Outcome::Answer(_, seen, _) => Some(seen.clone()),
-            Outcome::Failed(_) => None,
-        };
-        last = Some(outcome);
+        last = Some(ended);
         if original.is_none() {
             return last;
         }
@@ -460,7 +473,12 @@ impl Kept {
         };
         let effect = if writes { effect } else { Effect::None };
         let error = error
-            .in_operation(operation, &ids.request_id, &ids.correlation_id, attempts)
+            .in_operation(
+                operation,
+                &ids.request_text(),
+                &ids.correlation_text(),
+                attempts,
+            )
             .with_effect(effect);
         let body = request
             .as_ref()

@@ -21,9 +21,16 @@ use crate::types::{Cart, CartLineItem};
 pub fn guid(what: &str, id: &str) -> Result<String, String> {
     // `try_parse` accepts only the hyphenated, simple, braced and URN forms; send the canonical
     // hyphenated form whatever the caller wrote.
-    Uuid::try_parse(id)
-        .map(crate::headers::guid_text)
-        .map_err(|_| format!("{what} id {id:?} is not a GUID"))
+    match Uuid::try_parse(id) {
+        // Of the forms `try_parse` takes only the hyphenated one has 36 characters: without
+        // capitals it is already canonical, and is sent as given rather than encoded again.
+        // (A scan without an early exit, which the compiler turns into a few wide compares.)
+        Ok(_) if id.len() == 36 && !id.bytes().fold(false, |up, b| up | b.is_ascii_uppercase()) => {
+            Ok(id.to_string())
+        }
+        Ok(guid) => Ok(crate::headers::guid_text(guid)),
+        Err(_) => Err(format!("{what} id {id:?} is not a GUID")),
+    }
 }
 
 /// An order id: 12 hexadecimal digits or a GUID as the service gives them, and in any case

@@ -62,12 +62,18 @@ impl PartnerCenter {
         };
         // The same request id and correlation id: the same request, in the same flow; and its
         // outcome stays unknown until the service judges it.
+        // They were sent as headers once, so they can be again.
+        let header = |id: &str| {
+            http::HeaderValue::from_str(id)
+                .map_err(|_| Error::invalid_input(format!("the id {id:?} cannot be sent again")))
+        };
         let sending = Sending {
             ids: OperationIds {
-                request_id: request_id.to_string(),
-                correlation_id: error
-                    .correlation_id()
-                    .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string),
+                request_id: header(request_id)?,
+                correlation_id: match error.correlation_id() {
+                    Some(id) => header(id)?,
+                    None => OperationIds::new(None, None).correlation_id,
+                },
             },
             started: self.now(),
             prior: Effect::Unknown,
