@@ -11,6 +11,9 @@
 //!   it is usually empty.
 //! - A builder's body set with `body(value)` is kept as that value
 //!   (`crate::request_body::Body`), instead of being turned into the schema's builder and back.
+//! - An answer is decoded by `crate::transport::decode` instead of progenitor's
+//!   `ResponseValue::from_response`: its headers taken rather than copied, its body checked for
+//!   UTF-8 once rather than string by string.
 
 use quote::quote;
 use syn::visit_mut::VisitMut;
@@ -35,12 +38,14 @@ struct Lean;
 impl VisitMut for Lean {
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
         syn::visit_mut::visit_expr_call_mut(self, call);
-        if let syn::Expr::Path(f) = &*call.func
-            && quote!(#f)
-                .to_string()
-                .ends_with("HeaderMap :: with_capacity")
-        {
+        let syn::Expr::Path(f) = &*call.func else {
+            return;
+        };
+        let f = quote!(#f).to_string();
+        if f.ends_with("HeaderMap :: with_capacity") {
             *call = syn::parse_quote!(::reqwest::header::HeaderMap::new());
+        } else if f == "ResponseValue :: from_response" && call.args.len() == 1 {
+            *call.func = syn::parse_quote!(crate::transport::decode);
         }
     }
 
@@ -214,8 +219,8 @@ impl VisitMut for BodyMethods {
                 self.value = true;
             }
             (Some("body_map"), "map") if args == "f" => {
-                call.args = syn::parse_quote!(|body| crate::request_body::Body::Built(f(
-                    body.into_builder()
+                call.args = syn::parse_quote!(|body| crate::request_body::Body::Built(Box::new(
+                    f(body.into_builder())
                 )));
                 self.map = true;
             }

@@ -11,8 +11,9 @@ pub(crate) enum Body<T, B> {
     Unset,
     /// Set with `body(value)`.
     Value(T),
-    /// Changed with `body_map`.
-    Built(B),
+    /// Changed with `body_map`. (Boxed: the schema's builder is larger than the value, and
+    /// the operation builder holding this is moved by every setter.)
+    Built(Box<B>),
 }
 
 impl<T, B> Body<T, B>
@@ -26,7 +27,7 @@ where
         match self {
             Body::Unset => B::default(),
             Body::Value(value) => B::from(value),
-            Body::Built(builder) => builder,
+            Body::Built(builder) => *builder,
         }
     }
 
@@ -35,7 +36,7 @@ where
         match self {
             Body::Value(value) => Ok(value),
             Body::Unset => T::try_from(B::default()).map_err(|e| e.to_string()),
-            Body::Built(builder) => T::try_from(builder).map_err(|e| e.to_string()),
+            Body::Built(builder) => T::try_from(*builder).map_err(|e| e.to_string()),
         }
     }
 }
@@ -70,11 +71,14 @@ mod tests {
             .into_builder()
             .line_items(vec![line()])
             .extra(serde_json::Map::new());
-        assert_eq!(CartBody::Built(built).into_value(), Ok(cart.clone()));
+        assert_eq!(
+            CartBody::Built(Box::new(built)).into_value(),
+            Ok(cart.clone())
+        );
         let renamed = CartBody::Value(cart.clone())
             .into_builder()
             .status(Some("Active".to_string()));
-        let sent = CartBody::Built(renamed).into_value().unwrap();
+        let sent = CartBody::Built(Box::new(renamed)).into_value().unwrap();
         assert_eq!(sent.status.as_deref(), Some("Active"));
         assert_eq!(sent.line_items, cart.line_items);
     }

@@ -10,7 +10,7 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, OperationInfo};
+use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
 use reqwest::ResponseBuilderExt;
 
 use crate::generated::Client;
@@ -142,6 +142,27 @@ pub(crate) async fn read_bounded(
     *rebuilt.version_mut() = version;
     *rebuilt.headers_mut() = headers;
     Ok((reqwest::Response::from(rebuilt), seen, body))
+}
+
+/// What the generated code decodes an answer with, in place of progenitor's `from_response`
+/// (`build/lean.rs`): the same value or error, with the headers taken rather than copied and the
+/// body read by [`crate::json::from_slice`].
+pub(crate) async fn decode<T, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<T>, progenitor_client::Error<E>>
+where
+    T: serde::de::DeserializeOwned,
+{
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response
+        .bytes()
+        .await
+        .map_err(progenitor_client::Error::ResponseBodyError)?;
+    match crate::json::from_slice(&body) {
+        Ok(value) => Ok(ResponseValue::new(value, status, headers)),
+        Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
+    }
 }
 
 /// Reads a body; past `limit` bytes, stops and keeps only a prefix for the error. Returns the

@@ -356,3 +356,62 @@ async fn a_body_in_pieces_is_read_whole_and_capped_all_the_same() {
     );
     assert!(prefix.starts_with("{\"id\""), "{prefix}");
 }
+
+/// `json::from_slice`, which reads a document as text once it is known to be UTF-8, against
+/// serde_json reading the same bytes (after a byte-order mark, which it takes off): the same
+/// cart or the same error, message and position.
+fn decodes_as_serde_json_does(bytes: &[u8]) -> Result<(), TestCaseError> {
+    use partner_center_carts::types::CartCheckoutResult;
+    let stripped = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let ours = partner_center_carts::json::from_slice::<Cart>(bytes).map_err(|e| e.to_string());
+    let theirs = serde_json::from_slice::<Cart>(stripped).map_err(|e| e.to_string());
+    prop_assert_eq!(ours, theirs);
+    let ours = partner_center_carts::json::from_slice::<CartCheckoutResult>(bytes);
+    let theirs = serde_json::from_slice::<CartCheckoutResult>(stripped);
+    prop_assert_eq!(
+        ours.map_err(|e| e.to_string()),
+        theirs.map_err(|e| e.to_string())
+    );
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn reading_text_decodes_arbitrary_bytes_as_serde_json_does(body in prop::collection::vec(any::<u8>(), 0..600)) {
+        decodes_as_serde_json_does(&body)?;
+    }
+
+    #[test]
+    fn reading_text_decodes_a_changed_cart_as_serde_json_does(
+        body in perturbed_cart(),
+        at in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+    ) {
+        let mut bytes = serde_json::to_vec(&body).unwrap();
+        decodes_as_serde_json_does(&bytes)?;
+        // One byte of the text replaced: in a string, often one that is not UTF-8.
+        let i = at.index(bytes.len());
+        bytes[i] = byte;
+        decodes_as_serde_json_does(&bytes)?;
+    }
+}
+
+#[test]
+fn reading_text_reports_bad_utf8_and_escapes_as_serde_json_does() {
+    let cases: [&[u8]; 6] = [
+        b"{\"id\": \"\xFF\", \"lineItems\": []}",
+        b"{\"id\": \"\xC3\", \"lineItems\": []}",
+        b"{\"id\": \"\\uD800\", \"lineItems\": []}",
+        b"{\"id\": \"a\x01b\", \"lineItems\": []}",
+        b"{\"lineItems\": [] } x",
+        b"\xEF\xBB\xBF{\"lineItems\": []}",
+    ];
+    for bytes in cases {
+        let stripped = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        let ours = partner_center_carts::json::from_slice::<Cart>(bytes).map_err(|e| e.to_string());
+        let theirs = serde_json::from_slice::<Cart>(stripped).map_err(|e| e.to_string());
+        assert_eq!(ours, theirs, "{}", String::from_utf8_lossy(bytes));
+    }
+}
