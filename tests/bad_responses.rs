@@ -277,19 +277,11 @@ proptest! {
 async fn a_body_declared_too_long_is_not_read_at_all() {
     // A server that declares 10 MB, sends 1 KB, and then nothing: reading up to the limit
     // would wait out the time-out; stopping at the declared length does not.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let (mut socket, _) = listener.accept().await.unwrap();
-        let mut request = [0u8; 4096];
-        let _ = socket.read(&mut request).await;
-        let head =
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n";
-        socket.write_all(head.as_bytes()).await.unwrap();
-        socket.write_all(&[b' '; 1024]).await.unwrap();
-        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-    });
+    let mut answer =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000\r\n\r\n"
+            .to_vec();
+    answer.extend_from_slice(&[b' '; 1024]);
+    let url = serve_raw(answer).await;
     let pc = builder_at(&url)
         .max_response_bytes(64 * 1024)
         .attempt_timeout(std::time::Duration::from_secs(20))
@@ -302,9 +294,9 @@ async fn a_body_declared_too_long_is_not_read_at_all() {
     assert!(reason.contains("larger than 65536 bytes"), "{reason}");
 }
 
-/// A server that answers one request with `body` in HTTP chunks of `piece` bytes, with no
-/// declared length; its URL.
-async fn serve_in_pieces(body: Vec<u8>, piece: usize) -> String {
+/// A server that answers one request with `answer`, bytes as they are, and keeps the
+/// connection open until the client closes it; its URL.
+async fn serve_raw(answer: Vec<u8>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -312,19 +304,25 @@ async fn serve_in_pieces(body: Vec<u8>, piece: usize) -> String {
         let (mut socket, _) = listener.accept().await.unwrap();
         let mut request = [0u8; 4096];
         let _ = socket.read(&mut request).await;
-        let mut answer = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
-            transfer-encoding: chunked\r\n\r\n"
-            .to_vec();
-        for chunk in body.chunks(piece) {
-            answer.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
-            answer.extend_from_slice(chunk);
-            answer.extend_from_slice(b"\r\n");
-        }
-        answer.extend_from_slice(b"0\r\n\r\n");
         socket.write_all(&answer).await.unwrap();
-        let _ = socket.read(&mut request).await;
+        while socket.read(&mut request).await.is_ok_and(|n| n > 0) {}
     });
     url
+}
+
+/// A server that answers one request with `body` in HTTP chunks of `piece` bytes, with no
+/// declared length; its URL.
+async fn serve_in_pieces(body: Vec<u8>, piece: usize) -> String {
+    let mut answer =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            .to_vec();
+    for chunk in body.chunks(piece) {
+        answer.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        answer.extend_from_slice(chunk);
+        answer.extend_from_slice(b"\r\n");
+    }
+    answer.extend_from_slice(b"0\r\n\r\n");
+    serve_raw(answer).await
 }
 
 #[tokio::test]
