@@ -1,11 +1,15 @@
-//! Costs of every request in progenitor's generated code, taken out; what the code does is
-//! unchanged (BENCHMARKS.md, "instructions"). Each rewrite applies only where the code has the
-//! shape it expects, and leaves anything else as progenitor wrote it.
+//! Costs of every request in progenitor's generated code, taken out (BENCHMARKS.md, section
+//! 2). Each rewrite applies only where the code has the shape it expects, and leaves anything
+//! else as progenitor wrote it; `tests/generated_api.rs` checks that every operation of the
+//! spec was rewritten.
 //!
 //! - An operation's URL is built from the client's base URL, parsed once when the client was
 //!   built, with each path parameter pushed as one percent-encoded segment
 //!   (`crate::path::url`), instead of formatted as text for reqwest to parse again, host and
-//!   all. A path not of the shape `{base}/literal/{param}/...` keeps progenitor's code.
+//!   all. A path not of the shape `{base}/literal/{param}/...` (literals of letters, digits and
+//!   `-._~`) keeps progenitor's code. What differs, on purpose (`src/path.rs`): a parameter
+//!   `.`, `..` or with a tab or line break is refused rather than sent to another resource,
+//!   and `\` is escaped rather than read as `/`.
 //! - The map of the headers the caller set on the builder starts empty (`HeaderMap::new()`, no
 //!   allocation) instead of with room for every documented header: the wrapper sets them, so
 //!   it is usually empty.
@@ -67,7 +71,8 @@ impl VisitMut for Lean {
 }
 
 /// `format!("{}/v1/customers/{}/carts", client.baseurl, encode_path(&customer_id.to_string()))`
-/// as the pieces after the base: `&"v1", &"customers", &customer_id, &"carts"`.
+/// as the pieces after the base: `Fixed("v1"), Fixed("customers"), Param(&customer_id),
+/// Fixed("carts")`.
 fn path_pieces(format: &syn::Macro) -> Option<Vec<syn::Expr>> {
     use syn::punctuated::Punctuated;
     if !format.path.is_ident("format") {
@@ -96,18 +101,31 @@ fn path_pieces(format: &syn::Macro) -> Option<Vec<syn::Expr>> {
             let syn::Expr::Call(call) = args.next()? else {
                 return None;
             };
+            let syn::Expr::Path(f) = &*call.func else {
+                return None;
+            };
             let Some(syn::Expr::Reference(reference)) = call.args.first() else {
                 return None;
             };
             let syn::Expr::MethodCall(to_string) = &*reference.expr else {
                 return None;
             };
+            if !f.path.is_ident("encode_path") || to_string.method != "to_string" {
+                return None;
+            }
             let value = &to_string.receiver;
-            pieces.push(syn::parse_quote!(&#value));
-        } else if segment.is_empty() || segment.contains(['{', '}']) {
+            pieces.push(syn::parse_quote!(crate::path::Piece::Param(&#value)));
+        } else if segment.is_empty()
+            || segment == "."
+            || segment == ".."
+            || !segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
+        {
+            // A literal `crate::path::url` would escape or refuse: progenitor's code stays.
             return None;
         } else {
-            pieces.push(syn::parse_quote!(&#segment));
+            pieces.push(syn::parse_quote!(crate::path::Piece::Fixed(#segment)));
         }
     }
     args.next().is_none().then_some(pieces)

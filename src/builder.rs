@@ -208,9 +208,11 @@ impl PartnerCenterBuilder {
             http.default_headers(headers.clone())
                 .timeout(self.attempt_timeout)
         })?;
+        let trimmed = base_url.as_str().trim_end_matches('/').to_string();
         let shared = Shared {
-            base_url: base_url.as_str().trim_end_matches('/').to_string(),
-            base: base_url,
+            // Without its trailing slashes, as `base_url`: every path is pushed after them.
+            base: reqwest::Url::parse(&trimmed).unwrap_or(base_url),
+            base_url: trimmed,
             http,
             tokens,
             headers,

@@ -46,7 +46,8 @@ pub(crate) struct Shared {
     pub base: reqwest::Url,
     pub http: reqwest::Client,
     pub tokens: Arc<dyn TokenProvider>,
-    /// `X-Locale`, `MS-Contract-Version` and the other headers of every request.
+    /// `X-Locale`, `MS-Contract-Version` and the other headers of every request, which the
+    /// HTTP client has as its default headers (kept here for `Debug`).
     pub headers: HeaderMap,
     pub retry: RetryPolicy,
     pub budget: Arc<RetryBudget>,

@@ -16,10 +16,14 @@ pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// assert_eq!(result.orders, Some(vec![]));
 /// ```
 pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
-    let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    from_json(bytes.strip_prefix(BOM).unwrap_or(bytes))
+}
+
+/// Decodes `bytes`, JSON with no byte-order mark, as a `T`: serde_json's result for them.
+pub(crate) fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
     // Read from bytes, serde_json checks every string for UTF-8 on its own; checking the whole
     // document once and reading it as text gives the same values and the same errors for a
-    // fraction of the work (BENCHMARKS.md, "instructions"). Text that is not UTF-8 is read as
+    // fraction of the work (BENCHMARKS.md, section 2). Text that is not UTF-8 is read as
     // bytes, for serde_json's own error.
     match std::str::from_utf8(bytes) {
         Ok(text) => serde_json::from_str(text),

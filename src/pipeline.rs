@@ -1,8 +1,8 @@
 //! One operation from start to end, in the order things happen. It runs inside the generated
 //! client's `exec` hook ([`crate::transport`]), so every operation of the spec goes through it:
 //!
-//! 1. once: the operation's ids and the client's headers, where the caller set none
-//!    ([`crate::headers`]);
+//! 1. once: the operation's ids, where the caller set none ([`crate::headers`]; the client's
+//!    headers are the HTTP client's defaults);
 //! 2. per attempt, a copy of that request: a token ([`crate::auth`]), a time-out no longer than
 //!    the budget left, the bounded read of the answer ([`crate::transport`]), and what it means
 //!    ([`crate::error::classify`]) and did ([`crate::error::effect`]);

@@ -91,12 +91,14 @@ pub(crate) struct Seen {
 }
 
 impl ClientHooks<Context> for Client {
+    /// Sends with the [`PartnerCenter`]'s own HTTP client, whatever client this generated one
+    /// was built with: the client's headers and the attempt time-out are set on it.
     async fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        crate::pipeline::run(&self.inner, &self.client, request, info).await
+        crate::pipeline::run(&self.inner, &self.inner.pc.shared.http, request, info).await
     }
 }
 
@@ -146,7 +148,8 @@ pub(crate) async fn read_bounded(
 
 /// What the generated code decodes an answer with, in place of progenitor's `from_response`
 /// (`build/lean.rs`): the same value or error, with the headers taken rather than copied and the
-/// body read by [`crate::json::from_slice`].
+/// body checked for UTF-8 once (`crate::json::from_json`; [`read_bounded`] took off the
+/// byte-order mark).
 pub(crate) async fn decode<T, E>(
     mut response: reqwest::Response,
 ) -> Result<ResponseValue<T>, progenitor_client::Error<E>>
@@ -159,14 +162,14 @@ where
         .bytes()
         .await
         .map_err(progenitor_client::Error::ResponseBodyError)?;
-    match crate::json::from_slice(&body) {
+    match crate::json::from_json(&body) {
         Ok(value) => Ok(ResponseValue::new(value, status, headers)),
         Err(e) => Err(progenitor_client::Error::InvalidResponsePayload(body, e)),
     }
 }
 
-/// Reads a body; past `limit` bytes, stops and keeps only a prefix for the error. Returns the
-/// body (or prefix) and whether it was over the limit. A body that comes in one piece is
+/// Reads a body; past `limit` bytes, stops and keeps only its first [`BODY_PREFIX_BYTES`] for
+/// the error. Returns the body (or prefix) and whether it was over the limit. A body that comes in one piece is
 /// handed on as it came, without a copy.
 pub(crate) async fn read_capped(
     response: &mut reqwest::Response,
@@ -177,9 +180,12 @@ pub(crate) async fn read_capped(
     let mut joined = BytesMut::new();
     while let Some(chunk) = response.chunk().await? {
         if first.len() + joined.len() + chunk.len() > limit {
-            let mut prefix = BytesMut::from(&first[..]);
-            prefix.extend_from_slice(&joined);
-            prefix.extend_from_slice(&chunk[..chunk.len().min(BODY_PREFIX_BYTES)]);
+            // Only the prefix an error keeps, not the whole of what was read.
+            let read: &[u8] = if joined.is_empty() { &first } else { &joined };
+            let mut prefix = BytesMut::with_capacity(BODY_PREFIX_BYTES);
+            prefix.extend_from_slice(&read[..read.len().min(BODY_PREFIX_BYTES)]);
+            let room = BODY_PREFIX_BYTES - prefix.len();
+            prefix.extend_from_slice(&chunk[..chunk.len().min(room)]);
             return Ok((prefix.freeze(), true));
         }
         if first.is_empty() && joined.is_empty() {

@@ -168,6 +168,29 @@ fn client() {
     ))));
 }
 
+/// `build/lean.rs` rewrote every operation of the spec: none builds its URL as text, decodes
+/// with progenitor's `from_response`, or turns its body into the schema's builder. (A change of
+/// progenitor that its rewrites no longer match fails here, not silently.)
+#[cfg(feature = "client")]
+#[test]
+fn every_operation_is_sent_the_lean_way() {
+    let client = include_str!(concat!(env!("OUT_DIR"), "/client.rs"));
+    let operations = client.matches("pub async fn send(").count();
+    assert!(operations >= 6, "{operations} operations");
+    assert_eq!(client.matches("crate::path::url(").count(), operations);
+    for progenitors in [
+        "encode_path(&",
+        "ResponseValue::from_response(",
+        "types::builder::Cart, String>",
+    ] {
+        assert!(
+            !client.contains(progenitors),
+            "{progenitors} is left in the generated client"
+        );
+    }
+    assert!(client.contains("crate::transport::decode("));
+}
+
 #[cfg(feature = "mock")]
 #[test]
 fn mock() {
