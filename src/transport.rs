@@ -169,8 +169,8 @@ where
 }
 
 /// Reads a body; past `limit` bytes, stops and keeps only its first [`BODY_PREFIX_BYTES`] for
-/// the error. Returns the body (or prefix) and whether it was over the limit. A body that comes in one piece is
-/// handed on as it came, without a copy.
+/// the error. Returns the body (or prefix) and whether it was over the limit. A body that comes
+/// in one piece is handed on as it came, without a copy.
 pub(crate) async fn read_capped(
     response: &mut reqwest::Response,
     limit: usize,
