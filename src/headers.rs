@@ -83,14 +83,6 @@ impl OperationIds {
     }
 }
 
-/// A GUID in its canonical text form (hyphenated, lower case): `to_string` without the
-/// formatter, which costs several times the encoding on every operation.
-pub(crate) fn guid_text(id: Uuid) -> String {
-    id.hyphenated()
-        .encode_lower(&mut Uuid::encode_buffer())
-        .to_owned()
-}
-
 /// The headers every request of a client carries, checked to be sendable.
 pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<HeaderMap, Error> {
     let value = |what: &str, text: &str| {

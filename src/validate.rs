@@ -28,7 +28,8 @@ pub fn guid(what: &str, id: &str) -> Result<String, String> {
         Ok(_) if id.len() == 36 && !id.bytes().fold(false, |up, b| up | b.is_ascii_uppercase()) => {
             Ok(id.to_string())
         }
-        Ok(guid) => Ok(crate::headers::guid_text(guid)),
+        // Capitals, braces or no hyphens: rare, so the formatter's cost does not matter.
+        Ok(guid) => Ok(guid.hyphenated().to_string()),
         Err(_) => Err(format!("{what} id {id:?} is not a GUID")),
     }
 }
