@@ -13,6 +13,12 @@
 mod known_values;
 #[path = "build/lean.rs"]
 mod lean;
+#[path = "build/mocks.rs"]
+mod mocks;
+#[path = "build/names.rs"]
+mod names;
+#[path = "build/shape.rs"]
+mod shape;
 
 use std::path::{Path, PathBuf};
 use std::process::exit;
@@ -66,9 +72,9 @@ fn main() {
     types.extend(known);
     types.push(timestamp_pattern(&spec));
     let mut client = client;
-    drop_api_version(&mut client);
-    lean::requests(&mut client);
-    client.push(operation_names(&spec, &client));
+    lean::requests(&mut client).unwrap_or_else(|e| unrecognised(&e));
+    let names = names::operation_names(&spec, &client).unwrap_or_else(|e| unrecognised(&e));
+    client.push(names);
 
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     write(&out.join("types.rs"), types);
@@ -81,7 +87,7 @@ fn main() {
         });
         let mut mock: syn::File = syn::parse2(mock)
             .unwrap_or_else(|e| fail(&format!("the typed mocks do not parse: {e}")));
-        ids_as_str(&mut mock.items);
+        mocks::ids_as_str(&mut mock.items).unwrap_or_else(|e| unrecognised(&e));
         write(&out.join("mock.rs"), mock.items);
     }
 }
@@ -201,56 +207,6 @@ fn spec_path() -> PathBuf {
     }
 }
 
-/// Removes the `api-version` header progenitor gives every request (from `info.version`):
-/// Partner Center defines none, and building it only for the wrapper to remove it again cost
-/// every request a few hundred instructions.
-fn drop_api_version(items: &mut [syn::Item]) {
-    use syn::visit_mut::VisitMut;
-
-    struct Drop;
-    impl VisitMut for Drop {
-        fn visit_block_mut(&mut self, block: &mut syn::Block) {
-            block.stmts.retain(|stmt| {
-                let text = quote!(#stmt).to_string();
-                !(text.contains(". append") && text.contains("\"api-version\""))
-            });
-            syn::visit_mut::visit_block_mut(self, block);
-        }
-    }
-    for item in items {
-        Drop.visit_item_mut(item);
-    }
-}
-
-/// The typed mocks take ids as `&str`: `when.customer_id("...")` and
-/// `when.ms_correlation_id(Some("..."))` (progenitor asks for a `&String`, and a literal then
-/// fails to compile inside `OUT_DIR/mock.rs`). A path id is matched as text: escaped in the
-/// path's regular expression, where a `.` would match any character and a `(` would make
-/// `Regex::new` fail.
-fn ids_as_str(items: &mut [syn::Item]) {
-    use syn::visit_mut::VisitMut;
-
-    struct Ids;
-    impl VisitMut for Ids {
-        fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-            let text = quote!(#f).to_string();
-            let mut str_ids = text
-                .replace("value : & :: std :: string :: String", "value : & str")
-                .replace("& 'a :: std :: string :: String", "& 'a str");
-            if str_ids.contains("Regex :: new") {
-                str_ids = str_ids.replace("value . to_string ()", "regex :: escape (value)");
-            }
-            if str_ids != text {
-                *f = syn::parse_str(&str_ids)
-                    .unwrap_or_else(|e| fail(&format!("a typed mock does not parse: {e}")));
-            }
-        }
-    }
-    for item in items {
-        Ids.visit_item_mut(item);
-    }
-}
-
 /// `types::by_name`: every component schema by its name, for code that holds JSON and the name
 /// of its schema (the tests of the spec's examples, tools that check stored payloads).
 fn schemas_by_name(spec: &OpenAPI) -> syn::Item {
@@ -303,53 +259,6 @@ fn schemas_by_name(spec: &OpenAPI) -> syn::Item {
 fn is_type_name(name: &str) -> bool {
     name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric())
-}
-
-/// `operation_name`: the spec's `operationId` of each generated operation, from the name
-/// progenitor gives it (`get_cart` for `getCart`), for errors and traces.
-fn operation_names(spec: &OpenAPI, client: &[syn::Item]) -> syn::Item {
-    let squash = |id: &str| -> String {
-        id.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect()
-    };
-    let ids: Vec<String> = spec
-        .operations()
-        .filter_map(|(_, _, op)| op.operation_id.clone())
-        .collect();
-    // Every `OperationInfo { operation_id: "..." }` progenitor wrote.
-    let code = quote!(#(#client)*).to_string();
-    let mut generated: Vec<String> = code
-        .split("operation_id :")
-        .skip(1)
-        .filter_map(|rest| rest.trim_start().strip_prefix('"')?.split('"').next())
-        .map(str::to_string)
-        .collect();
-    generated.sort();
-    generated.dedup();
-    let pairs: Vec<(String, String)> = generated
-        .into_iter()
-        .map(|snake| {
-            let id = ids
-                .iter()
-                .find(|id| squash(id) == squash(&snake))
-                .cloned()
-                .unwrap_or_else(|| snake.clone());
-            (snake, id)
-        })
-        .collect();
-    let (snake, id): (Vec<_>, Vec<_>) = pairs.into_iter().unzip();
-    syn::parse_quote! {
-        /// The spec's `operationId` of a generated operation, from the name progenitor gives it
-        /// in `OperationInfo` (`get_cart` for `getCart`).
-        pub fn operation_name(generated: &'static str) -> &'static str {
-            match generated {
-                #(#snake => #id,)*
-                other => other,
-            }
-        }
-    }
 }
 
 fn load_spec(path: &Path) -> OpenAPI {
@@ -508,6 +417,12 @@ fn write(path: &Path, items: Vec<syn::Item>) {
         std::fs::write(path, text)
             .unwrap_or_else(|e| fail(&format!("generated code cannot be written: {e}")));
     }
+}
+
+/// Stops the build with one line that names the rewrite, progenitor's version and what to do.
+fn unrecognised(e: &shape::Unrecognised) -> ! {
+    eprintln!("error: {e}");
+    exit(1)
 }
 
 /// Stops the build with one line that names the spec and the problem.

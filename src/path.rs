@@ -9,8 +9,8 @@ use progenitor_client::Error;
 
 use crate::generated::Client;
 
-/// A piece of an operation's path: a literal of the spec's (letters, digits and `-._~`, checked
-/// by `build/lean.rs`), or a parameter.
+/// A piece of an operation's path: a literal of the spec's (characters a path segment holds as
+/// they are, checked by `build/lean.rs`), or a parameter.
 pub(crate) enum Piece<'a> {
     Fixed(&'static str),
     Param(&'a dyn Display),

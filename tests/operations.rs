@@ -318,3 +318,53 @@ async fn typed_mocks_take_ids_as_str_and_match_them_as_text() {
     assert_eq!(get("x(").await, 200);
     assert_eq!((dotted.calls(), odd.calls()), (1, 1));
 }
+
+/// The generated client itself (not only the front door, which checks ids first) refuses a
+/// path parameter that would name another resource: `..` would walk up the path, and `.`
+/// would vanish from it. Nothing is sent.
+#[tokio::test]
+async fn the_generated_client_refuses_a_path_parameter_that_names_another_resource() {
+    let server = MockServer::start_async().await;
+    let pc = client(&server);
+    for id in [".", "..", "a\tb", "a\nb"] {
+        let err = pc
+            .call(|api| async move {
+                api.get_order()
+                    .customer_id(CUSTOMER)
+                    .order_id(id)
+                    .send()
+                    .await
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::InvalidInput { .. }),
+            "{id:?}: {err:?}"
+        );
+        assert!(
+            err.to_string().contains("does not name a resource"),
+            "{err}"
+        );
+    }
+    // And a `/` or `\` in one is escaped, never a separator: one segment, one request.
+    let seen = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/customers/{CUSTOMER}/orders/a%2Fb%5Cc"));
+            then.status(404)
+                .json_body(serde_json::json!({"code": 0, "description": "no"}));
+        })
+        .await;
+    let err = pc
+        .call(|api| async move {
+            api.get_order()
+                .customer_id(CUSTOMER)
+                .order_id("a/b\\c")
+                .send()
+                .await
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err:?}");
+    seen.assert_async().await;
+}
