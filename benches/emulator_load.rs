@@ -72,7 +72,7 @@ fn run() -> Result<bool, String> {
     let pid = server.child.id();
 
     // reqwest is built without a default TLS provider and its builder wants one, even for http.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(options.connections)
         .timeout(REQUEST_TIMEOUT)

@@ -1,8 +1,9 @@
 //! The HTTP client underneath: reqwest over rustls.
 //!
-//! rustls runs on the *ring* provider (quick to build, no C toolchain beyond a compiler) and
-//! verifies certificates against the platform's roots, plus any the caller adds for a private
-//! CA. Redirects are not followed: Partner Center does not redirect, and a redirect must not
+//! rustls runs on the aws-lc-rs provider, rustls's default, whose key exchange is post-quantum
+//! (X25519MLKEM768 first, X25519 with servers without it; the *ring* provider has no
+//! post-quantum exchange, and rustls deprecates it), and verifies certificates against the
+//! platform's roots, plus any the caller adds for a private CA. Redirects are not followed: Partner Center does not redirect, and a redirect must not
 //! carry a bearer token to another host.
 
 use std::sync::Arc;
@@ -36,7 +37,7 @@ pub(crate) fn http_client(
     connect_timeout: Duration,
     more: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder,
 ) -> Result<reqwest::Client, Error> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Verifier::new_with_extra_roots(extra_roots.iter().cloned(), provider.clone())
         .map_err(|e| {
             Error::invalid_input(format!(

@@ -17,7 +17,7 @@ pub struct Peer {
 
 impl Peer {
     pub fn new(base: &str) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         let accept = HeaderValue::from_static("application/json");
         let client = reqwest::Client::builder()
             .default_headers(HeaderMap::from_iter([(ACCEPT, accept)]))

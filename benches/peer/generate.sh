@@ -57,11 +57,11 @@ charset = ["reqwest/charset"]
 
 [dependencies]
 partner-center-carts = { path = "../../..", features = ["emulator"] }
-# Without the generated crate's default TLS (native-tls): the runners install ring for rustls,
+# Without the generated crate's default TLS (native-tls): the runners install aws-lc-rs for rustls,
 # as the crate does, and the servers are plain HTTP on loopback.
 pc-peer = { path = "../client", default-features = false }
 reqwest = { version = "0.13.5", default-features = false, features = ["json"] }
-rustls = { version = "0.23.30", default-features = false, features = ["ring", "std", "tls12"] }
+rustls = { version = "0.23.30", default-features = false, features = ["aws_lc_rs", "std", "tls12"] }
 tokio = { version = "1.47", features = ["macros", "rt", "time", "sync", "net"] }
 axum = { version = "0.8.9", default-features = false, features = ["http1", "tokio", "json"] }
 uuid = { version = "1.18", features = ["v4"] }

@@ -12,7 +12,7 @@ pub struct Baseline {
 
 impl Baseline {
     pub fn new(base: &str) -> Self {
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
         Self {
             http: reqwest::Client::new(),
             base: base.to_string(),

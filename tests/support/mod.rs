@@ -103,6 +103,6 @@ pub fn example(name: &str) -> Value {
 /// A plain reqwest client, for requests the crate's client would refuse to send.
 pub fn raw_http() -> reqwest::Client {
     // The crate builds its own TLS config; a bare reqwest client needs a process default.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     reqwest::Client::new()
 }
