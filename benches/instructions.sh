@@ -40,7 +40,7 @@ if [ "${1:-}" = --codec ]; then
     done
     exit 0
 fi
-cargo build -q --release --features cli --target-dir "$target"
+cargo build -q --release -p pc-carts --target-dir "$target"
 caches=false
 case " $* " in *" --caches "*) caches=true ;; esac
 if [ "${1:-}" = --peer ]; then

@@ -12,7 +12,7 @@
 //! project `benches/peer/generate.sh` writes (feature `peer`), openapi-generator's Rust client.
 //!
 //! ```sh
-//! cargo bench --bench interleaved --features emulator [-- --reps 11]
+//! cargo bench --bench interleaved [-- --reps 11]
 //! bash benches/peer/generate.sh && cd target/peer/bench && cargo run --release --bin interleaved
 //! ```
 // `peer` is a feature of the generated project only, not of this crate.
@@ -33,8 +33,8 @@ use std::time::{Duration, Instant};
 
 use baseline::Baseline;
 use partner_center_carts::PartnerCenter;
-use partner_center_carts::emulator::Emulator;
 use partner_center_carts::types::{Cart, CartLineItem};
+use partner_center_carts_emulator::Emulator;
 
 const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
 const GETS: usize = 2_000;

@@ -12,8 +12,8 @@
 //! percentile of a flow's time (finished or failed).
 //!
 //! ```sh
-//! cargo bench --features emulator --bench throttled                 # about 11 minutes
-//! cargo bench --features emulator --bench throttled -- --flows 200 --rate 20 --only a
+//! cargo bench --bench throttled                 # about 11 minutes
+//! cargo bench --bench throttled -- --flows 200 --rate 20 --only a
 //! ```
 
 #[path = "support/sdk_like.rs"]
@@ -24,8 +24,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use partner_center_carts::PartnerCenter;
-use partner_center_carts::emulator::{Emulator, Faults};
 use partner_center_carts::types::{Cart, CartLineItem};
+use partner_center_carts_emulator::{Emulator, Faults};
 use sdk_like::SdkLike;
 use uuid::Uuid;
 

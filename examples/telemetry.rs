@@ -2,15 +2,15 @@
 //! `tracing-subscriber` prints the operation's span, each attempt's, and the retry events.
 //!
 //! ```text
-//! cargo run --example telemetry --features emulator
+//! cargo run --example telemetry
 //! ```
 //!
 //! With `tracing-opentelemetry` in place of the `fmt` layer, the same spans become OpenTelemetry
 //! client spans: their fields carry the HTTP client convention names (`http.request.method`,
 //! `http.response.status_code`, `server.address`, `http.request.resend_count`, `error.type`).
 
-use partner_center_carts::emulator::{Emulator, Faults};
 use partner_center_carts::types::{Cart, CartLineItem};
+use partner_center_carts_emulator::{Emulator, Faults};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]

@@ -8,8 +8,9 @@ use uuid::Uuid;
 
 use crate::auth::{StaticToken, TokenProvider};
 use crate::client::Shared;
+use crate::clock::{Clock, SystemClock};
 use crate::headers::{DEFAULT_LOCALE, client_headers};
-use crate::retry::{AdaptiveRate, Clock, RateAdaptation, RetryBudget, RetryPolicy, SystemClock};
+use crate::retry::{AdaptiveRate, RateAdaptation, RetryBudget, RetryPolicy};
 use crate::{Error, PartnerCenter};
 
 /// The global Partner Center.
@@ -178,7 +179,8 @@ impl PartnerCenterBuilder {
         self
     }
 
-    /// The clock retries read and wait on; tests use a [`VirtualClock`](crate::retry::VirtualClock).
+    /// The clock retries and the pace read and wait on; tests use a
+    /// [`VirtualClock`](crate::clock::VirtualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
         self.clock = Arc::new(clock);
         self

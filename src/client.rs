@@ -9,11 +9,12 @@ use uuid::Uuid;
 use http::HeaderMap;
 
 use crate::auth::TokenProvider;
+use crate::clock::Clock;
 use crate::error::Effect;
 use crate::headers::OperationIds;
 use crate::operations::Customer;
 use crate::pipeline::Sending;
-use crate::retry::{AdaptiveRate, Clock, RetryBudget, RetryPolicy};
+use crate::retry::{AdaptiveRate, RetryBudget, RetryPolicy};
 use crate::transport::Context;
 use crate::{Error, PartnerCenterBuilder, generated};
 

@@ -3,7 +3,7 @@
 use serde::de::DeserializeOwned;
 
 /// The UTF-8 byte-order mark the service puts before some answers (a checkout's).
-pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Decodes `bytes` as a `T`, after a leading UTF-8 byte-order mark if there is one: for carts
 /// and checkout results read from storage, a queue or a webhook, the way the client reads them.

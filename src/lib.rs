@@ -3,13 +3,13 @@
 //! The client is generated at build time from the hand-written OpenAPI spec
 //! `openapi/partner-center-carts.yaml` (see [`generated`]); a small wrapper gives it the front
 //! door the service's own SDK has, and owns the headers, tokens, retries and errors. Here it
-//! runs against the crate's emulator of the service (feature `emulator`):
+//! runs against the emulator of the service, the crate
+//! [`partner-center-carts-emulator`](https://docs.rs/partner-center-carts-emulator):
 //!
 //! ```
-//! # #[cfg(feature = "emulator")]
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let emulator = partner_center_carts::emulator::Emulator::new().start().await?;
+//! # let emulator = partner_center_carts_emulator::Emulator::new().start().await?;
 //! use partner_center_carts::PartnerCenter;
 //! use partner_center_carts::CheckoutOutcome;
 //! use partner_center_carts::types::{Cart, CartLineItem};
@@ -31,15 +31,13 @@
 //!     ..Default::default()
 //! };
 //! let cart: Cart = customer.create(&new_cart).await?;
-//! let cart_id = cart.id.clone().unwrap_or_default();
-//! let cart: Cart = customer.cart(&cart_id).modify(|c| c.line_items[0].quantity += 1).await?;
+//! let cart_id = cart.id();
+//! let cart: Cart = customer.cart(cart_id).modify(|c| c.line_items[0].quantity += 1).await?;
 //! assert_eq!(cart.line_items[0].quantity, 2);
-//! let result: CheckoutOutcome = customer.cart(&cart_id).checkout().await?;
+//! let result: CheckoutOutcome = customer.cart(cart_id).checkout().await?;
 //! assert!(result.is_complete()); // every order group was placed
 //! assert_eq!(result.orders().len(), 1);
 //! # Ok(()) }
-//! # #[cfg(not(feature = "emulator"))]
-//! # fn main() {}
 //! ```
 //!
 //! # Features
@@ -47,10 +45,11 @@
 //! - `client` (default): the HTTP client and its wrapper. Without it
 //!   (`default-features = false`) the crate is [`types`], [`json`] and [`Timestamp`], with no
 //!   HTTP stack or async runtime.
-//! - `emulator`: an in-memory Partner Center cart service on loopback, for offline tests and
-//!   demos.
 //! - `mock`: typed [httpmock](https://docs.rs/httpmock) helpers, one per operation.
-//! - `cli`: the `pc-carts` command.
+//! - `azure_identity`: any `azure_core` `TokenCredential` as the token source.
+//!
+//! The emulator of the service and the `pc-carts` command are crates of their own
+//! (`partner-center-carts-emulator`, `pc-carts`), so a user of the client compiles neither.
 //!
 //! # What the wrapper adds to the generated client
 //!
@@ -111,7 +110,7 @@ pub mod types {
 }
 
 /// The README's examples, compiled as doctests.
-#[cfg(all(doctest, feature = "emulator", feature = "mock"))]
+#[cfg(all(doctest, feature = "mock"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
@@ -121,8 +120,8 @@ pub mod auth;
 mod builder;
 #[cfg(feature = "client")]
 mod client;
-#[cfg(feature = "emulator")]
-pub mod emulator;
+#[cfg(feature = "client")]
+pub mod clock;
 #[cfg(feature = "client")]
 pub mod env;
 #[cfg(feature = "client")]
@@ -135,8 +134,6 @@ mod operations;
 mod path;
 #[cfg(feature = "client")]
 mod pipeline;
-#[cfg(feature = "client")]
-pub mod received;
 #[cfg(feature = "client")]
 mod request_body;
 #[cfg(feature = "client")]
@@ -188,8 +185,8 @@ pub mod generated {
 /// answers with that operation's documented statuses and types.
 ///
 /// For tests of code that uses this crate, where a scripted answer reads better than the
-/// emulator (feature `emulator`). Use the re-exported `httpmock`, so both sides
-/// agree on its version:
+/// emulator (the crate `partner-center-carts-emulator`). Use the re-exported `httpmock`, so
+/// both sides agree on its version:
 ///
 /// ```
 /// use partner_center_carts::PartnerCenter;

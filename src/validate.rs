@@ -61,8 +61,17 @@ pub fn base_url(url: &str) -> Result<(), String> {
     }
 }
 
-/// A cart about to be created or updated.
-pub(crate) fn cart(cart: &Cart) -> Result<(), String> {
+/// Checks a cart about to be created or updated as the client does before sending it: at least
+/// one line item, each with a `catalogItemId` and a quantity of at least 1. The error says what
+/// is wrong, and where.
+///
+/// ```
+/// use partner_center_carts::types::Cart;
+///
+/// let error = partner_center_carts::validate::cart(&Cart::default()).unwrap_err();
+/// assert_eq!(error, "the cart has no line items");
+/// ```
+pub fn cart(cart: &Cart) -> Result<(), String> {
     if cart.line_items.is_empty() {
         return Err("the cart has no line items".to_string());
     }

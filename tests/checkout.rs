@@ -9,8 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use httpmock::prelude::*;
+use partner_center_carts::clock::VirtualClock;
 use partner_center_carts::error::Effect;
-use partner_center_carts::retry::{RetryBudget, RetryPolicy, VirtualClock};
+use partner_center_carts::retry::{RetryBudget, RetryPolicy};
 use partner_center_carts::types::PartnerCenterErrorCode;
 use partner_center_carts::{CheckoutOutcome, Error, ErrorKind, PartnerCenter};
 use serde_json::{Value, json};

@@ -14,18 +14,18 @@
 //! The emulators give carts etags (`Emulator::etags`), so concurrent `modify`s of one cart
 //! learn of each other through `If-Match`: no source says the service does, and without
 //! etags the last of two concurrent writes wins.
-#![cfg(feature = "emulator")]
 
 mod support;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_center_carts::emulator::{Emulator, Faults, RunningEmulator};
+use partner_center_carts::clock::VirtualClock;
 use partner_center_carts::error::Effect;
-use partner_center_carts::retry::{RetryBudget, RetryPolicy, VirtualClock};
+use partner_center_carts::retry::{RetryBudget, RetryPolicy};
 use partner_center_carts::types::Cart;
 use partner_center_carts::{CartRef, Error, PartnerCenter};
+use partner_center_carts_emulator::{Emulator, Faults, RunningEmulator};
 use support::{CUSTOMER, one_line_cart};
 
 const SEEDS: [u64; 3] = [1, 2, 3];
@@ -300,7 +300,7 @@ async fn the_readme_fault_mix_passes_every_flow_with_the_defaults() {
 /// The measurement behind the default of 6 attempts (README, "Retries"): 200 flows for each of
 /// the seeds 1 to 20 under the README's fault mix, with 4, 5 and 6 attempts. It prints the
 /// failures of each and requires none with the default. Run it with
-/// `cargo test --all-features --test exactly_once -- --ignored --nocapture` (about a minute).
+/// `cargo test --test exactly_once -- --ignored --nocapture` (about a minute).
 #[tokio::test]
 #[ignore = "a measurement of about a minute; the README cites it"]
 async fn the_default_attempts_pass_4000_flows_of_the_readme_fault_mix() {

@@ -9,7 +9,8 @@ use partner_center_carts::PartnerCenter;
 use partner_center_carts::auth::{
     AccessToken, ClientCredentials, RefreshToken, StaticToken, TokenProvider,
 };
-use partner_center_carts::retry::{RetryPolicy, VirtualClock};
+use partner_center_carts::clock::VirtualClock;
+use partner_center_carts::retry::RetryPolicy;
 use serde_json::json;
 use support::scripted::{Answer, Scripted};
 use support::*;
@@ -102,10 +103,9 @@ async fn no_debug_display_or_log_line_shows_a_token_or_secret() {
         format!("{:?}", StaticToken::new(FIXED).unwrap()),
         format!("{:?}", AccessToken::new(FIXED, None).unwrap()),
     ];
-    #[cfg(feature = "emulator")]
     shown.push(format!(
         "{:?}",
-        partner_center_carts::emulator::Emulator::new().accept_only_token(FIXED)
+        partner_center_carts_emulator::Emulator::new().accept_only_token(FIXED)
     ));
     let pc = builder.build().unwrap();
     let fixed = fixed_builder.build().unwrap();

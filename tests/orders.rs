@@ -8,7 +8,8 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_center_carts::retry::{RetryPolicy, VirtualClock};
+use partner_center_carts::clock::VirtualClock;
+use partner_center_carts::retry::RetryPolicy;
 use partner_center_carts::types::{Order, OrderProvisioningStatuses, ProvisioningStatus};
 use partner_center_carts::{ErrorKind, POLL_CEILING, POLL_FLOOR, PartnerCenter};
 use serde_json::{Value, json};
@@ -73,10 +74,9 @@ fn status_path(order: &str) -> String {
     format!("/v1/customers/{CUSTOMER}/orders/{order}/provisioningstatus")
 }
 
-#[cfg(feature = "emulator")]
 mod emulated {
-    use partner_center_carts::emulator::{Emulator, RunningEmulator, UNFULFILLABLE};
     use partner_center_carts::types::{Cart, CartLineItem, OrderProvisioningStatuses};
+    use partner_center_carts_emulator::{Emulator, RunningEmulator, UNFULFILLABLE};
 
     use super::*;
 

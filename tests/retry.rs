@@ -6,7 +6,8 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use partner_center_carts::retry::{RetryBudget, RetryPolicy, VirtualClock};
+use partner_center_carts::clock::VirtualClock;
+use partner_center_carts::retry::{RetryBudget, RetryPolicy};
 use partner_center_carts::{ErrorKind, PartnerCenter};
 use serde_json::json;
 use support::scripted::{Answer, Scripted};

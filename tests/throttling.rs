@@ -1,62 +1,22 @@
 //! The client against the emulator's rate limit, on one virtual time that the client's waits
 //! move and the emulator's token buckets read: deterministic, and no test waits for real.
-#![cfg(feature = "emulator")]
 
 mod support;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use partner_center_carts::emulator::{self, Emulator, Faults};
-use partner_center_carts::retry::{self, RetryBudget, RetryPolicy, VirtualClock};
+use partner_center_carts::clock::VirtualClock;
+use partner_center_carts::retry::{RetryBudget, RetryPolicy};
 use partner_center_carts::{ErrorKind, PartnerCenter};
+use partner_center_carts_emulator::{Emulator, Faults};
 use support::{CUSTOMER, one_line_cart};
-
-/// The client's `VirtualClock` (which moves only when the client waits), read by the emulator
-/// too: one time for both.
-#[derive(Clone, Debug)]
-struct VirtualTime {
-    client: Arc<VirtualClock>,
-    start: DateTime<Utc>,
-}
-
-impl VirtualTime {
-    fn new() -> Self {
-        Self {
-            client: Arc::new(VirtualClock::new()),
-            start: Utc::now(),
-        }
-    }
-
-    fn elapsed(&self) -> Duration {
-        self.client.elapsed()
-    }
-}
-
-impl retry::Clock for VirtualTime {
-    fn now(&self) -> Instant {
-        self.client.now()
-    }
-
-    fn sleep(
-        &self,
-        duration: Duration,
-    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'static>> {
-        self.client.sleep(duration)
-    }
-}
-
-impl emulator::Clock for VirtualTime {
-    fn now(&self) -> DateTime<Utc> {
-        self.start + self.elapsed()
-    }
-}
 
 /// Creates `carts` carts one after another against a tenant limited to 5 requests a second;
 /// the 429s seen and the virtual seconds it took.
 async fn create_carts(adaptive: bool, carts: u32) -> (u64, f64) {
-    let time = VirtualTime::new();
+    // The client's waits move it, and the emulator's buckets read it: one time for both.
+    let time = Arc::new(VirtualClock::new());
     let emulator = Emulator::new()
         .faults(Faults::none().tenant_rate_limit(5.0))
         .clock(time.clone())
@@ -107,7 +67,7 @@ async fn the_limits_answer_in_the_services_shape() {
                 .tenant_rate_limit(1.0)
                 .customer_rate_limit(1.0),
         )
-        .clock(VirtualTime::new())
+        .clock(VirtualClock::new())
         .start()
         .await
         .unwrap();

@@ -21,7 +21,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use contender::Peer;
-use partner_center_carts::emulator::Emulator;
+use partner_center_carts_emulator::Emulator;
 use pc_peer::apis::Error;
 use pc_peer::apis::carts_api::{self, CheckoutCartParams, GetCartParams};
 use serde_json::{Value, json};

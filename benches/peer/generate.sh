@@ -56,7 +56,8 @@ peer = []
 charset = ["reqwest/charset"]
 
 [dependencies]
-partner-center-carts = { path = "../../..", features = ["emulator"] }
+partner-center-carts = { path = "../../.." }
+partner-center-carts-emulator = { path = "../../../emulator" }
 # Without the generated crate's default TLS (native-tls): the runners install aws-lc-rs for rustls,
 # as the crate does, and the servers are plain HTTP on loopback.
 pc-peer = { path = "../client", default-features = false }

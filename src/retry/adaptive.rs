@@ -17,7 +17,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use super::Clock;
+use crate::clock::Clock;
 
 /// How a client adapts its request rate to the service's throttling. On by default: until the
 /// service first answers 429 nothing waits (each answer is counted, under an uncontended lock);

@@ -16,14 +16,12 @@
 
 mod adaptive;
 mod budget;
-mod clock;
 pub(crate) mod policy;
 pub(crate) mod retry_after;
 
 pub use adaptive::RateAdaptation;
 pub(crate) use adaptive::{AdaptiveRate, Admission};
 pub use budget::RetryBudget;
-pub use clock::{Clock, SystemClock, VirtualClock};
 pub use policy::RetryPolicy;
 
 use crate::codes;

@@ -59,7 +59,7 @@ pub fn one_line_cart(quantity: i32) -> partner_center_carts::types::Cart {
     }
 }
 
-pub use partner_center_carts::received::Received;
+pub use partner_center_carts_emulator::Received;
 
 /// Records every request matched by the mocks it is attached to.
 #[derive(Clone, Default)]

@@ -299,7 +299,7 @@ fn with_no_limit_learnt_the_rate_doubles_until_the_next_429() {
 
 #[tokio::test]
 async fn a_turn_past_the_deadline_is_refused_and_takes_nothing() {
-    let clock = crate::retry::VirtualClock::new();
+    let clock = crate::clock::VirtualClock::new();
     let t0 = clock.now();
     let rate = AdaptiveRate::new(RateAdaptation::default(), t0);
     let permit = rate.acquire(&clock, t0).await.expect("not pacing: no wait");

@@ -1,0 +1,165 @@
+//! `pc-carts demo`: a cart's whole life against the embedded emulator, shown step by step.
+
+use partner_center_carts::types::{Cart, CartLineItem};
+use partner_center_carts_emulator::{Emulator, RunningEmulator};
+
+use crate::Failure;
+use crate::output::{cart_table, checkout_table, error, provisioning_table};
+
+const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
+
+/// The headers the demo shows from the first request, in this order.
+const ALL_HEADERS: &[&str] = &[
+    "ms-requestid",
+    "ms-correlationid",
+    "x-locale",
+    "ms-contract-version",
+    "ms-partnercenter-client",
+    "authorization",
+    "content-type",
+    "if-match",
+];
+
+/// The headers it shows from the others: what changes from one request to the next.
+const ID_HEADERS: &[&str] = &["ms-requestid", "ms-correlationid", "if-match"];
+
+pub async fn run() -> Result<(), Failure> {
+    let emulator = Emulator::new().start().await?;
+    let pc = emulator.client().build()?;
+    let customer = pc.customer(CUSTOMER);
+    let mut log = RequestLog::default();
+    println!(
+        "An emulator of Partner Center is serving at {}.\n\
+         The client below talks to it exactly as it would to https://api.partnercenter.microsoft.com.\n",
+        emulator.url()
+    );
+
+    step(1, &format!("Create a cart for customer {CUSTOMER}"));
+    let new_cart = Cart {
+        line_items: vec![
+            line(
+                "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+                "AI Builder Capacity add-on",
+                "monthly",
+                "P1M",
+            ),
+            CartLineItem {
+                order_group: Some("1".into()), // a separate order at checkout
+                ..line(
+                    "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ",
+                    "Azure AD Premium P1",
+                    "annual",
+                    "P1Y",
+                )
+            },
+        ],
+        ..Default::default()
+    };
+    let created = customer.create(&new_cart).await?;
+    log.show(&emulator);
+    print!("{}", cart_table(&created));
+    let id = created.id().to_string();
+    let cart = customer.cart(&id);
+
+    step(2, &format!("Get cart {id} back"));
+    let before = cart.get().await?;
+    log.show(&emulator);
+    println!(
+        "  the same cart: {}",
+        if before == created { "yes" } else { "no" }
+    );
+
+    step(
+        3,
+        "Modify: one more of line 0 (get, change, put only if changed)",
+    );
+    let after = cart.modify(|c| c.line_items[0].quantity += 1).await?;
+    log.show(&emulator);
+    println!("  before:");
+    print!("{}", indent(&cart_table(&before)));
+    println!("  after:");
+    print!("{}", indent(&cart_table(&after)));
+
+    step(4, "Check it out: one order per order group");
+    let outcome = cart.checkout().await?;
+    log.show(&emulator);
+    print!("{}", checkout_table(outcome.result()));
+
+    step(
+        5,
+        "Check it out again: the service refuses, and the error says why",
+    );
+    match cart.checkout().await {
+        Ok(_) => return Err(Failure::Other("a second checkout was accepted".into())),
+        Err(e) => {
+            log.show(&emulator);
+            print!("{}", indent(&error(&e)));
+        }
+    }
+
+    step(
+        6,
+        "Wait for the orders to be provisioned (polling with a growing wait)",
+    );
+    for order in outcome.orders() {
+        let id = order.id().to_string();
+        let status = customer
+            .order(&id)
+            .wait_until_provisioned(std::time::Duration::from_secs(60))
+            .await?;
+        log.show(&emulator);
+        println!("  order {id}:");
+        print!("{}", indent(&provisioning_table(&status)));
+        if !status.is_fulfilled() {
+            return Err(Failure::Other(format!("order {id} was not fulfilled")));
+        }
+    }
+
+    println!(
+        "\nDone: {} requests. Every attempt of an operation carries one MS-RequestId, so a retried\n\
+         create or checkout is never placed twice; modify's GET and PUT share one MS-CorrelationId.",
+        emulator.stats().requests
+    );
+    Ok(())
+}
+
+fn line(catalog: &str, name: &str, cycle: &str, term: &str) -> CartLineItem {
+    CartLineItem {
+        catalog_item_id: catalog.into(),
+        friendly_name: Some(name.into()),
+        quantity: 1,
+        billing_cycle: cycle.into(),
+        term_duration: Some(term.into()),
+        ..Default::default()
+    }
+}
+
+fn step(n: u32, what: &str) {
+    println!("\n{n}. {what}");
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// Shows the requests the emulator received since the last call.
+#[derive(Default)]
+struct RequestLog {
+    shown: usize,
+}
+
+impl RequestLog {
+    fn show(&mut self, emulator: &RunningEmulator) {
+        let received = emulator.received();
+        for (i, request) in received.iter().enumerate().skip(self.shown) {
+            println!("  sent {} {}", request.method, request.path);
+            let shown = if i == 0 { ALL_HEADERS } else { ID_HEADERS };
+            for name in shown {
+                if let Some(value) = request.header(name) {
+                    println!("    {name}: {value}");
+                }
+            }
+        }
+        self.shown = received.len();
+    }
+}

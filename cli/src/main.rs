@@ -1,0 +1,132 @@
+//! `pc-carts`: the Partner Center carts client on the command line.
+
+mod args;
+mod carts;
+mod demo;
+mod orders;
+mod output;
+mod serve;
+
+use std::fmt;
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use args::{Cli, Command};
+
+fn main() -> ExitCode {
+    // Bad arguments end here, with clap's usage message and exit code 2.
+    let cli = Cli::parse();
+    // Diagnostics go to stderr, filtered by RUST_LOG, else by -v: retries, waits and
+    // throttling at `info`, every attempt at `debug`; the emulator logs one line per request at
+    // `info`. By default only the emulator's warnings show: the client's own (a partial
+    // checkout) the commands already report in their output.
+    let verbosity = match cli.verbose {
+        0 => "partner_center_carts_emulator=warn",
+        1 => "partner_center_carts=info,partner_center_carts_emulator=info",
+        _ => "partner_center_carts=debug,partner_center_carts_emulator=debug",
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(verbosity)),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Demo => demo::run().await,
+            Command::Completions { shell } => {
+                let mut command = <Cli as clap::CommandFactory>::command();
+                clap_complete::generate(shell, &mut command, "pc-carts", &mut std::io::stdout());
+                Ok(())
+            }
+            Command::Emulator(args) => serve::run(args).await,
+            Command::Cart(command) => {
+                let about = command.about();
+                carts::run(command).await.map_err(|f| f.about(about))
+            }
+            Command::Order(command) => {
+                let about = command.about();
+                orders::run(command).await.map_err(|f| f.about(about))
+            }
+        }
+    });
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprint!("{failure}");
+            failure.exit_code()
+        }
+    }
+}
+
+/// Why a command failed.
+pub enum Failure {
+    /// An operation failed: shown with its status, code, description and ids, and what it was
+    /// about (`cart ... of customer ...`) once known. Exit code 1.
+    Operation(partner_center_carts::Error, Option<String>),
+    /// A checkout placed some of its orders but not all, or an order's provisioning ended with
+    /// line items not fulfilled (the answer is printed): exit code 3, so that a script cannot
+    /// take it for a whole success nor for a failure that did nothing.
+    Partial(String),
+    /// Anything else, in words. Exit code 1.
+    Other(String),
+}
+
+impl Failure {
+    fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::Partial(_) => ExitCode::from(3),
+            Self::Operation(..) | Self::Other(_) => ExitCode::FAILURE,
+        }
+    }
+
+    /// The failure, saying which resource it is about.
+    fn about(self, what: String) -> Self {
+        match self {
+            Self::Operation(e, None) => Self::Operation(e, Some(what)),
+            other => other,
+        }
+    }
+}
+
+impl From<partner_center_carts::Error> for Failure {
+    fn from(e: partner_center_carts::Error) -> Self {
+        Self::Operation(e, None)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Self::Other(e.to_string())
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Operation(e, about) => {
+                f.write_str(&output::error(e))?;
+                match about {
+                    Some(what) => writeln!(f, "  about: {what}"),
+                    None => Ok(()),
+                }
+            }
+            Self::Partial(message) => writeln!(f, "{message}"),
+            Self::Other(message) => writeln!(f, "error: {message}"),
+        }
+    }
+}

@@ -1,0 +1,828 @@
+//! The `pc-carts` command line, run as a user runs it.
+
+mod support;
+
+use assert_cmd::Command;
+use partner_center_carts_emulator::Emulator;
+use serde_json::{Value, json};
+use support::CUSTOMER;
+
+fn pc_carts() -> Command {
+    let mut command = Command::cargo_bin("pc-carts").unwrap();
+    command
+        .env_remove("PARTNER_CENTER_TOKEN")
+        .env_remove("PARTNER_CENTER_BASE_URL");
+    command
+}
+
+/// `pc-carts` with these words, against the server at `url`, with a token it accepts.
+fn pc_carts_at(url: &str, words: &[&str]) -> Command {
+    let mut command = pc_carts();
+    command
+        .args(words)
+        .args(["--base-url", url, "--token", "t"]);
+    command
+}
+
+/// Runs a blocking command from inside the async test.
+async fn run(mut command: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[test]
+fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
+    let output = pc_carts().arg("demo").output().unwrap();
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let text = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "1. Create a cart",
+        "ms-requestid:",
+        "ms-correlationid:",
+        "authorization: Bearer [redacted]",
+        "before:",
+        "after:",
+        "Order ",
+        "Partner Center error 800065",
+        "6. Wait for the orders to be provisioned",
+        "/provisioningstatus",
+        "fulfilled",
+    ] {
+        assert!(text.contains(expected), "no {expected:?} in:\n{text}");
+    }
+    // The quantity of line 0 goes from 1 to 2.
+    let before = text
+        .split("before:")
+        .nth(1)
+        .unwrap()
+        .split("after:")
+        .next()
+        .unwrap();
+    let after = text.split("after:").nth(1).unwrap();
+    // The value under the "quantity" header, in the row of line 0.
+    let quantity = |table: &str| {
+        let header = table.lines().find(|l| l.contains("quantity")).unwrap();
+        let column = header.find("quantity").unwrap();
+        let row = table
+            .lines()
+            .find(|l| l.trim_start().starts_with("0 "))
+            .unwrap();
+        row[column..].split_whitespace().next().unwrap().to_string()
+    };
+    assert_eq!(
+        (quantity(before), quantity(after)),
+        ("1".into(), "2".into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_makes_a_cart_of_several_items_each_with_its_quantity() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "create"]);
+    command
+        .args(["--customer", CUSTOMER, "--quantity", "3"])
+        .args(["--item", "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P=2"])
+        .args(["--item", "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ"]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let id = answer["id"].as_str().unwrap();
+    let held = emulator.cart(CUSTOMER, id).unwrap();
+    let lines: Vec<(&str, i32)> = held
+        .line_items
+        .iter()
+        .map(|l| (l.catalog_item_id.as_str(), l.quantity))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", 2),
+            ("CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ", 3)
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verbose_shows_the_retries_output_id_prints_the_id_alone_and_quiet_nothing() {
+    // Seeded so that the create's first attempt gets a 503.
+    let faults = partner_center_carts_emulator::Faults::none()
+        .unavailable(0.5)
+        .seed(4);
+    let emulator = Emulator::new().faults(faults).start().await.unwrap();
+    let create = |extra: &[&str]| {
+        let mut command = pc_carts_at(&emulator.url(), &["cart", "create"]);
+        command
+            .args([
+                "--customer",
+                CUSTOMER,
+                "--item",
+                "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+            ])
+            .args(extra);
+        command
+    };
+
+    let output = run(create(&["-v", "--output", "id"])).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let id = text(&output.stdout);
+    assert!(emulator.cart(CUSTOMER, id.trim()).is_some(), "{id:?}");
+    assert_eq!(id.lines().count(), 1);
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("retrying") && stderr.contains("503"),
+        "{stderr}"
+    );
+
+    let output = run(create(&["--quiet"])).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+    assert_eq!(emulator.stats().requests - emulator.stats().unavailable, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_sets_a_quantity_on_a_real_cart() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = emulator.client().build().unwrap();
+    let cart = support::one_line_cart(1);
+    let id = pc
+        .customer(CUSTOMER)
+        .create(&cart)
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "update"]);
+    command
+        .args(["--customer", CUSTOMER, "--cart", &id, "--quantity", "0=5"])
+        .args(["--request-id", "0e93c70c-977a-4a88-9580-7cf084c73286"]);
+    let output = run(command).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["lineItems"][0]["quantity"], 5);
+    assert_eq!(
+        emulator.cart(CUSTOMER, &id).unwrap().line_items[0].quantity,
+        5
+    );
+    let put = emulator
+        .received()
+        .into_iter()
+        .find(|r| r.method == "PUT")
+        .unwrap();
+    assert_eq!(
+        put.header("ms-requestid"),
+        Some("0e93c70c-977a-4a88-9580-7cf084c73286")
+    );
+
+    // A table on request.
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "get", "--output", "table"]);
+    command.args(["--customer", CUSTOMER, "--cart", &id]);
+    let output = run(command).await;
+    let table = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        table.contains("catalog item") && table.contains("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P"),
+        "{table}"
+    );
+
+    // A line the cart does not have changes nothing.
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "update"]);
+    command.args([
+        "--customer",
+        CUSTOMER,
+        "--cart",
+        &id,
+        "--quantity",
+        "0=9",
+        "--quantity",
+        "7=1",
+    ]);
+    let output = run(command).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("no line item [7]"));
+    assert_eq!(
+        emulator.cart(CUSTOMER, &id).unwrap().line_items[0].quantity,
+        5
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_error_prints_status_code_description_and_ids_and_exits_1() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let mut command = pc_carts_at(&emulator.url(), &["cart", "get"]);
+    command.args([
+        "--customer",
+        CUSTOMER,
+        "--cart",
+        "65faf57b-0205-47ee-92b3-08dcf233ea73",
+    ]);
+    let output = run(command).await;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    for expected in [
+        "404",
+        "800008",
+        "Unable to retrieve cart ID.",
+        "MS-RequestId: ",
+        "MS-CorrelationId: ",
+        &format!("about: cart 65faf57b-0205-47ee-92b3-08dcf233ea73 of customer {CUSTOMER}"),
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in:\n{stderr}");
+    }
+}
+
+#[test]
+fn bad_arguments_get_the_usage_message() {
+    let output = pc_carts()
+        .args([
+            "cart",
+            "update",
+            "--customer",
+            CUSTOMER,
+            "--cart",
+            CUSTOMER,
+            "--quantity",
+            "five",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("\"five\" is not LINE=N") && stderr.contains("--help"),
+        "{stderr}"
+    );
+
+    let output = pc_carts()
+        .args(["cart", "get", "--customer", CUSTOMER])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("--cart <CART>") && stderr.contains("Usage:"),
+        "{stderr}"
+    );
+
+    // Every argument error exits 2 and says what is expected.
+    let cart = ["--customer", CUSTOMER, "--cart", CUSTOMER];
+    for (args, expected) in [
+        (
+            vec!["cart", "get", "--customer", "nope", "--cart", CUSTOMER],
+            "expected a GUID",
+        ),
+        (
+            [
+                &["cart", "create", "--item", "X:1:Y", "--quantity=0"][..],
+                &cart[..2],
+            ]
+            .concat(),
+            "expected a quantity of 1 or more",
+        ),
+        (
+            [&["cart", "update", "--quantity", "0=0"][..], &cart[..]].concat(),
+            "expected a quantity of 1 or more",
+        ),
+        (
+            [
+                &["cart", "get", "--base-url", "http://example.com"][..],
+                &cart[..],
+            ]
+            .concat(),
+            "expected an https URL",
+        ),
+        (
+            [
+                &["cart", "get", "--request-id", "not-a-uuid"][..],
+                &cart[..],
+            ]
+            .concat(),
+            "expected a GUID",
+        ),
+        (
+            vec!["order", "get", "--customer", CUSTOMER, "--order", "a/b"],
+            "expected an order id",
+        ),
+        (
+            vec!["emulator", "--tenant-rate", "0"],
+            "expected requests a second, above 0",
+        ),
+        (
+            vec!["emulator", "--customer-rate", "NaN"],
+            "expected requests a second, above 0",
+        ),
+    ] {
+        let output = pc_carts().args(&args).output().unwrap();
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+
+    // No token and no client credentials: a clear error, nothing sent.
+    let output = pc_carts()
+        .args(["cart", "get", "--customer", CUSTOMER, "--cart", CUSTOMER])
+        .env_remove("PARTNER_CENTER_TENANT_ID")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output.stderr).contains("no credentials"));
+
+    // Some of them: the error names the ones missing.
+    let output = pc_carts()
+        .args(["cart", "get", "--customer", CUSTOMER, "--cart", CUSTOMER])
+        .env("PARTNER_CENTER_TENANT_ID", "contoso.onmicrosoft.com")
+        .env_remove("PARTNER_CENTER_CLIENT_ID")
+        .env_remove("PARTNER_CENTER_CLIENT_SECRET")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"),
+        "{stderr}"
+    );
+}
+
+/// `pc-carts cart checkout` of the test cart at `url`, shown as `output`.
+fn checkout_command(url: &str, cart: &str, output: &str) -> Command {
+    let mut command = pc_carts_at(url, &["cart", "checkout"]);
+    command.args(["--customer", CUSTOMER, "--cart", cart, "--output", output]);
+    command
+}
+
+/// A loopback server answering every checkout of the test cart with 201 and `answer`.
+async fn checkout_server(answer: Value) -> httpmock::MockServer {
+    let server = httpmock::MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(httpmock::Method::POST)
+                .path(support::checkout_path());
+            then.status(201)
+                .header("content-type", "application/json; charset=utf-8")
+                .json_body(answer);
+        })
+        .await;
+    server
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_checkout_exits_0_and_a_second_one_exits_1_already_checked_out() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = emulator.client().build().unwrap();
+    let id = pc
+        .customer(CUSTOMER)
+        .create(&support::one_line_cart(2))
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+
+    let mut command = checkout_command(&emulator.url(), &id, "json");
+    command.args(["--user", "user@contoso.onmicrosoft.com"]);
+    let output = run(command).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let sent = emulator.received().pop().unwrap();
+    assert!(sent.path.ends_with("/checkout"), "{sent:?}");
+    assert_eq!(
+        sent.header("x-ms-customeruser-upn"),
+        Some("user@contoso.onmicrosoft.com")
+    );
+    let placed = emulator.orders(CUSTOMER);
+    assert_eq!(placed.len(), 1);
+    assert_eq!(answer["orders"][0]["id"], placed[0].id.clone().unwrap());
+    assert!(
+        answer["orderErrors"]
+            .as_array()
+            .is_none_or(|errors| errors.is_empty()),
+        "{answer}"
+    );
+
+    let output = run(checkout_command(&emulator.url(), &id, "table")).await;
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("already checked out") && stderr.contains("800065"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty());
+    assert_eq!(emulator.orders(CUSTOMER).len(), 1, "nothing placed twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_complete_checkout_from_a_mock_exits_0_with_the_order_in_a_table() {
+    let server = checkout_server(json!({
+        "orders": [{"id": "f76c6b7f449d", "status": "pending"}],
+        "orderErrors": []
+    }))
+    .await;
+    let output = run(checkout_command(&server.base_url(), support::CART, "table")).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("Order f76c6b7f449d (pending)"), "{stdout}");
+    assert!(!stdout.contains("failed"), "{stdout}");
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+}
+
+fn partial_answer(description: &str) -> Value {
+    json!({
+        "orders": [{"id": "f76c6b7f449d", "status": "pending", "billingCycle": "monthly", "currencyCode": "USD"}],
+        "orderErrors": [
+            {"orderGroupId": "2", "code": 800010, "description": description},
+            {"orderGroupId": "3", "code": "800011"}
+        ]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partial_checkout_prints_orders_and_failed_groups_and_exits_3() {
+    let server = checkout_server(partial_answer("Inventory not available.")).await;
+
+    let output = run(checkout_command(&server.base_url(), support::CART, "table")).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    for expected in [
+        "Order f76c6b7f449d (pending), monthly USD",
+        "Order group 2 failed: 800010 Inventory not available.",
+        "Order group 3 failed: 800011",
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in:\n{stdout}");
+    }
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("partial checkout:"), "{stderr}");
+    assert!(
+        stderr.contains("placed 1 of its orders; 2 order groups failed"),
+        "{stderr}"
+    );
+
+    let output = run(checkout_command(&server.base_url(), support::CART, "json")).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(answer["orders"][0]["id"], "f76c6b7f449d");
+    assert_eq!(answer["orderErrors"][0]["orderGroupId"], "2");
+    assert_eq!(answer["orderErrors"][0]["code"], 800010);
+    assert_eq!(
+        answer["orderErrors"][1]["code"], "800011",
+        "a code is printed as sent"
+    );
+    assert!(text(&output.stderr).starts_with("partial checkout:"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_checkout_that_placed_nothing_lists_the_failed_groups_and_exits_1() {
+    let server = checkout_server(json!({
+        "orders": [],
+        "orderErrors": [
+            {"orderGroupId": "1", "code": 800010, "description": "Inventory not available."},
+            {"orderGroupId": "2", "code": "8000100000123", "description": "Too wide."}
+        ]
+    }))
+    .await;
+
+    let output = run(checkout_command(&server.base_url(), support::CART, "table")).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+    let stderr = text(&output.stderr);
+    for expected in [
+        "error: checkoutCart failed: no order was placed",
+        "  order group 1 failed: 800010 Inventory not available.",
+        "  order group 2 failed: 8000100000123 Too wide.",
+        "  MS-RequestId: ",
+    ] {
+        assert!(stderr.contains(expected), "no {expected:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains("partial checkout"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_services_words_cannot_forge_lines_or_drive_the_terminal_in_a_checkout_table() {
+    let forged = "gone\nOrder 0badc0de (completed), monthly USD\n  MS-RequestId: 0\u{1b}[2J\u{1b}]0;owned\u{7}";
+    let server = checkout_server(partial_answer(forged)).await;
+
+    let output = run(checkout_command(&server.base_url(), support::CART, "table")).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        !stdout.contains('\u{1b}') && !stdout.contains('\u{7}'),
+        "{stdout:?}"
+    );
+    let orders: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.starts_with("Order "))
+        .map(str::trim_end)
+        .collect();
+    assert_eq!(
+        orders,
+        [
+            "Order f76c6b7f449d (pending), monthly USD",
+            "Order group 2 failed: 800010 gone\\u{a}Order 0badc0de (completed), monthly USD\\u{a}  MS-RequestId: 0\\u{1b}[2J\\u{1b}]0;owned\\u{7}",
+            "Order group 3 failed: 800011",
+        ],
+        "one line per order and per failed group:\n{stdout}"
+    );
+    assert!(
+        !stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("MS-RequestId")),
+        "{stdout}"
+    );
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
+}
+
+/// An order placed on an emulator that provisions after `delay`, with a line of `catalog`.
+async fn an_order(
+    delay: std::time::Duration,
+    catalog: &str,
+) -> (partner_center_carts_emulator::RunningEmulator, String) {
+    let emulator = Emulator::new()
+        .provisioning_delay(delay)
+        .start()
+        .await
+        .unwrap();
+    let pc = emulator.client().build().unwrap();
+    let mut cart = support::one_line_cart(1);
+    cart.line_items[0].catalog_item_id = catalog.into();
+    let id = pc
+        .customer(CUSTOMER)
+        .create(&cart)
+        .await
+        .unwrap()
+        .id
+        .unwrap();
+    let placed = pc.customer(CUSTOMER).cart(&id).checkout().await.unwrap();
+    let order = placed.orders()[0].id.clone().unwrap();
+    (emulator, order)
+}
+
+fn order_command(url: &str, verb: &str, order: &str) -> Command {
+    let mut command = pc_carts_at(url, &["order", verb]);
+    command.args(["--customer", CUSTOMER, "--order", order]);
+    command
+}
+
+/// How many provisioning statuses of `order` the emulator was asked for.
+fn status_polls(emulator: &partner_center_carts_emulator::RunningEmulator, order: &str) -> usize {
+    let path = format!("/v1/customers/{CUSTOMER}/orders/{order}/provisioningstatus");
+    emulator
+        .received()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == path)
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_get_prints_the_order_the_emulator_holds_as_json_or_a_table() {
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(3600),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
+    let output = run(order_command(&emulator.url(), "get", &order)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let held = emulator.orders(CUSTOMER);
+    assert_eq!(held.len(), 1);
+    assert_eq!(printed, serde_json::to_value(&held[0]).unwrap());
+    assert_eq!(printed["id"], order.as_str());
+    assert_eq!(
+        printed["lineItems"][0]["offerId"],
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P"
+    );
+
+    let mut table = order_command(&emulator.url(), "get", &order);
+    table.args(["--output", "table"]);
+    let output = run(table).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!("Order {order} (pending), monthly USD")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P"),
+        "{stdout}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_status_as_a_table_has_a_fulfilled_row_per_line_item() {
+    let (emulator, order) =
+        an_order(std::time::Duration::ZERO, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
+    let mut status = order_command(&emulator.url(), "status", &order);
+    status.args(["--output", "table"]);
+    let output = run(status).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let lines: Vec<Vec<&str>> = stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            vec!["line", "status", "quantities"],
+            vec!["0", "fulfilled", "1", "fulfilled"]
+        ],
+        "{stdout}"
+    );
+    assert_eq!(status_polls(&emulator, &order), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_wait_exits_0_when_every_line_is_fulfilled_and_3_when_one_is_not() {
+    let (emulator, order) =
+        an_order(std::time::Duration::ZERO, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "30"]);
+    let output = run(wait).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["items"][0]["status"], "fulfilled", "{printed}");
+    assert_eq!(status_polls(&emulator, &order), 1, "done at the first poll");
+
+    let (emulator, order) = an_order(std::time::Duration::ZERO, "UNFULFILLABLE:0001:0001").await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "30"]);
+    let output = run(wait).await;
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(stderr.starts_with("partial provisioning:"), "{stderr}");
+    assert!(
+        stderr.contains("1 of 1 line items were not fulfilled"),
+        "{stderr}"
+    );
+    let printed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(printed["items"][0]["status"], "unfulfilled", "{printed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_wait_past_its_timeout_exits_1_after_a_single_poll() {
+    // Provisioned in an hour; a second allowed. The first poll finds it pending, and the next
+    // would be POLL_FLOOR (2 s) later, past the second: it stops there, without waiting.
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(3600),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "1"]);
+    let output = run(wait).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: getOrderProvisioningStatus failed:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("still being provisioned"), "{stderr}");
+    assert!(
+        stderr.contains("and 1 polls: 1 of 1 line items pending"),
+        "{stderr}"
+    );
+    assert!(output.stdout.is_empty(), "{}", text(&output.stdout));
+    assert_eq!(status_polls(&emulator, &order), 1);
+}
+
+#[test]
+fn completions_cover_the_commands_and_their_flags_for_each_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = pc_carts().args(["completions", shell]).output().unwrap();
+        assert!(output.status.success(), "{shell}");
+        let script = text(&output.stdout);
+        for word in ["checkout", "provisioning-delay-ms", "request-id", "wait"] {
+            assert!(script.contains(word), "{shell}: no {word}");
+        }
+    }
+    let output = pc_carts().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "an unknown shell is a bad argument"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_removes_a_line_and_put_replaces_the_whole_cart() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = emulator.client().build().unwrap();
+    let mut two_lines = support::one_line_cart(1);
+    two_lines
+        .line_items
+        .push(partner_center_carts::types::CartLineItem {
+            catalog_item_id: "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ".into(),
+            quantity: 2,
+            billing_cycle: "annual".into(),
+            ..Default::default()
+        });
+    let created = pc.customer(CUSTOMER).create(&two_lines).await.unwrap();
+    let id = created.id().to_string();
+    let cart_command = |verb: &str| {
+        let mut command = pc_carts_at(&emulator.url(), &["cart", verb]);
+        command.args(["--customer", CUSTOMER, "--cart", &id]);
+        command
+    };
+
+    // A line that is not there: nothing is written.
+    let mut missing = cart_command("update");
+    missing.args(["--remove", "9", "--quantity", "0=4"]);
+    let output = run(missing).await;
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("no line item [9]"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert_eq!(emulator.cart(CUSTOMER, &id).unwrap(), created);
+
+    let mut remove = cart_command("update");
+    remove.args(["--remove", "0", "--quantity", "1=5"]);
+    let output = run(remove).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let held = emulator.cart(CUSTOMER, &id).unwrap();
+    assert_eq!(held.line_items.len(), 1);
+    assert_eq!(
+        held.line_items[0].catalog_item_id,
+        "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ"
+    );
+    assert_eq!(held.line_items[0].quantity, 5);
+
+    let mut put = cart_command("put");
+    put.args(["--file", "-"])
+        .write_stdin(serde_json::to_vec(&support::one_line_cart(7)).unwrap());
+    let output = run(put).await;
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let held = emulator.cart(CUSTOMER, &id).unwrap();
+    assert_eq!((held.line_items.len(), held.line_items[0].quantity), (1, 7));
+}
+
+/// `order wait` in a real terminal (tmux) shows a progress line while it waits, and none when
+/// stderr is not a terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_wait_shows_its_progress_in_a_terminal_only() {
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(3),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
+    let session = format!("pc-carts-{}", uuid::Uuid::new_v4().simple());
+    let bin = assert_cmd::cargo::cargo_bin("pc-carts");
+    let line = format!(
+        "{} order wait --base-url {} --token t --customer {CUSTOMER} --order {order} --timeout 30 \
+         --output none; sleep 30",
+        bin.display(),
+        emulator.url()
+    );
+    let tmux = |args: &[&str]| {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux runs (it is on the machine; .ci/run installs it if not)")
+    };
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "200",
+        "-y",
+        "10",
+        "-s",
+        &session,
+        &line,
+    ]);
+    assert!(started.status.success(), "{}", text(&started.stderr));
+    // Until the progress line shows, or 20 s (the order is provisioned after 3).
+    let mut screen = String::new();
+    for _ in 0..200 {
+        screen = text(&tmux(&["capture-pane", "-p", "-t", &session]).stdout);
+        if screen.contains("line items still provisioning") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    tmux(&["kill-session", "-t", &session]);
+    assert!(
+        screen.contains(&format!(
+            "waiting for order {order}: 1 of 1 line items still provisioning"
+        )),
+        "{screen}"
+    );
+
+    // Not a terminal: the same wait, and no progress on stderr.
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(1),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "30"]);
+    let output = run(wait).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    assert!(status_polls(&emulator, &order) >= 2, "it did wait");
+}

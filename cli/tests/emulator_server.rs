@@ -1,0 +1,216 @@
+//! `pc-carts emulator` as a team runs it: killed (SIGKILL) in the middle of 64 concurrent
+//! writers and started again on its data directory, it has every write it acknowledged; it
+//! logs a line per request with `RUST_LOG=info`.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use partner_center_carts::PartnerCenter;
+use partner_center_carts::retry::RetryPolicy;
+use tokio::sync::Mutex;
+
+const WRITERS: usize = 64;
+const CUSTOMERS: usize = 8;
+/// Acknowledged updates before the kill: enough that every writer is mid-stream.
+const ACKNOWLEDGED_BEFORE_KILL: usize = 600;
+
+/// The server process, killed when dropped, so a failed test leaves none behind.
+struct Server(Child);
+
+impl Server {
+    /// Kills it (SIGKILL) and waits for it to end.
+    fn kill(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// `pc-carts emulator` on a free port with this data directory, and its URL.
+fn start(dir: &std::path::Path) -> (Server, String) {
+    let (child, url, _) = start_logging(dir, "warn");
+    (child, url)
+}
+
+/// The same, logging with this `RUST_LOG`; its stderr lines arrive on the receiver.
+fn start_logging(
+    dir: &std::path::Path,
+    rust_log: &str,
+) -> (Server, String, std::sync::mpsc::Receiver<String>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pc-carts"))
+        .args(["emulator", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("RUST_LOG", rust_log)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("pc-carts starts");
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut lines = stderr.lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            let start = line.find("http://")?;
+            Some(line[start..].split_whitespace().next()?.to_string())
+        })
+        .expect("the emulator prints its address");
+    // Keep reading, so the emulator never blocks on a full pipe.
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let _ = send.send(line);
+        }
+    });
+    (Server(child), url, receive)
+}
+
+fn client(url: &str) -> PartnerCenter {
+    PartnerCenter::builder()
+        .base_url(url)
+        .bearer_token("token")
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap()
+}
+
+fn customer(n: usize) -> String {
+    format!("00000000-0000-4000-8000-{:012x}", n % CUSTOMERS + 1)
+}
+
+/// What a writer saw acknowledged: its cart, and the last quantity written to it.
+#[derive(Clone, Debug, Default)]
+struct Acknowledged {
+    cart: Option<String>,
+    quantity: i32,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_emulator_started_again_has_every_acknowledged_write() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("killed-{}", uuid::Uuid::new_v4()));
+    let (mut emulator, url) = start(&dir);
+    let pc = client(&url);
+
+    let acknowledged: Arc<Vec<Mutex<Acknowledged>>> =
+        Arc::new((0..WRITERS).map(|_| Mutex::default()).collect());
+    let created = Arc::new(AtomicUsize::new(0));
+    let updated = Arc::new(AtomicUsize::new(0));
+    let mut writers = Vec::new();
+    for n in 0..WRITERS {
+        let (pc, acknowledged, created, updated) = (
+            pc.clone(),
+            acknowledged.clone(),
+            created.clone(),
+            updated.clone(),
+        );
+        writers.push(tokio::spawn(async move {
+            let customer = pc.customer(customer(n));
+            let Ok(cart) = customer.create(&support::one_line_cart(1)).await else {
+                return;
+            };
+            let id = cart.id().to_string();
+            *acknowledged[n].lock().await = Acknowledged {
+                cart: Some(id.clone()),
+                quantity: 1,
+            };
+            created.fetch_add(1, Ordering::SeqCst);
+            for quantity in 2.. {
+                // Ends at the first failure: the kill.
+                if customer
+                    .cart(&id)
+                    .put(&support::one_line_cart(quantity))
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                acknowledged[n].lock().await.quantity = quantity;
+                updated.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    // Every writer has its cart, and updates are streaming in: kill it in their middle.
+    while created.load(Ordering::SeqCst) < WRITERS
+        || updated.load(Ordering::SeqCst) < ACKNOWLEDGED_BEFORE_KILL
+    {
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    emulator.kill();
+    for writer in writers {
+        writer.await.unwrap();
+    }
+
+    let (mut restarted, url) = start(&dir);
+    let pc = client(&url);
+    let mut carts = 0;
+    for (n, seen) in acknowledged.iter().enumerate() {
+        let seen = seen.lock().await.clone();
+        let Some(id) = seen.cart else { continue };
+        carts += 1;
+        let cart = pc.customer(customer(n)).cart(&id).get().await;
+        let quantity = cart.map(|c| c.line_items[0].quantity);
+        // The write under way at the kill may or may not have been done; none before it lost.
+        assert!(
+            matches!(quantity, Ok(q) if q == seen.quantity || q == seen.quantity + 1),
+            "writer {n}: acknowledged quantity {}, found {quantity:?}",
+            seen.quantity
+        );
+    }
+    assert_eq!(carts, WRITERS, "every writer had its create acknowledged");
+    restarted.kill();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[tokio::test]
+async fn with_rust_log_info_it_logs_one_line_per_request_and_answers_its_health_check() {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("logging-{}", uuid::Uuid::new_v4()));
+    let (mut emulator, url, log) = start_logging(&dir, "info");
+    let health = support::raw_http()
+        .get(format!("{url}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    let request_id = uuid::Uuid::new_v4();
+    let created = client(&url)
+        .customer(customer(0))
+        .with_request_id(request_id)
+        .create(&support::one_line_cart(1))
+        .await;
+    assert!(created.is_ok(), "{created:?}");
+    emulator.kill();
+
+    let lines: Vec<String> = log.iter().collect();
+    let requests: Vec<&String> = lines.iter().filter(|l| l.contains(" request ")).collect();
+    assert_eq!(
+        requests.len(),
+        1,
+        "one line, and none for the health check: {lines:#?}"
+    );
+    for field in [
+        " INFO ".to_string(),
+        "method=POST".to_string(),
+        format!("path=/v1/customers/{}/carts", customer(0)),
+        "status=201".to_string(),
+        format!("request_id={request_id}"),
+        "elapsed_ms=".to_string(),
+    ] {
+        assert!(
+            requests[0].contains(&field),
+            "no {field} in {}",
+            requests[0]
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,206 @@
+//! The emulator's HTTP face: the routes, the ids read from their paths, and the handlers that
+//! hand each request to its operation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Extension, FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use super::gate::{RequestId, gate};
+use super::operations;
+use super::reply::{Reply, error, invalid};
+use super::service::Service;
+use super::store::{CartKey, OrderKey};
+
+pub(crate) fn router(service: Arc<Service>) -> Router {
+    let api = Router::new()
+        .route("/v1/customers/{customer}/carts", post(create))
+        .route(
+            "/v1/customers/{customer}/carts/{cart}",
+            get(read).put(update),
+        )
+        .route(
+            "/v1/customers/{customer}/carts/{cart}/",
+            get(read).put(update),
+        )
+        .route(
+            "/v1/customers/{customer}/carts/{cart}/checkout",
+            post(checkout),
+        )
+        .route("/v1/customers/{customer}/orders/{order}", get(order))
+        .route(
+            "/v1/customers/{customer}/orders/{order}/provisioningstatus",
+            get(provisioning),
+        )
+        .fallback(|| async { error(StatusCode::NOT_FOUND, 0, "No such resource.") })
+        .method_not_allowed_fallback(|| async {
+            error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                0,
+                "The method is not allowed here.",
+            )
+        })
+        // The gate reads the body within the emulator's own limit.
+        .layer(DefaultBodyLimit::disable())
+        .layer(middleware::from_fn_with_state(service.clone(), gate));
+    // Outside the gate: a supervisor asks without a token, and no fault answers it.
+    Router::new()
+        .route("/healthz", get(healthz))
+        .merge(api)
+        .with_state(service)
+}
+
+async fn healthz(State(service): State<Arc<Service>>) -> (StatusCode, Json<serde_json::Value>) {
+    if service.healthy() {
+        (
+            StatusCode::OK,
+            Json(serde_json::json!({ "status": "healthy" })),
+        )
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(
+                serde_json::json!({ "status": "unhealthy", "reason": "the data directory does not answer" }),
+            ),
+        )
+    }
+}
+
+async fn create(
+    State(service): State<Arc<Service>>,
+    Customer(customer): Customer,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    body: Bytes,
+) -> Reply {
+    let fingerprint = fingerprint("createCart", "", &body);
+    service
+        .write(customer.clone(), request_id, fingerprint, move |service| {
+            operations::create(service, &customer, &body)
+        })
+        .await
+}
+
+async fn read(State(service): State<Arc<Service>>, key: CartKey) -> Reply {
+    operations::read(&service, &key)
+}
+
+async fn update(
+    State(service): State<Arc<Service>>,
+    key: CartKey,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Reply {
+    let if_match = if_match(&headers);
+    let fingerprint = fingerprint("updateCart", &key.cart, &body);
+    service
+        .write(
+            key.customer.clone(),
+            request_id,
+            fingerprint,
+            move |service| operations::update(service, key, &body, if_match.as_deref()),
+        )
+        .await
+}
+
+async fn checkout(
+    State(service): State<Arc<Service>>,
+    key: CartKey,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    headers: HeaderMap,
+) -> Reply {
+    let if_match = if_match(&headers);
+    let fingerprint = fingerprint("checkoutCart", &key.cart, b"");
+    service
+        .write(
+            key.customer.clone(),
+            request_id,
+            fingerprint,
+            move |service| operations::checkout(service, key, if_match.as_deref()),
+        )
+        .await
+}
+
+async fn order(State(service): State<Arc<Service>>, key: OrderKey) -> Reply {
+    operations::order(&service, &key)
+}
+
+async fn provisioning(State(service): State<Arc<Service>>, key: OrderKey) -> Reply {
+    operations::provisioning(&service, &key)
+}
+
+fn if_match(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("if-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// What makes two requests the same request: the operation, the cart, the body. Stable across
+/// runs and builds, since answers kept on disk outlive the process.
+fn fingerprint(operation: &str, cart: &str, body: &[u8]) -> u64 {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    for part in [operation.as_bytes(), b"\0", cart.as_bytes(), b"\0", body] {
+        hasher.update(part);
+    }
+    hasher.digest()
+}
+
+/// The customer of the path, checked to be a GUID, in canonical form.
+struct Customer(String);
+
+/// The path's parameters, by name.
+async fn path_ids(parts: &mut Parts) -> Result<HashMap<String, String>, Reply> {
+    Path::<HashMap<String, String>>::from_request_parts(parts, &())
+        .await
+        .map(|Path(ids)| ids)
+        .map_err(|e| invalid(&e.body_text()))
+}
+
+/// A path id, checked to be a GUID, in canonical form.
+fn guid(ids: &HashMap<String, String>, what: &str) -> Result<String, Reply> {
+    let id = ids.get(what).map_or("", String::as_str);
+    partner_center_carts::validate::guid(what, id)
+        .map_err(|reason| invalid(&format!("The {reason}.")))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Customer {
+    type Rejection = Reply;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
+        let ids = path_ids(parts).await?;
+        Ok(Self(guid(&ids, "customer")?))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for CartKey {
+    type Rejection = Reply;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
+        let ids = path_ids(parts).await?;
+        Ok(Self {
+            customer: guid(&ids, "customer")?,
+            cart: guid(&ids, "cart")?,
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OrderKey {
+    type Rejection = Reply;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
+        let ids = path_ids(parts).await?;
+        let order = ids.get("order").map_or("", String::as_str);
+        Ok(Self {
+            customer: guid(&ids, "customer")?,
+            order: partner_center_carts::validate::order_id(order)
+                .map_err(|reason| invalid(&format!("The {reason}.")))?,
+        })
+    }
+}

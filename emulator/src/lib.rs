@@ -1,0 +1,387 @@
+//! A Partner Center cart service on loopback, for offline tests, demos, and as a shared server
+//! (`pc-carts emulator`).
+//!
+//! It serves the cart and order operations on loopback, built on the generated types of the
+//! client, [`partner_center_carts`], and behaves as the service is documented to:
+//!
+//! - create and update answer 201 with the whole cart (ids, line item ids 0..n, timestamps,
+//!   expiry seven days out, `links.self`, `attributes.objectType`, the provisioning context's
+//!   keys in camelCase, and with [`Emulator::etags`] an `attributes.etag` that changes on
+//!   every write); get answers 200; checkout answers 201 with one order per
+//!   `orderGroup` (its body starting with a byte-order mark, as the service's does), after which
+//!   the cart is `Ordered` and a second checkout gets 400 with code 800065;
+//! - the documented errors: 401 without a bearer token; 400 / 800002 for invalid input (an id
+//!   that is not a GUID, a quantity below 1, no `catalogItemId`); 404 / 800008 for an unknown
+//!   cart; with [`Emulator::etags`], 412 when `If-Match` is not the cart's etag;
+//! - `MS-RequestId` is the idempotency key: a repeated create, update or checkout (even one sent
+//!   while the first is still being done) answers with the first success and does nothing new,
+//!   while its answer is kept (16 MiB of answers by default); the same id on a different request
+//!   is refused (400 / 800002); `MS-RequestId` and `MS-CorrelationId` are echoed;
+//! - orders are readable by id, and their provisioning status goes from
+//!   `prefulfillmentPending` to `fulfilled` (or `unfulfilled` for an [`UNFULFILLABLE`] product)
+//!   after [`Emulator::provisioning_delay`];
+//! - property names are read without regard to case, and properties it does not know are kept
+//!   and returned;
+//! - carts expire seven days after their creation (then 404 / 800008), on a
+//!   [`Clock`] a test can move;
+//! - a body over the size limit gets 413, one that is not declared JSON 415, both in the
+//!   service's error shape;
+//! - [`Faults`] inject throttling (429 with `Retry-After`), 503s, lost answers (a 504 after the
+//!   work was done), 409 / 800064 and 800060 (busy), and latency; and the service's own rate
+//!   limits, per partner tenant and per tenant and customer (token buckets, a 429 with the
+//!   service's throttling body and `Retry-After` from the bucket).
+//!
+//! It holds everything in memory within [`Limits`] (byte budgets: the oldest entries are
+//! forgotten first), or also on disk with [`Emulator::data_dir`], so that a restart loses
+//! nothing it answered with a success. `GET /healthz` answers a supervisor without a token, and
+//! each request is logged at `info` through `tracing`.
+//!
+//! ```
+//! use partner_center_carts_emulator::Emulator;
+//! use partner_center_carts::types::{Cart, CartLineItem};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = Emulator::new().start().await?;
+//! let pc = emulator.client().build()?;
+//! let customer = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d");
+//! let cart = customer
+//!     .create(&Cart {
+//!         line_items: vec![CartLineItem {
+//!             catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
+//!             quantity: 1,
+//!             billing_cycle: "monthly".into(),
+//!             ..Default::default()
+//!         }],
+//!         ..Default::default()
+//!     })
+//!     .await?;
+//! let result = customer.cart(cart.id.unwrap()).checkout().await?;
+//! assert_eq!(result.orders().len(), 1);
+//! # Ok(()) }
+//! ```
+
+mod bounded;
+mod disk;
+mod faults;
+mod gate;
+mod http;
+mod limits;
+mod log;
+mod names;
+mod operations;
+mod orders;
+mod rate_limit;
+mod received;
+mod reply;
+mod rules;
+mod service;
+mod stats;
+mod store;
+
+pub use faults::Faults;
+pub use limits::{CART_LIFETIME, Limits};
+pub use orders::UNFULFILLABLE;
+pub use stats::Stats;
+
+pub use received::Received;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use secrecy::SecretString;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use self::service::Service;
+use self::store::CartKey;
+use partner_center_carts::clock::{Clock, SystemClock};
+use partner_center_carts::types::{Cart, Order};
+use partner_center_carts::{PartnerCenter, PartnerCenterBuilder};
+
+/// The token [`RunningEmulator::client`] sends; the emulator accepts any bearer token.
+pub const EMULATOR_TOKEN: &str = "emulator-token";
+
+/// The emulator, before it is started.
+#[derive(Clone, Debug, Default)]
+pub struct Emulator {
+    settings: Settings,
+    limits: Limits,
+    faults: Faults,
+    data_dir: Option<PathBuf>,
+}
+
+/// How the emulator behaves when nothing goes wrong.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// The only bearer token accepted; any when `None`.
+    token: Option<SecretString>,
+    /// Whether a checkout answer starts with a byte-order mark, as the service's does.
+    byte_order_mark: bool,
+    /// Whether carts carry `attributes.etag` and `If-Match` is checked.
+    pub(crate) etags: bool,
+    /// How long after its checkout an order's line items are provisioned.
+    provisioning_delay: Duration,
+    clock: Arc<dyn Clock>,
+}
+
+/// How long after its checkout an order is provisioned by default: short, so the demo does
+/// not wait long, but long enough to be seen pending.
+pub const DEFAULT_PROVISIONING_DELAY: Duration = Duration::from_secs(1);
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            token: None,
+            byte_order_mark: true,
+            etags: false,
+            provisioning_delay: DEFAULT_PROVISIONING_DELAY,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+impl Emulator {
+    /// An emulator without faults, in memory, within the default [`Limits`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Injects these faults.
+    pub fn faults(mut self, faults: Faults) -> Self {
+        self.faults = faults;
+        self
+    }
+
+    /// Keeps within these budgets, and lets carts live this long.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// Reads the time from this clock (the client's own [`Clock`]): a
+    /// [`VirtualClock`](partner_center_carts::clock::VirtualClock) lets a test expire a cart or
+    /// finish an order's provisioning without waiting, and one shared with the client
+    /// ([`PartnerCenterBuilder::clock`]) gives both the same time.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::time::Duration;
+    /// use partner_center_carts::clock::VirtualClock;
+    /// use partner_center_carts_emulator::Emulator;
+    ///
+    /// let clock = Arc::new(VirtualClock::new());
+    /// let emulator = Emulator::new().clock(clock.clone());
+    /// // ... create a cart, then:
+    /// clock.advance(Duration::from_secs(7 * 24 * 3600)); // it has expired
+    /// ```
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.settings.clock = Arc::new(clock);
+        self
+    }
+
+    /// Keeps carts, orders and the answers kept for replay in a SQLite database in `dir`
+    /// (created if need be) as well as in memory: started again on the same directory, the
+    /// emulator has everything it answered with a success, less what expired or does not fit
+    /// the [`Limits`]. Without it, the emulator keeps nothing once stopped.
+    pub fn data_dir(mut self, dir: impl AsRef<Path>) -> Self {
+        self.data_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Accepts only this bearer token; any other gets 401. By default any token is accepted.
+    /// [`RunningEmulator::client`] then needs `.bearer_token(token)`.
+    pub fn accept_only_token(mut self, token: impl Into<String>) -> Self {
+        self.settings.token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Whether a checkout answer starts with a UTF-8 byte-order mark, as the service's does
+    /// (on by default). JSON parsers may refuse one (RFC 8259 lets them), so turn it off for
+    /// tools that do.
+    pub fn byte_order_mark(mut self, on: bool) -> Self {
+        self.settings.byte_order_mark = on;
+        self
+    }
+
+    /// Whether carts carry an etag (`attributes.etag`, a new one on every write) and a write
+    /// whose `If-Match` is not the cart's current etag is refused with 412. Off by default: no
+    /// Partner Center source documents an etag on carts, so the emulator does not invent one.
+    /// Turn it on to exercise the client's `If-Match` precaution.
+    pub fn etags(mut self, on: bool) -> Self {
+        self.settings.etags = on;
+        self
+    }
+
+    /// How long after its checkout an order's line items are provisioned
+    /// ([`DEFAULT_PROVISIONING_DELAY`] by default): until then they are
+    /// `prefulfillmentPending`, then `fulfilled`, or `unfulfilled` for a catalog item whose
+    /// product is [`UNFULFILLABLE`] (`UNFULFILLABLE:0001:0001`).
+    pub fn provisioning_delay(mut self, delay: Duration) -> Self {
+        self.settings.provisioning_delay = delay;
+        self
+    }
+
+    /// Starts serving on `127.0.0.1` on a free port, in the background of the current tokio
+    /// runtime. It stops when the returned handle is dropped or [stopped](RunningEmulator::stop).
+    ///
+    /// Fails if the port cannot be bound, or the [data directory](Self::data_dir) cannot be
+    /// opened or read.
+    pub async fn start(self) -> std::io::Result<RunningEmulator> {
+        self.start_on(TcpListener::bind("127.0.0.1:0").await?).await
+    }
+
+    /// [`start`](Self::start), on this listener: its state is open and ready (its data
+    /// directory read) when this returns.
+    pub async fn start_on(self, listener: TcpListener) -> std::io::Result<RunningEmulator> {
+        let address = listener.local_addr()?;
+        let (service, app) = self.open()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let served = tokio::spawn(serve(listener, app, async {
+            let _ = stopped.await;
+        }));
+        Ok(RunningEmulator {
+            address,
+            service,
+            stop: Some(stop),
+            served: Some(served),
+        })
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (_, app) = self.open()?;
+        serve(listener, app, shutdown).await
+    }
+
+    fn open(self) -> std::io::Result<(Arc<Service>, Router)> {
+        let service = Service::open(
+            self.settings,
+            self.limits,
+            self.faults,
+            self.data_dir.as_deref(),
+        )?;
+        let service = Arc::new(service);
+        Ok((service.clone(), http::router(service)))
+    }
+}
+
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A running emulator. Dropping it stops it.
+pub struct RunningEmulator {
+    address: SocketAddr,
+    service: Arc<Service>,
+    stop: Option<oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningEmulator {
+    /// The base URL, such as `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// The address it listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A client builder pointed at the emulator, with a token it accepts.
+    pub fn client(&self) -> PartnerCenterBuilder {
+        PartnerCenter::builder()
+            .base_url(self.url())
+            .bearer_token(EMULATOR_TOKEN)
+    }
+
+    /// A cart as the emulator holds it, unless it expired.
+    pub fn cart(&self, customer_id: &str, cart_id: &str) -> Option<Cart> {
+        let key = CartKey {
+            customer: partner_center_carts::validate::guid("customer", customer_id).ok()?,
+            cart: partner_center_carts::validate::guid("cart", cart_id).ok()?,
+        };
+        let stored = self.service.store().cart(&key, self.service.now()).ok()?;
+        serde_json::from_slice(&stored.json).ok()
+    }
+
+    /// The orders placed for a customer (those within the budget), oldest first.
+    pub fn orders(&self, customer_id: &str) -> Vec<Order> {
+        let Ok(customer) = partner_center_carts::validate::guid("customer", customer_id) else {
+            return Vec::new();
+        };
+        self.service.store().orders(&customer)
+    }
+
+    /// The last requests it received (within the log's budget), oldest first.
+    pub fn received(&self) -> Vec<Received> {
+        self.service.log.all()
+    }
+
+    /// What it has seen so far, and what it holds.
+    pub fn stats(&self) -> Stats {
+        self.service.stats()
+    }
+
+    /// Stops serving, in the background: requests under way are finished.
+    pub fn stop(mut self) {
+        self.signal_stop();
+    }
+
+    /// Stops serving and waits until it has: requests under way finished, and its
+    /// [data directory](Emulator::data_dir) closed, so another emulator can open it.
+    pub async fn shutdown(mut self) {
+        self.signal_stop();
+        if let Some(served) = self.served.take() {
+            let _ = served.await;
+        }
+        // The last handle on the state, with its database; a write still finishing holds
+        // another for as long as it takes.
+        let mut service = self.service.clone();
+        drop(self);
+        while let Err(shared) = Arc::try_unwrap(service) {
+            service = shared;
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+    }
+
+    fn signal_stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        self.signal_stop();
+    }
+}
+
+impl std::fmt::Debug for RunningEmulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunningEmulator")
+            .field("address", &self.address)
+            .field("faults", &self.service.faults)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The README's example, compiled as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,108 @@
+//! How much the emulator keeps and accepts, in bytes, and how long a cart lives: what lets it
+//! run for weeks as a shared server without growing.
+
+use std::time::Duration;
+
+const MIB: usize = 1024 * 1024;
+
+/// The emulator's budgets. Each store forgets its oldest entries first when a new one would
+/// take it over its budget; a cart, order or kept answer counts as its JSON plus 448 bytes for
+/// its keys and bookkeeping, a log entry as its text.
+///
+/// ```
+/// use std::time::Duration;
+/// use partner_center_carts_emulator::{Emulator, Limits};
+///
+/// let emulator = Emulator::new().limits(
+///     Limits::default()
+///         .carts(256 * 1024 * 1024)                 // keep up to 256 MiB of carts
+///         .cart_lifetime(Duration::from_secs(60)),  // and let them expire after a minute
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub(crate) carts: usize,
+    pub(crate) orders: usize,
+    pub(crate) replays: usize,
+    pub(crate) log: usize,
+    pub(crate) body: usize,
+    pub(crate) in_flight: usize,
+    pub(crate) cart_lifetime: Duration,
+}
+
+/// How long the service keeps a cart: seven days from its creation.
+pub const CART_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// How much of each request body the request log keeps.
+pub(crate) const LOGGED_BODY: usize = 4096;
+
+/// How much of each header value the request log keeps.
+pub(crate) const LOGGED_HEADER: usize = 1024;
+
+impl Default for Limits {
+    /// 32 MiB of carts, 8 MiB of orders, 16 MiB of answers kept for replay, 1 MiB of request
+    /// log, request bodies up to 8 MiB, 2 MiB of request bodies worked on at once, and carts
+    /// that live [seven days](CART_LIFETIME). About 30,000 small carts; the process stays under
+    /// 150 MiB (see the README's load figures).
+    fn default() -> Self {
+        Self {
+            carts: 32 * MIB,
+            orders: 8 * MIB,
+            replays: 16 * MIB,
+            log: MIB,
+            body: 8 * MIB,
+            in_flight: 2 * MIB,
+            cart_lifetime: CART_LIFETIME,
+        }
+    }
+}
+
+impl Limits {
+    /// The bytes of carts kept. The oldest are forgotten first, as if they had expired.
+    pub fn carts(mut self, bytes: usize) -> Self {
+        self.carts = bytes;
+        self
+    }
+
+    /// The bytes of orders kept (with their provisioning state). The oldest go first.
+    pub fn orders(mut self, bytes: usize) -> Self {
+        self.orders = bytes;
+        self
+    }
+
+    /// The bytes of successful answers kept to answer a repeated `MS-RequestId`. A repeat of a
+    /// request whose answer was forgotten is done again, so keep enough for the retries of the
+    /// last few minutes.
+    pub fn replays(mut self, bytes: usize) -> Self {
+        self.replays = bytes;
+        self
+    }
+
+    /// The bytes of the request log ([`RunningEmulator::received`](super::RunningEmulator::received)).
+    /// Each entry keeps at most 1 KiB of each header value and 4 KiB of the body.
+    pub fn log(mut self, bytes: usize) -> Self {
+        self.log = bytes;
+        self
+    }
+
+    /// The largest request body accepted; a larger one gets 413 in the service's error shape.
+    pub fn body(mut self, bytes: usize) -> Self {
+        self.body = bytes;
+        self
+    }
+
+    /// The bytes of request bodies worked on at once; requests beyond it wait their turn, so a
+    /// burst of large carts cannot take the memory of many. A body larger than this (up to
+    /// [`body`](Self::body)) takes all of it, and so is worked on alone.
+    pub fn in_flight(mut self, bytes: usize) -> Self {
+        self.in_flight = bytes.max(1);
+        self
+    }
+
+    /// How long a cart lives after its creation ([`CART_LIFETIME`] by default). An expired cart
+    /// is gone: reading, updating or checking it out gets 404 with code 800008.
+    pub fn cart_lifetime(mut self, lifetime: Duration) -> Self {
+        self.cart_lifetime = lifetime;
+        self
+    }
+}
