@@ -135,7 +135,7 @@ fn settings(spec: &OpenAPI) -> GenerationSettings {
         .with_tag(TagStyle::Merged)
         // Every operation runs through the wrapper's pipeline, in the `exec` hook, with the
         // client's configuration and what the call needs (crate::transport::Context).
-        .with_inner_type(quote!(crate::transport::Context))
+        .with_inner_type(quote!(crate::hooks::Context))
         .with_hooks(HooksMode::Expected)
         // Deterministic key order: the same cart always encodes to the same bytes.
         .with_map_type("::std::collections::BTreeMap")

@@ -14,7 +14,7 @@
 //! - the map of the headers the caller set on the builder starts empty (`HeaderMap::new()`, no
 //!   allocation) instead of with room for every documented header: the wrapper sets them, so it
 //!   is usually empty;
-//! - an answer is decoded by `crate::transport::decode` instead of progenitor's
+//! - an answer is decoded by `crate::read::decode` instead of progenitor's
 //!   `ResponseValue::from_response`: its headers taken rather than copied, its body checked for
 //!   UTF-8 once rather than string by string.
 //!
@@ -157,7 +157,7 @@ impl VisitMut for Send<'_> {
         visit_mut::visit_expr_call_mut(self, call);
         if called_path(call).is_some_and(|f| path_is(f, &["ResponseValue", "from_response"])) {
             if call.args.len() == 1 {
-                *call.func = syn::parse_quote!(crate::transport::decode);
+                *call.func = syn::parse_quote!(crate::read::decode);
                 self.decode += 1;
             } else {
                 self.fail(

@@ -67,6 +67,14 @@ pub struct PartnerCenterBuilder {
     rate_adaptation: Option<RateAdaptation>,
 }
 
+impl PartnerCenter {
+    /// A builder with the defaults: the global Partner Center, `en-US`, the default
+    /// [`RetryPolicy`]. A token is required.
+    pub fn builder() -> PartnerCenterBuilder {
+        PartnerCenterBuilder::default()
+    }
+}
+
 impl Default for PartnerCenterBuilder {
     fn default() -> Self {
         Self {

@@ -10,13 +10,7 @@ use http::HeaderMap;
 
 use crate::auth::TokenProvider;
 use crate::clock::Clock;
-use crate::error::Effect;
-use crate::headers::OperationIds;
-use crate::operations::Customer;
-use crate::pipeline::Sending;
 use crate::retry::{AdaptiveRate, RetryBudget, RetryPolicy};
-use crate::transport::Context;
-use crate::{Error, PartnerCenterBuilder, generated};
 
 /// A Partner Center client. Cheap to clone; clones share the connection pool, the token cache
 /// and the retry budget.
@@ -60,22 +54,11 @@ pub(crate) struct Shared {
 }
 
 impl PartnerCenter {
-    /// A builder with the defaults: the global Partner Center, `en-US`, the default
-    /// [`RetryPolicy`]. A token is required.
-    pub fn builder() -> PartnerCenterBuilder {
-        PartnerCenterBuilder::default()
-    }
-
     pub(crate) fn from_shared(shared: Shared, correlation_id: Option<Uuid>) -> Self {
         Self {
             shared: Arc::new(shared),
             correlation_id,
         }
-    }
-
-    /// The customer with this tenant id (a GUID; checked when an operation is sent).
-    pub fn customer(&self, customer_id: impl Into<String>) -> Customer {
-        Customer::new(self.clone(), customer_id.into())
     }
 
     /// A client whose operations all send this `MS-CorrelationId`, to tie a flow of calls
@@ -97,30 +80,9 @@ impl PartnerCenter {
         &self.shared.base_url
     }
 
-    /// The generated client, for what the front door does not cover. Every operation sent
-    /// through it runs the whole pipeline (headers, a token per attempt, retries, time-outs), but
-    /// its errors are progenitor's: [`call`](Self::call) gives this crate's [`Error`] instead.
-    pub async fn generated(&self) -> Result<generated::Client, Error> {
-        Ok(self.client_with(Context::new(self.clone(), None)))
-    }
-
-    /// A generated client for operations sent with `context`.
-    pub(crate) fn client_with(&self, context: Context) -> generated::Client {
-        generated::Client::new_with_client(&self.shared.base_url, self.shared.http.clone(), context)
-    }
-
     /// Now, on the client's clock: where an operation's time budget starts.
     pub(crate) fn now(&self) -> std::time::Instant {
         self.shared.clock.now()
-    }
-
-    /// A new operation, starting now: with the request id the caller fixed, or a fresh one.
-    pub(crate) fn sending(&self, request_id: Option<Uuid>) -> Sending {
-        Sending {
-            ids: OperationIds::new(request_id, self.correlation_id),
-            started: self.now(),
-            prior: Effect::None,
-        }
     }
 }
 

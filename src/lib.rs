@@ -114,10 +114,16 @@ pub mod types {
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+// The client, in the order a request travels: configuration, the front door, the two levels
+// of the request path and what they use, the hooks that put every generated operation on it.
+#[cfg(feature = "client")]
+mod attempt;
 #[cfg(feature = "client")]
 pub mod auth;
 #[cfg(feature = "client")]
 mod builder;
+#[cfg(feature = "client")]
+mod classify;
 #[cfg(feature = "client")]
 mod client;
 #[cfg(feature = "client")]
@@ -129,19 +135,21 @@ pub mod error;
 #[cfg(feature = "client")]
 mod headers;
 #[cfg(feature = "client")]
+mod hooks;
+#[cfg(feature = "client")]
 mod operations;
 #[cfg(feature = "client")]
 mod path;
 #[cfg(feature = "client")]
 mod pipeline;
 #[cfg(feature = "client")]
+mod read;
+#[cfg(feature = "client")]
 mod request_body;
 #[cfg(feature = "client")]
 pub mod retry;
 #[cfg(feature = "client")]
 mod tls;
-#[cfg(feature = "client")]
-mod transport;
 #[cfg(feature = "client")]
 pub mod validate;
 
@@ -174,7 +182,7 @@ pub mod generated {
     // one; every one of them decodes the same error schema, so the shadowed arms lose nothing.
     #![allow(unreachable_patterns)]
 
-    pub use crate::transport::Context;
+    pub use crate::hooks::Context;
     pub use crate::types;
     include!(concat!(env!("OUT_DIR"), "/client.rs"));
 }

@@ -72,7 +72,6 @@ pub(crate) fn url<E>(client: &Client, pieces: &[Piece]) -> Result<reqwest::Url, 
 mod tests {
     use super::*;
     use crate::PartnerCenter;
-    use crate::transport::Context;
 
     fn client(base: &str) -> Client {
         let pc = PartnerCenter::builder()
@@ -80,7 +79,7 @@ mod tests {
             .bearer_token("t")
             .build()
             .unwrap();
-        pc.client_with(Context::new(pc.clone(), None))
+        pc.generated()
     }
 
     fn path(base: &str, pieces: &[Piece]) -> Result<String, String> {
@@ -170,7 +169,7 @@ mod tests {
     #[test]
     fn a_generated_client_on_another_base_has_it_parsed_and_never_echoed() {
         let pc = PartnerCenter::builder().bearer_token("t").build().unwrap();
-        let context = Context::new(pc.clone(), None);
+        let context = pc.generated().inner.clone();
         let http = pc.shared.http.clone();
         let other =
             Client::new_with_client("https://h.example/other", http.clone(), context.clone());

@@ -183,7 +183,7 @@ fn the_operation_as_generated_is_rewritten_whole() {
         "crate::path::Piece::Param(&customer_id)",
         "crate::path::Piece::Param(&cart_id)",
         "HeaderMap::new()",
-        "crate::transport::decode(response)",
+        "crate::read::decode(response)",
         "crate::request_body::Body<types::Cart, types::builder::Cart>",
         "Ok(crate::request_body::Body::Unset)",
         ".map(crate::request_body::Body::Value)",

@@ -188,7 +188,7 @@ fn every_operation_is_sent_the_lean_way() {
             "{progenitors} is left in the generated client"
         );
     }
-    assert!(client.contains("crate::transport::decode("));
+    assert!(client.contains("crate::read::decode("));
 }
 
 #[cfg(feature = "mock")]

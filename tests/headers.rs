@@ -274,7 +274,7 @@ async fn the_generated_client_sends_every_header_too() {
     let recorder = serve_all(&server).await;
     let pc = client(&server);
 
-    let raw = pc.generated().await.unwrap();
+    let raw = pc.generated();
     let answer = raw
         .get_cart()
         .customer_id(CUSTOMER)

@@ -4,8 +4,8 @@ use partner_center_carts::types::{Cart, CartLineItem};
 use partner_center_carts::{PartnerCenter, PartnerCenterBuilder};
 use secrecy::ExposeSecret;
 
-use crate::Failure;
 use crate::args::{CartArgs, CartCommand, Connection, CreateArgs, UpdateArgs};
+use crate::failure::Failure;
 use crate::output::{cart_id, cart_table, checkout_table, order_ids, show};
 
 pub async fn run(command: CartCommand) -> Result<(), Failure> {

@@ -3,7 +3,7 @@
 use partner_center_carts::types::{Cart, CartLineItem};
 use partner_center_carts_emulator::{Emulator, RunningEmulator};
 
-use crate::Failure;
+use crate::failure::Failure;
 use crate::output::{cart_table, checkout_table, error, provisioning_table};
 
 const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";

@@ -3,11 +3,11 @@
 mod args;
 mod carts;
 mod demo;
+mod failure;
 mod orders;
 mod output;
 mod serve;
 
-use std::fmt;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
@@ -69,64 +69,6 @@ fn main() -> ExitCode {
         Err(failure) => {
             eprint!("{failure}");
             failure.exit_code()
-        }
-    }
-}
-
-/// Why a command failed.
-pub enum Failure {
-    /// An operation failed: shown with its status, code, description and ids, and what it was
-    /// about (`cart ... of customer ...`) once known. Exit code 1.
-    Operation(partner_center_carts::Error, Option<String>),
-    /// A checkout placed some of its orders but not all, or an order's provisioning ended with
-    /// line items not fulfilled (the answer is printed): exit code 3, so that a script cannot
-    /// take it for a whole success nor for a failure that did nothing.
-    Partial(String),
-    /// Anything else, in words. Exit code 1.
-    Other(String),
-}
-
-impl Failure {
-    fn exit_code(&self) -> ExitCode {
-        match self {
-            Self::Partial(_) => ExitCode::from(3),
-            Self::Operation(..) | Self::Other(_) => ExitCode::FAILURE,
-        }
-    }
-
-    /// The failure, saying which resource it is about.
-    fn about(self, what: String) -> Self {
-        match self {
-            Self::Operation(e, None) => Self::Operation(e, Some(what)),
-            other => other,
-        }
-    }
-}
-
-impl From<partner_center_carts::Error> for Failure {
-    fn from(e: partner_center_carts::Error) -> Self {
-        Self::Operation(e, None)
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Self {
-        Self::Other(e.to_string())
-    }
-}
-
-impl fmt::Display for Failure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Operation(e, about) => {
-                f.write_str(&output::error(e))?;
-                match about {
-                    Some(what) => writeln!(f, "  about: {what}"),
-                    None => Ok(()),
-                }
-            }
-            Self::Partial(message) => writeln!(f, "{message}"),
-            Self::Other(message) => writeln!(f, "error: {message}"),
         }
     }
 }

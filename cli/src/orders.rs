@@ -5,9 +5,9 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use partner_center_carts::OrderRef;
 
-use crate::Failure;
 use crate::args::{OrderArgs, OrderCommand};
 use crate::carts::client;
+use crate::failure::Failure;
 use crate::output::{order_id, order_table, provisioning_table, show};
 
 pub async fn run(command: OrderCommand) -> Result<(), Failure> {

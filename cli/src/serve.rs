@@ -6,8 +6,8 @@ use partner_center_carts_emulator::{Emulator, Faults, Limits};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
-use crate::Failure;
 use crate::args::EmulatorArgs;
+use crate::failure::Failure;
 
 const MIB: usize = 1024 * 1024;
 

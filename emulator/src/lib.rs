@@ -76,12 +76,14 @@ mod received;
 mod reply;
 mod rules;
 mod service;
+mod settings;
 mod stats;
 mod store;
 
 pub use faults::Faults;
 pub use limits::{CART_LIFETIME, Limits};
 pub use orders::UNFULFILLABLE;
+pub use settings::DEFAULT_PROVISIONING_DELAY;
 pub use stats::Stats;
 
 pub use received::Received;
@@ -97,8 +99,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use self::service::Service;
+use self::settings::Settings;
 use self::store::CartKey;
-use partner_center_carts::clock::{Clock, SystemClock};
+use partner_center_carts::clock::Clock;
 use partner_center_carts::types::{Cart, Order};
 use partner_center_carts::{PartnerCenter, PartnerCenterBuilder};
 
@@ -112,36 +115,6 @@ pub struct Emulator {
     limits: Limits,
     faults: Faults,
     data_dir: Option<PathBuf>,
-}
-
-/// How the emulator behaves when nothing goes wrong.
-#[derive(Clone, Debug)]
-pub(crate) struct Settings {
-    /// The only bearer token accepted; any when `None`.
-    token: Option<SecretString>,
-    /// Whether a checkout answer starts with a byte-order mark, as the service's does.
-    byte_order_mark: bool,
-    /// Whether carts carry `attributes.etag` and `If-Match` is checked.
-    pub(crate) etags: bool,
-    /// How long after its checkout an order's line items are provisioned.
-    provisioning_delay: Duration,
-    clock: Arc<dyn Clock>,
-}
-
-/// How long after its checkout an order is provisioned by default: short, so the demo does
-/// not wait long, but long enough to be seen pending.
-pub const DEFAULT_PROVISIONING_DELAY: Duration = Duration::from_secs(1);
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            token: None,
-            byte_order_mark: true,
-            etags: false,
-            provisioning_delay: DEFAULT_PROVISIONING_DELAY,
-            clock: Arc::new(SystemClock),
-        }
-    }
 }
 
 impl Emulator {

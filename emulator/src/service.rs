@@ -14,9 +14,10 @@ use super::disk::Disk;
 use super::log::RequestLog;
 use super::rate_limit::RateLimits;
 use super::reply::{Reply, error, invalid};
+use super::settings::Settings;
 use super::stats::Counters;
 use super::store::{Change, Kept, ReplayKey, Store};
-use super::{Faults, Limits, Settings, Stats};
+use super::{Faults, Limits, Stats};
 
 pub(crate) struct Service {
     pub settings: Settings,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::cache::TokenCache;
 use super::{AccessToken, TokenFuture, TokenProvider};
-use crate::transport::read_capped;
+use crate::read::read_capped;
 use crate::{Error, ErrorKind};
 
 /// The public Azure AD authority.

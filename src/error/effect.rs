@@ -108,7 +108,7 @@ pub(crate) fn fold(so_far: Effect, attempt: Attempt) -> Effect {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::classify::from_status;
+    use crate::classify::from_status;
 
     #[test]
     fn a_lost_answer_stays_unknown_until_the_service_judges_a_repeat() {

@@ -4,10 +4,10 @@
 //! `MS-RequestId` and `MS-CorrelationId` to quote to Microsoft support. It never holds a token.
 
 mod category;
-pub(crate) mod classify;
 pub(crate) mod effect;
 mod service;
 mod text;
+mod unconfirmed;
 
 use std::fmt;
 use std::time::Duration;
@@ -18,8 +18,8 @@ pub use category::ErrorCategory;
 pub use effect::Effect;
 pub use service::ServiceError;
 pub use text::printable;
+pub(crate) use unconfirmed::Unconfirmed;
 
-use crate::operations::Unconfirmed;
 use crate::types::OrderError;
 
 /// The boxed error source kept behind an [`Error`].
@@ -335,7 +335,17 @@ impl Error {
     /// built-in retries have already repeated such failures; this is for a caller's own,
     /// later retry.
     pub fn is_retryable(&self) -> bool {
-        self.0.effect == Effect::None && crate::retry::is_transient(self)
+        self.0.effect == Effect::None && self.is_transient()
+    }
+
+    /// Whether the failure may pass: another attempt of the same request may succeed. The
+    /// built-in retries follow this; [`Error::is_retryable`] adds that nothing was changed.
+    pub(crate) fn is_transient(&self) -> bool {
+        match self.kind() {
+            ErrorKind::Transport { .. } | ErrorKind::Timeout | ErrorKind::Throttled { .. } => true,
+            ErrorKind::Service(s) => s.is_transient(),
+            _ => false,
+        }
     }
 
     /// The whole body of a success answer the operation could not use (an [`Effect::Applied`]

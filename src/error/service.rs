@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::ErrorCategory;
 use super::text::printable;
+use crate::codes;
 use crate::types::{OrderError, PartnerCenterError, PartnerCenterErrorCode};
 
 /// An error answer from Partner Center: its status, category, and body.
@@ -88,6 +89,22 @@ impl ServiceError {
     /// The wait the service asked for with `Retry-After`.
     pub fn retry_after(&self) -> Option<Duration> {
         self.retry_after
+    }
+
+    /// 409 with 800064 ("the cart is being processed by another request") or 800060 ("your
+    /// order is in progress"): the service is busy with this cart, and asks to come back.
+    pub(crate) fn is_busy(&self) -> bool {
+        self.status == 409
+            && matches!(
+                self.code_number(),
+                Some(codes::CART_BEING_PROCESSED | codes::ORDER_IN_PROGRESS)
+            )
+    }
+
+    /// Whether another attempt of the same request may succeed: 408, 429, 500, 502, 503,
+    /// 504, or the service busy with the cart.
+    pub(crate) fn is_transient(&self) -> bool {
+        matches!(self.status, 408 | 429 | 500 | 502 | 503 | 504) || self.is_busy()
     }
 }
 

@@ -2,8 +2,9 @@
 
 use uuid::Uuid;
 
-use super::{Unconfirmed, WithRequestId, checked, checked_cart};
-use crate::pipeline::{Answer, Sending};
+use super::Answer;
+use super::{WithRequestId, checked, checked_cart, unconfirmed};
+use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
@@ -109,7 +110,7 @@ impl CartRef {
         let result = put.send().await;
         call.kept
             .finish(result, |answer: &Cart| answer.refusal(Some(&cart)))
-            .map_err(|e| Unconfirmed::attach(e, &self.customer_id, Some(&self.cart_id)))
+            .map_err(|e| unconfirmed(e, &self.customer_id, Some(&self.cart_id)))
     }
 
     pub(super) fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {

@@ -2,12 +2,12 @@
 
 use uuid::Uuid;
 
+use super::Answer;
 use super::CartRef;
 use crate::Error;
-use crate::error::Effect;
+use crate::error::{Effect, ServiceError};
 use crate::headers::OperationIds;
-use crate::pipeline::{Answer, Sending};
-use crate::retry::is_busy;
+use crate::pipeline::Sending;
 use crate::types::{CartCheckoutResult, Order, OrderError};
 
 /// What a checkout placed: its orders, and the order groups that could not be placed.
@@ -143,7 +143,7 @@ impl CartRef {
                     e.with_attempts(sent)
                 }
             };
-            let busy = error.service_error().is_some_and(is_busy);
+            let busy = error.service_error().is_some_and(ServiceError::is_busy);
             if error.code() == Some(crate::codes::CART_ALREADY_SUBMITTED) {
                 return Err(error.with_hint(ALREADY_SUBMITTED));
             }
@@ -210,7 +210,7 @@ mod tests {
 
     #[test]
     fn a_checkout_that_placed_nothing_is_refused_with_its_order_errors() {
-        use crate::pipeline::Answer;
+        use crate::operations::Answer;
         let result: CartCheckoutResult = serde_json::from_value(serde_json::json!({
             "orders": [],
             "orderErrors": [{"orderGroupId": "0", "code": 8_000_100_000_i64}]

@@ -2,7 +2,7 @@
 
 use uuid::Uuid;
 
-use super::{CartRef, OrderRef, Unconfirmed, WithRequestId, checked, checked_cart};
+use super::{CartRef, OrderRef, WithRequestId, checked, checked_cart, unconfirmed};
 use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
@@ -12,6 +12,13 @@ use crate::{Error, PartnerCenter};
 pub struct Customer {
     pub(super) pc: PartnerCenter,
     id: String,
+}
+
+impl PartnerCenter {
+    /// The customer with this tenant id (a GUID; checked when an operation is sent).
+    pub fn customer(&self, customer_id: impl Into<String>) -> Customer {
+        Customer::new(self.clone(), customer_id.into())
+    }
 }
 
 impl Customer {
@@ -82,6 +89,6 @@ impl Customer {
             .await;
         call.kept
             .finish(result, |_: &Cart| None)
-            .map_err(|e| Unconfirmed::attach(e, &self.id, None))
+            .map_err(|e| unconfirmed(e, &self.id, None))
     }
 }

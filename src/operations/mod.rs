@@ -21,9 +21,10 @@ pub use checkout::CheckoutOutcome;
 pub use customer::Customer;
 pub use fixed::WithRequestId;
 pub use order::{OrderRef, POLL_CEILING, POLL_FLOOR};
-pub(crate) use resend::Unconfirmed;
+use resend::unconfirmed;
 
-use crate::{Error, validate};
+use crate::types::{Cart, CartCheckoutResult};
+use crate::{Error, ErrorKind, validate};
 
 /// The customer and cart ids of an operation, checked to be GUIDs before anything is sent.
 fn checked(operation: &'static str, what: &str, id: &str) -> Result<String, Error> {
@@ -33,4 +34,34 @@ fn checked(operation: &'static str, what: &str, id: &str) -> Result<String, Erro
 /// A cart about to be sent, checked.
 fn checked_cart(operation: &'static str, cart: &crate::types::Cart) -> Result<(), Error> {
     validate::cart(cart).map_err(|reason| Error::invalid_input(reason).named(operation))
+}
+
+/// What a decoded success must hold to be one.
+trait Answer {
+    /// Why this success is not one, for an operation on the resource `asked` (its id in the
+    /// path): an answer about another resource, or a checkout that placed nothing.
+    fn refusal(&self, asked: Option<&str>) -> Option<ErrorKind>;
+}
+
+impl Answer for Cart {
+    fn refusal(&self, asked: Option<&str>) -> Option<ErrorKind> {
+        // GUIDs come in either case.
+        match (asked, self.id.as_deref()) {
+            (Some(asked), Some(id)) if !asked.eq_ignore_ascii_case(id) => {
+                Some(ErrorKind::Mismatch {
+                    reason: format!("the service answered with cart {id} for cart {asked}"),
+                })
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Answer for CartCheckoutResult {
+    fn refusal(&self, _asked: Option<&str>) -> Option<ErrorKind> {
+        let placed = self.orders.as_ref().is_some_and(|o| !o.is_empty());
+        (!placed).then(|| ErrorKind::NothingOrdered {
+            order_errors: self.order_errors.clone().unwrap_or_default(),
+        })
+    }
 }

@@ -1,31 +1,21 @@
 //! A cart write whose outcome is unknown, sent again as the same request to learn it.
 
 use super::{CartRef, Customer};
-use crate::error::Effect;
+use crate::error::{Effect, Unconfirmed};
 use crate::headers::OperationIds;
 use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
 
-/// Where a create or a put whose outcome is unknown was sent; its error keeps the body.
-#[derive(Clone, Debug)]
-pub(crate) struct Unconfirmed {
-    customer_id: String,
-    /// The cart put; `None` for a create.
-    cart_id: Option<String>,
-}
-
-impl Unconfirmed {
-    /// `error`, saying where it was sent if its outcome is unknown.
-    pub(crate) fn attach(error: Error, customer_id: &str, cart_id: Option<&str>) -> Error {
-        if !error.outcome_unknown() || error.request_body().is_none() {
-            return error;
-        }
-        error.with_unconfirmed(Self {
-            customer_id: customer_id.to_string(),
-            cart_id: cart_id.map(str::to_string),
-        })
+/// `error`, saying where a cart write was sent if its outcome is unknown.
+pub(super) fn unconfirmed(error: Error, customer_id: &str, cart_id: Option<&str>) -> Error {
+    if !error.outcome_unknown() || error.request_body().is_none() {
+        return error;
     }
+    error.with_unconfirmed(Unconfirmed {
+        customer_id: customer_id.to_string(),
+        cart_id: cart_id.map(str::to_string),
+    })
 }
 
 impl PartnerCenter {

@@ -17,40 +17,13 @@
 mod adaptive;
 mod budget;
 pub(crate) mod policy;
-pub(crate) mod retry_after;
+mod strategy;
 
 pub use adaptive::RateAdaptation;
 pub(crate) use adaptive::{AdaptiveRate, Admission};
 pub use budget::RetryBudget;
 pub use policy::RetryPolicy;
-
-use crate::codes;
-use crate::{Error, ErrorKind};
-
-/// Whether the failure may pass: another attempt of the same request may succeed. The built-in
-/// retries follow this; [`Error::is_retryable`] adds that nothing was changed.
-pub(crate) fn is_transient(error: &Error) -> bool {
-    match error.kind() {
-        ErrorKind::Transport { .. } | ErrorKind::Timeout | ErrorKind::Throttled { .. } => true,
-        ErrorKind::Service(s) => is_retryable_status(s.status()) || is_busy(s),
-        _ => false,
-    }
-}
-
-/// 409 with 800064 ("the cart is being processed by another request") or 800060 ("your order
-/// is in progress"): the service is busy with this cart, and asks to come back.
-pub(crate) fn is_busy(service: &crate::error::ServiceError) -> bool {
-    service.status() == 409
-        && matches!(
-            service.code_number(),
-            Some(codes::CART_BEING_PROCESSED | codes::ORDER_IN_PROGRESS)
-        )
-}
-
-/// The statuses worth another attempt.
-pub(crate) fn is_retryable_status(status: u16) -> bool {
-    matches!(status, 408 | 429 | 500 | 502 | 503 | 504)
-}
+pub(crate) use strategy::{Next, Strategy};
 
 /// Whether the service's `Retry-After` is honoured for this status.
 pub(crate) fn honours_retry_after(status: u16) -> bool {

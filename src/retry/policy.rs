@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{honours_retry_after, is_transient};
+use super::honours_retry_after;
 use crate::{Error, ErrorKind};
 
 /// How an operation is retried. [`RetryPolicy::default`] suits most callers;
@@ -165,7 +165,7 @@ impl RetryPolicy {
     /// `max_attempts` (those the service did not ask to repeat later), the last failed with
     /// `error`, `elapsed` into the operation.
     pub(crate) fn next(&self, counted: u32, error: &Error, elapsed: Duration) -> Next {
-        if !is_transient(error) {
+        if !error.is_transient() {
             return Next::GiveUp;
         }
         if self.counts(error) && counted >= self.max_attempts {
@@ -225,7 +225,7 @@ impl Default for RetryPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::classify::from_status;
+    use crate::classify::from_status;
 
     const S: fn(u64) -> Duration = Duration::from_secs;
 

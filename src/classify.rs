@@ -1,11 +1,11 @@
-//! Turns what the generated client returned, and what the transport saw, into this crate's
+//! Turns what the generated client returned, and what was seen of the answer, into this crate's
 //! result. Every answer maps to a value; nothing here can panic on a response.
 
 use progenitor_client::ResponseValue;
 
-use super::{Error, ErrorKind, ServiceError};
-use crate::retry::retry_after;
-use crate::transport::{BODY_PREFIX_BYTES, Seen};
+use crate::error::{Error, ErrorKind, ServiceError};
+use crate::read::retry_after;
+use crate::read::{BODY_PREFIX_BYTES, Seen};
 use crate::types::PartnerCenterError;
 
 /// The result type of every generated operation.

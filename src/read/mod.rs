@@ -1,84 +1,19 @@
-//! The generated client's hooks: every generated operation, those of the spec today and any
-//! added to it later, is sent through [`crate::pipeline`] by construction.
-//!
-//! progenitor builds the request (path, query, the headers the caller set on the builder, the
-//! JSON body) and decodes the answer; between the two it calls `exec`, which here runs the
-//! whole pipeline: the operation's headers, a token per attempt, retries, time-outs and the
-//! bounded read. What the pipeline saw is kept in the client's [`Context`], for
-//! [`PartnerCenter::call`](crate::PartnerCenter::call) to turn into this crate's [`Error`].
-
-use std::sync::{Arc, Mutex};
+//! An answer, read off the wire: the whole body within the size limit, without the byte-order
+//! mark the service puts before some answers, and what an error needs of it ([`Seen`]); and the
+//! decoder the generated code calls in place of progenitor's (`build/lean.rs`).
 
 use bytes::{Bytes, BytesMut};
-use progenitor_client::{ClientHooks, OperationInfo, ResponseValue};
+use progenitor_client::ResponseValue;
 use reqwest::ResponseBuilderExt;
 
-use crate::generated::Client;
+pub(crate) mod retry_after;
+
 use crate::json::BOM;
-use crate::pipeline::{Record, Sending};
-use crate::retry::retry_after;
-use crate::{Error, PartnerCenter};
 
 /// How many bytes of a body an error keeps.
 pub(crate) const BODY_PREFIX_BYTES: usize = 512;
 
-/// The generated client's inner value: the [`PartnerCenter`] whose configuration every
-/// operation uses, and, for one call, how it is sent and what came of it.
-///
-/// Get a generated client carrying one from [`PartnerCenter::generated`] or
-/// [`PartnerCenter::call`].
-pub struct Context {
-    pub(crate) pc: PartnerCenter,
-    /// The ids, start and prior effect of a call the wrapper makes, taken by its operation;
-    /// fresh ones when `None`.
-    sending: Mutex<Option<Sending>>,
-    /// What the pipeline saw of the last operation sent with this context.
-    pub(crate) record: Arc<Mutex<Option<Record>>>,
-}
-
-impl Context {
-    pub(crate) fn new(pc: PartnerCenter, sending: Option<Sending>) -> Self {
-        Self {
-            pc,
-            sending: Mutex::new(sending),
-            record: Arc::default(),
-        }
-    }
-
-    /// How the next operation is sent: as the call said (once), or as a new one.
-    pub(crate) fn take_sending(&self) -> Sending {
-        self.sending
-            .lock()
-            .ok()
-            .and_then(|mut s| s.take())
-            .unwrap_or_else(|| self.pc.sending(None))
-    }
-
-    /// Keeps what the pipeline saw of an operation.
-    pub(crate) fn keep(&self, record: Record) {
-        if let Ok(mut kept) = self.record.lock() {
-            *kept = Some(record);
-        }
-    }
-}
-
-/// A clone is another client for the same calls, with its own record.
-impl Clone for Context {
-    fn clone(&self) -> Self {
-        let sending = self.sending.lock().ok().and_then(|s| s.clone());
-        Self::new(self.pc.clone(), sending)
-    }
-}
-
-impl std::fmt::Debug for Context {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Context")
-            .field("pc", &self.pc)
-            .finish_non_exhaustive()
-    }
-}
-
-/// What the transport saw of an answer.
+/// What was seen of an answer.
 #[derive(Clone, Debug)]
 pub(crate) struct Seen {
     pub status: u16,
@@ -88,18 +23,6 @@ pub(crate) struct Seen {
     /// Whether the body was over the size limit (and so was not passed on).
     pub oversized: bool,
     pub max_response_bytes: usize,
-}
-
-impl ClientHooks<Context> for Client {
-    /// Sends with the [`PartnerCenter`]'s own HTTP client, whatever client this generated one
-    /// was built with: the client's headers and the attempt time-out are set on it.
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        crate::pipeline::run(&self.inner, &self.inner.pc.shared.http, request, info).await
-    }
 }
 
 /// Reads the whole body, at most `limit` bytes of it, and hands on a response whose body is
@@ -201,18 +124,4 @@ pub(crate) async fn read_capped(
         true => (first, false),
         false => (joined.freeze(), false),
     })
-}
-
-/// A response that stands for an error the pipeline raised before any answer (no token could
-/// be had): a 401 whose body says why, for a caller of the raw generated client; the
-/// wrapper returns the error itself, which the record keeps.
-pub(crate) fn stand_in(error: &Error) -> reqwest::Response {
-    let body = serde_json::json!({ "code": 0, "description": error.to_string() });
-    let mut response = http::Response::new(Bytes::from(body.to_string()));
-    *response.status_mut() = http::StatusCode::UNAUTHORIZED;
-    response.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        http::HeaderValue::from_static("application/json"),
-    );
-    reqwest::Response::from(response)
 }

@@ -1,0 +1,38 @@
+//! How the emulator behaves when nothing goes wrong: its token, byte-order mark, etags,
+//! provisioning delay and clock.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use partner_center_carts::clock::{Clock, SystemClock};
+use secrecy::SecretString;
+
+/// How the emulator behaves when nothing goes wrong.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    /// The only bearer token accepted; any when `None`.
+    pub(crate) token: Option<SecretString>,
+    /// Whether a checkout answer starts with a byte-order mark, as the service's does.
+    pub(crate) byte_order_mark: bool,
+    /// Whether carts carry `attributes.etag` and `If-Match` is checked.
+    pub(crate) etags: bool,
+    /// How long after its checkout an order's line items are provisioned.
+    pub(crate) provisioning_delay: Duration,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// How long after its checkout an order is provisioned by default: short, so the demo does
+/// not wait long, but long enough to be seen pending.
+pub const DEFAULT_PROVISIONING_DELAY: Duration = Duration::from_secs(1);
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            token: None,
+            byte_order_mark: true,
+            etags: false,
+            provisioning_delay: DEFAULT_PROVISIONING_DELAY,
+            clock: Arc::new(SystemClock),
+        }
+    }
+}

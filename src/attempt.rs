@@ -1,0 +1,175 @@
+//! One attempt of an operation ([`crate::pipeline`] makes them): a token ([`crate::auth`]),
+//! a turn of the client's pace ([`crate::retry`], once the service has throttled), a copy of
+//! the request with its `Authorization` and a time-out within the operation's time, sent, its
+//! answer read within the size limit ([`crate::read`]), and what the answer means
+//! ([`crate::classify`]).
+
+use std::time::Instant;
+
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use tracing::{Instrument, Span, field};
+
+use crate::auth::AccessToken;
+use crate::classify::{attempt_error, from_status};
+use crate::client::Shared;
+use crate::error::{Error, ErrorKind};
+use crate::read::{Seen, read_bounded};
+use crate::retry::Admission;
+use crate::types::PartnerCenterError;
+
+/// How an attempt went.
+pub(crate) enum Attempt {
+    /// The service answered with a success.
+    Answered(reqwest::Response, Seen),
+    /// The service answered with an error, or the connection failed.
+    Failed(Failed),
+    /// No attempt could be made: no token could be had, or no time was left (the error); or
+    /// no request was left to send (none).
+    NotMade(Option<Error>),
+}
+
+/// How an attempt that did not succeed ended, for the generated code to decode; what was seen
+/// of its answer is in the pipeline's record.
+pub(crate) enum Ended {
+    Answer(reqwest::Response),
+    Failed(reqwest::Error),
+}
+
+/// A failed attempt: what it means, how it ended, and the token it was sent with.
+pub(crate) struct Failed {
+    pub error: Error,
+    pub ended: Ended,
+    pub seen: Option<Seen>,
+    pub token: AccessToken,
+}
+
+/// Makes attempt number `number` of the operation whose request is `original`: a copy of it,
+/// or the request itself when it cannot be copied (a streamed body), which is then used up.
+pub(crate) async fn send(
+    shared: &Shared,
+    original: &mut Option<reqwest::Request>,
+    deadline: Instant,
+    number: u32,
+    span: &Span,
+) -> Attempt {
+    let left = deadline.saturating_duration_since(shared.clock.now());
+    if left.is_zero() {
+        return Attempt::NotMade(Some(Error::new(ErrorKind::Timeout)));
+    }
+    // Getting a token counts against the operation's time too.
+    let token = match tokio::time::timeout(left, shared.tokens.token()).await {
+        Ok(Ok(token)) => token,
+        Ok(Err(e)) => return Attempt::NotMade(Some(e)),
+        Err(_) => return Attempt::NotMade(Some(Error::new(ErrorKind::Timeout))),
+    };
+    // The client's pace, learnt from the service's 429s: a turn to send, within the
+    // operation's time.
+    let permit = match &shared.rate {
+        Some(rate) => match rate.acquire(&*shared.clock, deadline).await {
+            Some(permit) => Some(permit),
+            None => return Attempt::NotMade(Some(Error::new(ErrorKind::Timeout))),
+        },
+        None => None,
+    };
+    let left = deadline.saturating_duration_since(shared.clock.now());
+    let Some(mut request) = original
+        .as_ref()
+        .and_then(reqwest::Request::try_clone)
+        .or_else(|| original.take())
+    else {
+        return Attempt::NotMade(None);
+    };
+    span.record("attempts", number);
+    let mut authorization: HeaderValue = token.header().clone();
+    authorization.set_sensitive(true);
+    request.headers_mut().insert(AUTHORIZATION, authorization);
+    // The client's own time-out is `attempt_timeout`; a request carries one only when the
+    // operation has less left (an extension of the request, allocated and copied per
+    // attempt, which the common case does without).
+    if left < shared.attempt_timeout {
+        *request.timeout_mut() = Some(left);
+    }
+
+    let attempt_span = tracing::debug_span!(
+        "attempt",
+        attempt = number,
+        "http.request.resend_count" = number - 1,
+        "http.response.status_code" = field::Empty,
+        "error.type" = field::Empty,
+    );
+    // Only for the debug events' `elapsed_ms`: reading the clock costs each request.
+    let sent = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
+    let limit = shared.max_response_bytes;
+    let answer = if attempt_span.is_disabled() {
+        exchange(&shared.http, request, limit).await
+    } else {
+        exchange(&shared.http, request, limit)
+            .instrument(attempt_span.clone())
+            .await
+    };
+    if let (Some(rate), Some(permit), Ok((_, seen, _))) = (&shared.rate, permit, &answer) {
+        let admission = if seen.status == 429 {
+            Admission::Throttled
+        } else {
+            Admission::Admitted
+        };
+        rate.observe(permit, admission, &*shared.clock);
+    }
+    let elapsed_ms = || sent.map(|sent| sent.elapsed().as_millis() as u64);
+    let (error, ended, seen) = match answer {
+        Ok((response, seen, _)) if (200..300).contains(&seen.status) => {
+            attempt_span.record("http.response.status_code", seen.status);
+            tracing::debug!(parent: &attempt_span, status = seen.status, elapsed_ms = elapsed_ms(), "answered");
+            return Attempt::Answered(response, seen);
+        }
+        Ok((response, seen, body)) => {
+            let error = error_answer(&seen, &body);
+            (error, Ended::Answer(response), Some(seen))
+        }
+        Err(e) => (attempt_error(&e), Ended::Failed(e), None),
+    };
+    if let Some(status) = error.status() {
+        attempt_span.record("http.response.status_code", status);
+    }
+    attempt_span.record("error.type", error_type(&error));
+    tracing::debug!(parent: &attempt_span, status = error.status(), elapsed_ms = elapsed_ms(), error = %error, "failed");
+    Attempt::Failed(Failed {
+        error,
+        ended,
+        seen,
+        token,
+    })
+}
+
+/// Sends a request and reads its answer, within the size limit.
+async fn exchange(
+    http: &reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+) -> reqwest::Result<(reqwest::Response, Seen, bytes::Bytes)> {
+    read_bounded(http.execute(request).await?, limit).await
+}
+
+/// What an error answer means, for the retry decision: its status, and its Partner Center code
+/// (a 409 is retried only for the "busy" codes).
+fn error_answer(seen: &Seen, body: &[u8]) -> Error {
+    let body = serde_json::from_slice::<PartnerCenterError>(body).ok();
+    from_status(seen.status, body, None, seen.retry_after)
+}
+
+/// OpenTelemetry's `error.type`: the status code of an error answer, else what went wrong.
+pub(crate) fn error_type(error: &Error) -> String {
+    if let Some(status) = error.status() {
+        return status.to_string();
+    }
+    match error.kind() {
+        ErrorKind::InvalidInput { .. } => "invalid_input",
+        ErrorKind::Auth { .. } => "auth",
+        ErrorKind::Transport { .. } => "transport",
+        ErrorKind::Timeout => "timeout",
+        ErrorKind::Undecodable { .. } => "undecodable",
+        ErrorKind::Mismatch { .. } => "mismatch",
+        _ => "_OTHER",
+    }
+    .to_string()
+}
