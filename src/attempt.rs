@@ -54,20 +54,20 @@ pub(crate) async fn send(
 ) -> Attempt {
     let left = deadline.saturating_duration_since(shared.clock.now());
     if left.is_zero() {
-        return Attempt::NotMade(Some(Error::new(ErrorKind::Timeout)));
+        return Attempt::NotMade(Some(Error::timeout()));
     }
     // Getting a token counts against the operation's time too.
     let token = match tokio::time::timeout(left, shared.tokens.token()).await {
         Ok(Ok(token)) => token,
         Ok(Err(e)) => return Attempt::NotMade(Some(e)),
-        Err(_) => return Attempt::NotMade(Some(Error::new(ErrorKind::Timeout))),
+        Err(_) => return Attempt::NotMade(Some(Error::timeout())),
     };
     // The client's pace, learnt from the service's 429s: a turn to send, within the
     // operation's time.
     let permit = match &shared.rate {
         Some(rate) => match rate.acquire(&*shared.clock, deadline).await {
             Some(permit) => Some(permit),
-            None => return Attempt::NotMade(Some(Error::new(ErrorKind::Timeout))),
+            None => return Attempt::NotMade(Some(Error::timeout())),
         },
         None => None,
     };
@@ -163,12 +163,13 @@ pub(crate) fn error_type(error: &Error) -> String {
         return status.to_string();
     }
     match error.kind() {
-        ErrorKind::InvalidInput { .. } => "invalid_input",
-        ErrorKind::Auth { .. } => "auth",
-        ErrorKind::Transport { .. } => "transport",
-        ErrorKind::Timeout => "timeout",
-        ErrorKind::Undecodable { .. } => "undecodable",
-        ErrorKind::Mismatch { .. } => "mismatch",
+        ErrorKind::InvalidInput(_) => "invalid_input",
+        ErrorKind::Config(_) => "config",
+        ErrorKind::Auth(_) => "auth",
+        ErrorKind::Transport(_) => "transport",
+        ErrorKind::Timeout(_) => "timeout",
+        ErrorKind::Undecodable(_) => "undecodable",
+        ErrorKind::Mismatch(_) => "mismatch",
         _ => "_OTHER",
     }
     .to_string()

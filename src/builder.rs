@@ -194,13 +194,18 @@ impl PartnerCenterBuilder {
         self
     }
 
-    /// The client, or an [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) that says
-    /// which setting cannot work.
+    /// The client.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config), saying which setting cannot work: no
+    /// token or token provider, a base URL that is not https (or http to a loopback address),
+    /// a locale or application name that cannot be sent in a header, a root certificate that
+    /// cannot be read, or TLS that cannot be set up; an
+    /// [`ErrorKind::Auth`](crate::ErrorKind::Auth) for a bearer token that cannot be sent.
     pub fn build(self) -> Result<PartnerCenter, Error> {
         let tokens = self.tokens.ok_or_else(|| {
-            Error::invalid_input(
-                "no access token: set one with bearer_token(...) or token_provider(...)",
-            )
+            Error::config("no access token: set one with bearer_token(...) or token_provider(...)")
         })??;
         let base_url = crate::tls::check_secure("base URL", &self.base_url)?;
         let headers = client_headers(&self.locale, self.application.as_deref())?;

@@ -3,7 +3,9 @@
 
 use progenitor_client::ResponseValue;
 
-use crate::error::{Error, ErrorKind, ServiceError};
+use crate::error::{
+    Auth, Error, ErrorKind, InvalidInput, ServiceError, Throttled, Timeout, Transport, Undecodable,
+};
 use crate::read::retry_after;
 use crate::read::{BODY_PREFIX_BYTES, Seen};
 use crate::types::PartnerCenterError;
@@ -75,14 +77,11 @@ pub(crate) fn from_status(
 ) -> Error {
     let service = ServiceError::new(status, body, raw_body, retry_after);
     Error::new(match status {
-        401 => ErrorKind::Auth {
-            reason: "the service refused the access token".to_string(),
-            service: Some(service),
-        },
-        429 => ErrorKind::Throttled {
-            retry_after,
-            service,
-        },
+        401 => ErrorKind::Auth(Auth::new(
+            "the service refused the access token",
+            Some(service),
+        )),
+        429 => ErrorKind::Throttled(Throttled::new(retry_after, service)),
         _ => ErrorKind::Service(service),
     })
 }
@@ -95,15 +94,13 @@ pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
 /// What a failure of the HTTP stack means, for the retry decision (without its source).
 pub(crate) fn attempt_error(e: &reqwest::Error) -> Error {
     let kind = if e.is_timeout() {
-        ErrorKind::Timeout
+        ErrorKind::Timeout(Timeout::default())
     } else if e.is_builder() {
-        ErrorKind::InvalidInput {
-            reason: format!("the request cannot be built: {e}"),
-        }
+        ErrorKind::InvalidInput(InvalidInput::new(format!(
+            "the request cannot be built: {e}"
+        )))
     } else {
-        ErrorKind::Transport {
-            reason: full_message(e),
-        }
+        ErrorKind::Transport(Transport::new(full_message(e)))
     };
     // Connecting failed: nothing of the request reached the service. Anything later (a time-out
     // while waiting for the answer, a connection broken mid-answer) may come after the service
@@ -114,11 +111,11 @@ pub(crate) fn attempt_error(e: &reqwest::Error) -> Error {
 }
 
 fn undecodable(status: u16, body: &[u8], reason: String) -> Error {
-    Error::new(ErrorKind::Undecodable {
+    Error::new(ErrorKind::Undecodable(Undecodable::new(
         status,
-        body_prefix: text_prefix(body),
+        text_prefix(body),
         reason,
-    })
+    )))
 }
 
 /// At most [`BODY_PREFIX_BYTES`] of a body, as text.

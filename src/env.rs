@@ -52,6 +52,11 @@ impl PartnerCenterBuilder {
     /// variables to set when there is no token and the client-credentials variables are not
     /// all set.
     ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when neither a token nor all the
+    /// client-credentials variables are set (it names those missing), or a value cannot be used.
+    ///
     /// ```no_run
     /// # fn run() -> Result<(), partner_center_carts::Error> {
     /// use partner_center_carts::PartnerCenterBuilder;
@@ -65,6 +70,10 @@ impl PartnerCenterBuilder {
 
     /// [`from_env`](Self::from_env), reading the variables through `lookup` instead: a map,
     /// a configuration file's values, or the environment with some values overridden.
+    ///
+    /// # Errors
+    ///
+    /// As [`from_env`](Self::from_env)'s.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, Error> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let mut builder = PartnerCenter::builder();
@@ -94,7 +103,7 @@ impl PartnerCenterBuilder {
                     missing.join(" and ")
                 )
             };
-            return Err(Error::invalid_input(reason));
+            return Err(Error::config(reason));
         };
         let mut credentials = ClientCredentials::new(tenant, client, secret);
         if let Some(authority) = get("PARTNER_CENTER_AUTHORITY") {
@@ -106,6 +115,10 @@ impl PartnerCenterBuilder {
 
 impl PartnerCenter {
     /// A client set from the environment: [`PartnerCenterBuilder::from_env`], then `build`.
+    ///
+    /// # Errors
+    ///
+    /// As [`PartnerCenterBuilder::from_env`]'s and [`PartnerCenterBuilder::build`]'s.
     ///
     /// ```no_run
     /// # fn run() -> Result<(), partner_center_carts::Error> {

@@ -86,9 +86,8 @@ impl OperationIds {
 /// The headers every request of a client carries, checked to be sendable.
 pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<HeaderMap, Error> {
     let value = |what: &str, text: &str| {
-        HeaderValue::from_str(text).map_err(|_| {
-            Error::invalid_input(format!("the {what} {text:?} cannot be sent in a header"))
-        })
+        HeaderValue::from_str(text)
+            .map_err(|_| Error::config(format!("the {what} {text:?} cannot be sent in a header")))
     };
     let mut headers = HeaderMap::with_capacity(8);
     headers.insert(X_LOCALE, value("locale", locale)?);

@@ -87,7 +87,7 @@ impl ClientHooks<Context> for Client {
             (Some(Ended::Answer(response)), None) => Ok(response),
             (Some(Ended::Failed(error)), None) => Err(error),
             // The pipeline ends with an answer, a failure or an error; never with none.
-            (None, None) => Ok(stand_in(&Error::new(ErrorKind::Timeout))),
+            (None, None) => Ok(stand_in(&Error::timeout())),
         };
         if let Ok(mut kept) = context.record.lock() {
             *kept = Some(record);

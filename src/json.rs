@@ -8,6 +8,10 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// Decodes `bytes` as a `T`, after a leading UTF-8 byte-order mark if there is one: for carts
 /// and checkout results read from storage, a queue or a webhook, the way the client reads them.
 ///
+/// # Errors
+///
+/// serde_json's, when `bytes` are not JSON, or not a `T`.
+///
 /// ```
 /// use partner_center_carts::types::CartCheckoutResult;
 ///

@@ -19,11 +19,9 @@ use crate::Error;
 pub(crate) fn certificates_from_pem(pem: &[u8]) -> Result<Vec<CertificateDer<'static>>, Error> {
     let certs = CertificateDer::pem_slice_iter(pem)
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            Error::invalid_input(format!("the root certificate PEM cannot be read: {e}"))
-        })?;
+        .map_err(|e| Error::config(format!("the root certificate PEM cannot be read: {e}")))?;
     if certs.is_empty() {
-        return Err(Error::invalid_input(
+        return Err(Error::config(
             "the root certificate PEM holds no certificate",
         ));
     }
@@ -40,13 +38,13 @@ pub(crate) fn http_client(
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let verifier = Verifier::new_with_extra_roots(extra_roots.iter().cloned(), provider.clone())
         .map_err(|e| {
-            Error::invalid_input(format!(
+            Error::config(format!(
                 "TLS certificate verification cannot be set up: {e}"
             ))
         })?;
     let tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::invalid_input(format!("TLS cannot be set up: {e}")))?
+        .map_err(|e| Error::config(format!("TLS cannot be set up: {e}")))?
         .dangerous() // only to plug in the platform verifier, which does verify
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
@@ -56,33 +54,33 @@ pub(crate) fn http_client(
         .redirect(reqwest::redirect::Policy::none());
     more(builder)
         .build()
-        .map_err(|e| Error::invalid_input(format!("the HTTP client cannot be built: {e}")))
+        .map_err(|e| Error::config(format!("the HTTP client cannot be built: {e}")))
 }
 
 /// Refuses to send a secret over plain HTTP, except to this machine (the emulator, tests).
 pub(crate) fn check_secure(what: &str, url: &str) -> Result<reqwest::Url, Error> {
     let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Error::invalid_input(format!("{what} {url:?} is not a URL: {e}")))?;
+        .map_err(|e| Error::config(format!("{what} {url:?} is not a URL: {e}")))?;
     // A query or fragment would swallow the paths appended to it; a user and password would be
     // a secret in plain sight (in `Debug` and in error messages).
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(Error::invalid_input(format!(
+        return Err(Error::config(format!(
             "{what} {url:?} has a query or fragment; give the scheme, host and path only"
         )));
     }
     if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(Error::invalid_input(format!(
+        return Err(Error::config(format!(
             "{what} has a user name or password in it; give the scheme, host and path only"
         )));
     }
     match parsed.scheme() {
         "https" => Ok(parsed),
         "http" if is_loopback(&parsed) => Ok(parsed),
-        "http" => Err(Error::invalid_input(format!(
+        "http" => Err(Error::config(format!(
             "{what} {url:?} is plain http to another machine; a bearer token is only sent over \
              https, or over http to a loopback address"
         ))),
-        other => Err(Error::invalid_input(format!(
+        other => Err(Error::config(format!(
             "{what} {url:?} has scheme {other:?}; use https"
         ))),
     }

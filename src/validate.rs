@@ -14,11 +14,16 @@
 
 use uuid::Uuid;
 
+use crate::error::{Config, ErrorKind, InvalidInput};
 use crate::types::{Cart, CartLineItem};
 
 /// A customer or cart id (`what` names it in the reason), checked to be a GUID; in the
 /// canonical hyphenated form.
-pub fn guid(what: &str, id: &str) -> Result<String, String> {
+///
+/// # Errors
+///
+/// When `id` is not a GUID in one of the forms `uuid` reads (hyphenated, simple, braced, URN).
+pub fn guid(what: &str, id: &str) -> Result<String, InvalidInput> {
     // `try_parse` accepts only the hyphenated, simple, braced and URN forms; send the canonical
     // hyphenated form whatever the caller wrote.
     match Uuid::try_parse(id) {
@@ -30,55 +35,68 @@ pub fn guid(what: &str, id: &str) -> Result<String, String> {
         }
         // Capitals, braces or no hyphens: rare, so the formatter's cost does not matter.
         Ok(guid) => Ok(guid.hyphenated().to_string()),
-        Err(_) => Err(format!("{what} id {id:?} is not a GUID")),
+        Err(_) => Err(InvalidInput::new(format!("{what} id {id:?} is not a GUID"))),
     }
 }
 
 /// An order id: 12 hexadecimal digits or a GUID as the service gives them, and in any case
 /// letters, digits and hyphens only, so it cannot change the request's path.
-pub fn order_id(id: &str) -> Result<String, String> {
+///
+/// # Errors
+///
+/// When `id` is empty, longer than 64 characters, or has anything but letters, digits and
+/// hyphens.
+pub fn order_id(id: &str) -> Result<String, InvalidInput> {
     let plain = !id.is_empty()
         && id.len() <= 64
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if plain {
         Ok(id.to_string())
     } else {
-        Err(format!(
+        Err(InvalidInput::new(format!(
             "order id {id:?} is not an order id (letters, digits and hyphens)"
-        ))
+        )))
     }
 }
 
 /// A base URL the client may send a token to: https, or http to a loopback address; no query,
-/// fragment, user name or password. The reason says which.
-pub fn base_url(url: &str) -> Result<(), String> {
+/// fragment, user name or password.
+///
+/// # Errors
+///
+/// When it is not a URL, or is one the client refuses; the reason says which.
+pub fn base_url(url: &str) -> Result<(), Config> {
     match crate::tls::check_secure("base URL", url) {
         Ok(_) => Ok(()),
         Err(e) => Err(match e.kind() {
-            crate::ErrorKind::InvalidInput { reason } => reason.clone(),
-            _ => e.to_string(),
+            ErrorKind::Config(c) => c.clone(),
+            _ => Config::new(e.to_string()),
         }),
     }
 }
 
 /// Checks a cart about to be created or updated as the client does before sending it: at least
-/// one line item, each with a `catalogItemId` and a quantity of at least 1. The error says what
-/// is wrong, and where.
+/// one line item, each with a `catalogItemId` and a quantity of at least 1.
 ///
 /// ```
 /// use partner_center_carts::types::Cart;
 ///
 /// let error = partner_center_carts::validate::cart(&Cart::default()).unwrap_err();
-/// assert_eq!(error, "the cart has no line items");
+/// assert_eq!(error.reason(), "the cart has no line items");
 /// ```
-pub fn cart(cart: &Cart) -> Result<(), String> {
+///
+/// # Errors
+///
+/// What is wrong, and where (`line item 1 has quantity 0, which is below 1`).
+pub fn cart(cart: &Cart) -> Result<(), InvalidInput> {
     if cart.line_items.is_empty() {
-        return Err("the cart has no line items".to_string());
+        return Err(InvalidInput::new("the cart has no line items"));
     }
     cart.line_items
         .iter()
         .enumerate()
         .try_for_each(|(i, item)| line_item(&|| format!("line item {i}"), item))
+        .map_err(InvalidInput::new)
 }
 
 /// Checks a line item; `at` names it, written only for an error (every cart is checked before
@@ -136,7 +154,7 @@ mod tests {
             "65faf57b-0205-47ee-92b3-08dcf233ea73?x=1",
         ] {
             let err = guid("customer", bad).unwrap_err();
-            assert!(err.contains("is not a GUID"), "{err}");
+            assert!(err.reason().contains("is not a GUID"), "{err}");
         }
     }
 
@@ -149,14 +167,17 @@ mod tests {
         assert!(cart(&ok).is_ok());
 
         let empty = Cart::default();
-        assert_eq!(cart(&empty).unwrap_err(), "the cart has no line items");
+        assert_eq!(
+            cart(&empty).unwrap_err().reason(),
+            "the cart has no line items"
+        );
 
         let zero = Cart {
             line_items: vec![item("A:1:B", 1), item("A:1:B", 0)],
             ..Default::default()
         };
         assert_eq!(
-            cart(&zero).unwrap_err(),
+            cart(&zero).unwrap_err().reason(),
             "line item 1 has quantity 0, which is below 1"
         );
 
@@ -165,7 +186,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            cart(&blank).unwrap_err(),
+            cart(&blank).unwrap_err().reason(),
             "line item 0 has no catalogItemId"
         );
 
@@ -176,7 +197,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            cart(&addon).unwrap_err(),
+            cart(&addon).unwrap_err().reason(),
             "line item 0, add-on 0 has quantity -2, which is below 1"
         );
     }

@@ -127,10 +127,10 @@ async fn a_checkout_that_placed_nothing_is_an_error_with_every_order_error() {
     for (case, body) in cases {
         let err = checkout_answered(201, body).await.unwrap_err();
 
-        let ErrorKind::NothingOrdered { order_errors } = err.kind() else {
+        let ErrorKind::NothingOrdered(nothing) = err.kind() else {
             panic!("{case}: {err:?}")
         };
-        assert_codes_read_back(order_errors);
+        assert_codes_read_back(nothing.order_errors());
         assert_eq!(err.effect(), Effect::None, "{case}: nothing was placed");
         assert!(!err.outcome_unknown(), "{case}");
         assert!(
@@ -171,11 +171,11 @@ async fn nothing_ordered_escapes_the_services_words_in_its_display() {
         assert!(text.contains(expected), "no {expected:?} in {text}");
     }
     // The error keeps the words as sent.
-    let ErrorKind::NothingOrdered { order_errors } = err.kind() else {
+    let ErrorKind::NothingOrdered(nothing) = err.kind() else {
         panic!("{err:?}")
     };
     assert_eq!(
-        order_errors[0].description.as_deref(),
+        nothing.order_errors()[0].description.as_deref(),
         Some("gone\nOrder 1 (completed)")
     );
 }
@@ -218,10 +218,10 @@ async fn an_undecodable_checkout_answer_keeps_the_whole_body_and_says_it_was_app
             .await
             .unwrap_err();
 
-        let ErrorKind::Undecodable { status, .. } = err.kind() else {
+        let ErrorKind::Undecodable(undecodable) = err.kind() else {
             panic!("{case}: {err:?}")
         };
-        assert_eq!(*status, 201, "{case}");
+        assert_eq!(undecodable.status(), 201, "{case}");
         assert_eq!(err.status(), Some(201), "{case}");
         assert_eq!(
             err.effect(),

@@ -11,7 +11,7 @@ use std::time::Duration;
 use partner_center_carts::clock::VirtualClock;
 use partner_center_carts::retry::RetryPolicy;
 use partner_center_carts::types::{Order, OrderProvisioningStatuses, ProvisioningStatus};
-use partner_center_carts::{ErrorKind, POLL_CEILING, POLL_FLOOR, PartnerCenter};
+use partner_center_carts::{ErrorKind, OrderRef, PartnerCenter};
 use serde_json::{Value, json};
 use support::scripted::{Answer, Scripted};
 use support::{CUSTOMER, TOKEN, builder_at};
@@ -274,16 +274,12 @@ mod emulated {
 
         // Polls at 0, 2, 6, 14 and 30 s; the next wait, 32 s, would end at 62 s > 60 s.
         assert_eq!(clock.sleeps(), [S(2), S(4), S(8), S(16)]);
-        let ErrorKind::StillProvisioning {
-            waited,
-            polls,
-            last,
-        } = err.kind()
-        else {
+        let ErrorKind::StillProvisioning(still) = err.kind() else {
             panic!("not StillProvisioning: {err:?}")
         };
-        assert_eq!(*waited, S(30));
-        assert_eq!(*polls, 5);
+        assert_eq!(still.waited(), S(30));
+        assert_eq!(still.polls(), 5);
+        let last = still.last();
         assert_eq!(polls_received(&emulator, id), 5, "one request per poll");
         assert_eq!(last.line_items().len(), 1);
         assert_eq!(line_status(last, 0), "prefulfillmentPending");
@@ -302,17 +298,25 @@ mod emulated {
     async fn a_max_wait_shorter_than_the_floor_polls_once_and_never_waits() {
         let (emulator, pc, clock, placed) = checked_out(S(3600), vec![line(FIRST, "0")]).await;
         let id = placed[0].id.as_deref().unwrap();
-        for max_wait in [Duration::ZERO, S(1), POLL_FLOOR - Duration::from_millis(1)] {
+        for max_wait in [
+            Duration::ZERO,
+            S(1),
+            OrderRef::POLL_FLOOR - Duration::from_millis(1),
+        ] {
             let err = pc
                 .customer(CUSTOMER)
                 .order(id)
                 .wait_until_provisioned(max_wait)
                 .await
                 .unwrap_err();
-            let ErrorKind::StillProvisioning { waited, polls, .. } = err.kind() else {
+            let ErrorKind::StillProvisioning(still) = err.kind() else {
                 panic!("{max_wait:?}: {err:?}")
             };
-            assert_eq!((*waited, *polls), (Duration::ZERO, 1), "{max_wait:?}");
+            assert_eq!(
+                (still.waited(), still.polls()),
+                (Duration::ZERO, 1),
+                "{max_wait:?}"
+            );
         }
         assert!(clock.sleeps().is_empty(), "{:?}", clock.sleeps());
         assert_eq!(polls_received(&emulator, id), 3);
@@ -360,7 +364,7 @@ async fn the_waiter_keeps_its_floor_and_the_pipeline_honours_retry_after_in_betw
     let sleeps = clock.sleeps();
     assert_eq!(sleeps, [S(2), S(4), S(3)]);
     for waiter in &sleeps[..2] {
-        assert!(*waiter >= POLL_FLOOR, "{waiter:?}");
+        assert!(*waiter >= OrderRef::POLL_FLOOR, "{waiter:?}");
     }
 
     let received = server.received();
@@ -394,19 +398,19 @@ async fn a_long_wait_doubles_from_the_floor_to_the_ceiling_and_never_past_max_wa
 
     // 2+4+8+16+32 = 62 s, then 60 s each: 122, ..., 542 s; 542+60 = 602 > 600 stops it.
     let mut expected = vec![S(2), S(4), S(8), S(16), S(32)];
-    expected.extend([POLL_CEILING; 8]);
+    expected.extend([OrderRef::POLL_CEILING; 8]);
     let sleeps = clock.sleeps();
     assert_eq!(sleeps, expected);
     assert!(
         sleeps
             .iter()
-            .all(|s| *s >= POLL_FLOOR && *s <= POLL_CEILING)
+            .all(|s| *s >= OrderRef::POLL_FLOOR && *s <= OrderRef::POLL_CEILING)
     );
     assert!(clock.elapsed() <= S(600));
-    let ErrorKind::StillProvisioning { waited, polls, .. } = err.kind() else {
+    let ErrorKind::StillProvisioning(still) = err.kind() else {
         panic!("{err:?}")
     };
-    assert_eq!((*waited, *polls), (S(542), 14));
+    assert_eq!((still.waited(), still.polls()), (S(542), 14));
     assert_eq!(server.received().len(), 14);
 }
 
@@ -448,7 +452,7 @@ async fn a_poll_that_fails_ends_the_wait_with_its_own_error() {
         server.received()[1].header("ms-requestid"),
         "the failed poll's id"
     );
-    assert_eq!(clock.sleeps(), [POLL_FLOOR]);
+    assert_eq!(clock.sleeps(), [OrderRef::POLL_FLOOR]);
     assert_eq!(server.received().len(), 2);
 }
 
@@ -487,9 +491,10 @@ async fn a_get_answered_with_another_order_is_a_mismatch() {
     let pc = builder_at(&server.url).build().unwrap();
 
     let err = pc.customer(CUSTOMER).order(ORDER).get().await.unwrap_err();
-    let ErrorKind::Mismatch { reason } = err.kind() else {
+    let ErrorKind::Mismatch(mismatch) = err.kind() else {
         panic!("not a mismatch: {err:?}")
     };
+    let reason = mismatch.reason();
     assert!(
         reason.contains("0123456789ab") && reason.contains(ORDER),
         "{reason}"
@@ -517,20 +522,20 @@ async fn an_order_id_that_could_leave_its_path_is_refused_and_nothing_is_sent() 
         let order = pc.customer(CUSTOMER).order(id);
         let err = order.get().await.unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::InvalidInput { .. }),
+            matches!(err.kind(), ErrorKind::InvalidInput(_)),
             "{id:?}: {err:?}"
         );
         assert_eq!(err.operation(), Some("getOrder"));
         assert_eq!(err.attempts(), 0);
         let err = order.provisioning_status().await.unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::InvalidInput { .. }),
+            matches!(err.kind(), ErrorKind::InvalidInput(_)),
             "{id:?}: {err:?}"
         );
         assert_eq!(err.operation(), Some("getOrderProvisioningStatus"));
         let err = order.wait_until_provisioned(S(60)).await.unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::InvalidInput { .. }),
+            matches!(err.kind(), ErrorKind::InvalidInput(_)),
             "{id:?}: {err:?}"
         );
     }

@@ -3,12 +3,15 @@
 use std::fmt;
 use std::process::ExitCode;
 
+use partner_center_carts::ErrorKind;
+
 use crate::output;
 
 /// Why a command failed.
 pub enum Failure {
     /// An operation failed: shown with its status, code, description and ids, and what it was
-    /// about (`cart ... of customer ...`) once known. Exit code 1.
+    /// about (`cart ... of customer ...`) once known. Exit code 1; 2 when the client is not
+    /// configured to work (no credentials), as for a bad argument.
     Operation(partner_center_carts::Error, Option<String>),
     /// A checkout placed some of its orders but not all, or an order's provisioning ended with
     /// line items not fulfilled (the answer is printed): exit code 3, so that a script cannot
@@ -22,6 +25,8 @@ impl Failure {
     pub fn exit_code(&self) -> ExitCode {
         match self {
             Self::Partial(_) => ExitCode::from(3),
+            // Like a bad argument: the command cannot run as configured.
+            Self::Operation(e, _) if matches!(e.kind(), ErrorKind::Config(_)) => ExitCode::from(2),
             Self::Operation(..) | Self::Other(_) => ExitCode::FAILURE,
         }
     }

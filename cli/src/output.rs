@@ -224,8 +224,8 @@ pub fn error(e: &Error) -> String {
             out.push_str(&format!("  description: {}\n", printable(description)));
         }
     }
-    if let ErrorKind::NothingOrdered { order_errors } = e.kind() {
-        for failed in order_errors {
+    if let ErrorKind::NothingOrdered(nothing) = e.kind() {
+        for failed in nothing.order_errors() {
             out.push_str(&format!("  order group {}\n", order_error(failed)));
         }
     }

@@ -318,13 +318,14 @@ fn bad_arguments_get_the_usage_message() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 
-    // No token and no client credentials: a clear error, nothing sent.
+    // No token and no client credentials: a clear error, nothing sent, and the exit code of
+    // the other configuration errors above.
     let output = pc_carts()
         .args(["cart", "get", "--customer", CUSTOMER, "--cart", CUSTOMER])
         .env_remove("PARTNER_CENTER_TENANT_ID")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("no credentials"));
 
     // Some of them: the error names the ones missing.
@@ -335,7 +336,7 @@ fn bad_arguments_get_the_usage_message() {
         .env_remove("PARTNER_CENTER_CLIENT_SECRET")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"),

@@ -61,6 +61,8 @@
 //! # Ok(()) }
 //! ```
 
+#![warn(missing_docs, clippy::missing_errors_doc)]
+
 mod bounded;
 mod disk;
 mod faults;
@@ -203,12 +205,20 @@ impl Emulator {
     ///
     /// Fails if the port cannot be bound, or the [data directory](Self::data_dir) cannot be
     /// opened or read.
+    ///
+    /// # Errors
+    ///
+    /// As listed above.
     pub async fn start(self) -> std::io::Result<RunningEmulator> {
         self.start_on(TcpListener::bind("127.0.0.1:0").await?).await
     }
 
     /// [`start`](Self::start), on this listener: its state is open and ready (its data
     /// directory read) when this returns.
+    ///
+    /// # Errors
+    ///
+    /// When the listener's address cannot be read, or the data directory cannot be opened or read.
     pub async fn start_on(self, listener: TcpListener) -> std::io::Result<RunningEmulator> {
         let address = listener.local_addr()?;
         let (service, app) = self.open()?;
@@ -225,6 +235,10 @@ impl Emulator {
     }
 
     /// Serves on `listener` until `shutdown` completes.
+    ///
+    /// # Errors
+    ///
+    /// As [`start_on`](Self::start_on)'s, and when serving fails.
     pub async fn serve(
         self,
         listener: TcpListener,

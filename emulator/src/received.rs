@@ -55,6 +55,10 @@ impl Received {
     }
 
     /// The body as JSON (a leading byte-order mark allowed).
+    ///
+    /// # Errors
+    ///
+    /// serde_json's, when the body is not JSON (or was cut at 4 KiB).
     pub fn json(&self) -> serde_json::Result<serde_json::Value> {
         partner_center_carts::json::from_slice(&self.body)
     }

@@ -108,9 +108,11 @@ pub(crate) fn checkout(
 /// sends `0001-01-01T00:00:00` for "unset"); the ones a cart keeps must be RFC 3339, since the
 /// cart echoes them and its schema says `date-time`.
 fn check(cart: &Cart) -> Result<(), Refusal> {
-    partner_center_carts::validate::cart(cart).map_err(Refusal::InvalidInput)?;
+    partner_center_carts::validate::cart(cart)
+        .map_err(|e| Refusal::InvalidInput(e.reason().to_string()))?;
     if let Some(id) = &cart.id {
-        partner_center_carts::validate::guid("cart", id).map_err(Refusal::InvalidInput)?;
+        partner_center_carts::validate::guid("cart", id)
+            .map_err(|e| Refusal::InvalidInput(e.reason().to_string()))?;
     }
     let assigned = [
         ("creationTimestamp", &cart.creation_timestamp),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::cache::TokenCache;
 use super::{AccessToken, TokenFuture, TokenProvider};
+use crate::error::Auth;
 use crate::read::read_capped;
 use crate::{Error, ErrorKind};
 
@@ -194,6 +195,11 @@ impl RefreshToken {
 impl<G: Grant> AzureAd<G> {
     /// Asks another authority (a sovereign cloud, or a test server). It must be https, or http
     /// to a loopback address, since the grant's secrets are sent to it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when `authority` is not a URL, or is plain
+    /// http to another machine.
     pub fn with_authority(mut self, authority: &str) -> Result<Self, Error> {
         self.endpoint.set_authority(authority)?;
         Ok(self)
@@ -418,10 +424,7 @@ fn redact_assignments(text: &str) -> String {
 }
 
 fn auth_error(reason: String) -> Error {
-    Error::new(ErrorKind::Auth {
-        reason,
-        service: None,
-    })
+    Error::new(ErrorKind::Auth(Auth::new(reason, None)))
 }
 
 impl fmt::Debug for Endpoint {

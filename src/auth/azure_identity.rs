@@ -11,6 +11,7 @@ use azure_core::time::OffsetDateTime;
 
 use super::cache::TokenCache;
 use super::{AccessToken, PARTNER_CENTER_SCOPE, TokenFuture, TokenProvider};
+use crate::error::Auth;
 use crate::{Error, ErrorKind};
 
 /// A [`TokenProvider`] over an `azure_core` [`TokenCredential`], asking it for the Partner
@@ -62,10 +63,10 @@ impl AzureCredential {
             .get_token(&[self.scope.as_str()], None)
             .await
             .map_err(|e| {
-                Error::new(ErrorKind::Auth {
-                    reason: format!("the Azure credential gave no token: {e}"),
-                    service: None,
-                })
+                Error::new(ErrorKind::Auth(Auth::new(
+                    format!("the Azure credential gave no token: {e}"),
+                    None,
+                )))
             })?;
         // A token already expired (or a clock behind) is used once and asked again next time.
         let left = token.expires_on - OffsetDateTime::now_utc();

@@ -8,6 +8,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{TokenFuture, TokenProvider};
+use crate::error::Auth;
 use crate::{Error, ErrorKind};
 
 /// How long before its expiry a token is replaced (at most; see [`AccessToken::new`]).
@@ -31,14 +32,13 @@ impl AccessToken {
     /// It is refreshed ahead of expiry: five minutes before, or halfway through its lifetime
     /// if that is shorter. Fails if the token is empty, already starts with `Bearer ` (the
     /// scheme is this crate's to add), or cannot be sent in a header (a line break, say).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Auth`](crate::ErrorKind::Auth), as listed above.
     pub fn new(secret: impl Into<String>, expires_in: Option<Duration>) -> Result<Self, Error> {
         let secret = SecretString::from(secret.into());
-        let refused = |reason: &str| {
-            Error::new(ErrorKind::Auth {
-                reason: reason.into(),
-                service: None,
-            })
-        };
+        let refused = |reason: &str| Error::new(ErrorKind::Auth(Auth::new(reason, None)));
         let text = secret.expose_secret();
         if text.trim().is_empty() {
             return Err(refused("the access token is empty"));
@@ -108,6 +108,10 @@ pub struct StaticToken(AccessToken);
 
 impl StaticToken {
     /// A provider that always hands out `token`.
+    ///
+    /// # Errors
+    ///
+    /// As [`AccessToken::new`]'s.
     pub fn new(token: impl Into<String>) -> Result<Self, Error> {
         AccessToken::new(token, None).map(Self)
     }
@@ -156,6 +160,6 @@ mod tests {
         assert!(!format!("{token:?}").contains("super-secret"));
         assert!(!format!("{:?}", token.header()).contains("super-secret"));
         let err = AccessToken::new("line\nbreak", None).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::Auth { .. }));
+        assert!(matches!(err.kind(), ErrorKind::Auth(_)));
     }
 }

@@ -68,10 +68,11 @@ impl Attempt {
     /// What the failed attempt that ended in `error` did.
     pub(crate) fn of(error: &Error) -> Self {
         match error.kind() {
-            ErrorKind::InvalidInput { .. }
-            | ErrorKind::Auth { .. }
-            | ErrorKind::Throttled { .. } => Self::Nothing,
-            ErrorKind::Transport { .. } | ErrorKind::Timeout => {
+            ErrorKind::InvalidInput(_)
+            | ErrorKind::Config(_)
+            | ErrorKind::Auth(_)
+            | ErrorKind::Throttled(_) => Self::Nothing,
+            ErrorKind::Transport(_) | ErrorKind::Timeout(_) => {
                 if error.0.sent {
                     Self::Unknown
                 } else {
@@ -85,12 +86,12 @@ impl Attempt {
                 // 501 and the rest of 5xx: the service says it cannot do this at all.
                 _ => Self::Nothing,
             },
-            ErrorKind::Undecodable { status, .. } if (200..300).contains(status) => Self::Applied,
+            ErrorKind::Undecodable(u) if (200..300).contains(&u.status()) => Self::Applied,
             // A status the spec does not list (a redirect, say), or a success for another
             // resource than the one asked for: what was changed, if anything, is not known.
-            ErrorKind::Undecodable { .. } | ErrorKind::Mismatch { .. } => Self::Unknown,
-            ErrorKind::NothingOrdered { .. } => Self::Refused,
-            ErrorKind::StillProvisioning { .. } => Self::Nothing,
+            ErrorKind::Undecodable(_) | ErrorKind::Mismatch(_) => Self::Unknown,
+            ErrorKind::NothingOrdered(_) => Self::Refused,
+            ErrorKind::StillProvisioning(_) => Self::Nothing,
         }
     }
 }
@@ -127,8 +128,8 @@ mod tests {
 
     #[test]
     fn a_timeout_before_anything_was_sent_changed_nothing() {
-        let before = Error::new(ErrorKind::Timeout);
-        let after = Error::new(ErrorKind::Timeout).sent();
+        let before = Error::timeout();
+        let after = Error::timeout().sent();
         assert_eq!(Attempt::of(&before), Attempt::Nothing);
         assert_eq!(Attempt::of(&after), Attempt::Unknown);
     }

@@ -5,6 +5,7 @@
 
 mod category;
 pub(crate) mod effect;
+mod kind;
 mod service;
 mod text;
 mod unconfirmed;
@@ -16,11 +17,13 @@ use crate::codes;
 
 pub use category::ErrorCategory;
 pub use effect::Effect;
+pub use kind::{
+    Auth, Config, ErrorKind, InvalidInput, Mismatch, NothingOrdered, StillProvisioning, Throttled,
+    Timeout, Transport, Undecodable,
+};
 pub use service::ServiceError;
 pub use text::printable;
 pub(crate) use unconfirmed::Unconfirmed;
-
-use crate::types::OrderError;
 
 /// The boxed error source kept behind an [`Error`].
 type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -35,19 +38,9 @@ type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// (MS-RequestId 4fa6dad6-..., MS-CorrelationId 0e93c70c-...)
 /// ```
 ///
-/// Match on [`Error::kind`] to handle a case:
-///
-/// ```
-/// use partner_center_carts::{Error, ErrorKind};
-///
-/// fn describe(e: &Error) -> String {
-///     match e.kind() {
-///         ErrorKind::Throttled { retry_after, .. } => format!("throttled, wait {retry_after:?}"),
-///         ErrorKind::Service(s) if s.code_number() == Some(800065) => "already ordered".into(),
-///         _ => e.to_string(),
-///     }
-/// }
-/// ```
+/// Match on [`Error::kind`] to handle a case ([`ErrorKind`] has an example); the questions
+/// asked most have methods of their own: [`Error::is_not_found`], [`Error::is_conflict`],
+/// [`Error::is_retryable`], [`Error::outcome_unknown`].
 pub struct Error(Box<Inner>);
 
 struct Inner {
@@ -71,76 +64,6 @@ struct Inner {
     /// What the caller can do, where the operation knows better than the status.
     hint: Option<&'static str>,
     source: Option<Source>,
-}
-
-/// What went wrong.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ErrorKind {
-    /// The caller's input was refused before anything was sent: an id that is not a GUID, a
-    /// quantity below 1, a missing `catalogItemId`, or a builder setting that cannot work.
-    InvalidInput {
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// No access token could be obtained, or the service refused the token (401), and a fresh
-    /// one did not help (or the provider, a fixed token, cannot give a fresh one).
-    Auth {
-        /// Why.
-        reason: String,
-        /// The service's answer, when it was a 401.
-        service: Option<ServiceError>,
-    },
-    /// The connection could not be made or broke before the answer was read.
-    Transport {
-        /// What the HTTP stack said.
-        reason: String,
-    },
-    /// An attempt took longer than its time-out, or the operation's time budget ran out.
-    Timeout,
-    /// The service throttled the operation (429) and the retries, within their budget, did not
-    /// get through.
-    Throttled {
-        /// The wait the service asked for in `Retry-After`.
-        retry_after: Option<Duration>,
-        /// The service's answer.
-        service: ServiceError,
-    },
-    /// The service answered with an error status.
-    Service(ServiceError),
-    /// A checkout placed no order: every order group failed. (A checkout that placed some
-    /// orders is a [`CheckoutOutcome`](crate::CheckoutOutcome) that is not complete.)
-    NothingOrdered {
-        /// Why each order group could not be placed.
-        order_errors: Vec<OrderError>,
-    },
-    /// [`OrderRef::wait_until_provisioned`](crate::OrderRef::wait_until_provisioned) ran out of
-    /// time with line items still being provisioned.
-    StillProvisioning {
-        /// How long it waited.
-        waited: Duration,
-        /// How many times it asked.
-        polls: u32,
-        /// The last status the service gave.
-        last: Box<crate::types::OrderProvisioningStatuses>,
-    },
-    /// The service answered with a success for something other than what was asked, such as
-    /// another cart than the one in the path.
-    Mismatch {
-        /// What does not match.
-        reason: String,
-    },
-    /// The service answered with a success (or an unexpected) status but a body that is not the
-    /// expected JSON: empty, HTML from a proxy, truncated, wrong types, or over the size limit.
-    /// For a success, [`Error::body`] keeps the whole body, so nothing the service said is lost.
-    Undecodable {
-        /// The HTTP status of the answer.
-        status: u16,
-        /// The first bytes of the body (at most 512), as text.
-        body_prefix: String,
-        /// Why it could not be decoded.
-        reason: String,
-    },
 }
 
 impl Error {
@@ -214,9 +137,15 @@ impl Error {
     }
 
     pub(crate) fn invalid_input(reason: impl Into<String>) -> Self {
-        Self::new(ErrorKind::InvalidInput {
-            reason: reason.into(),
-        })
+        Self::new(ErrorKind::InvalidInput(InvalidInput::new(reason)))
+    }
+
+    pub(crate) fn config(reason: impl Into<String>) -> Self {
+        Self::new(ErrorKind::Config(Config::new(reason)))
+    }
+
+    pub(crate) fn timeout() -> Self {
+        Self::new(ErrorKind::Timeout(Timeout::default()))
     }
 
     pub(crate) fn with_source(mut self, source: impl Into<Source>) -> Self {
@@ -281,20 +210,17 @@ impl Error {
     /// The HTTP status of the service's answer, when there was one.
     pub fn status(&self) -> Option<u16> {
         match &self.0.kind {
-            ErrorKind::Service(s) | ErrorKind::Throttled { service: s, .. } => Some(s.status()),
-            ErrorKind::Auth {
-                service: Some(s), ..
-            } => Some(s.status()),
-            ErrorKind::Undecodable { status, .. } => Some(*status),
-            _ => None,
+            ErrorKind::Undecodable(u) => Some(u.status()),
+            _ => self.service_error().map(ServiceError::status),
         }
     }
 
     /// The service's error, when it answered with one.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match &self.0.kind {
-            ErrorKind::Service(s) | ErrorKind::Throttled { service: s, .. } => Some(s),
-            ErrorKind::Auth { service, .. } => service.as_ref(),
+            ErrorKind::Service(s) => Some(s),
+            ErrorKind::Throttled(t) => Some(t.service()),
+            ErrorKind::Auth(a) => a.service(),
             _ => None,
         }
     }
@@ -307,7 +233,7 @@ impl Error {
     /// The wait the service asked for with `Retry-After`, if any.
     pub fn retry_after(&self) -> Option<Duration> {
         match &self.0.kind {
-            ErrorKind::Throttled { retry_after, .. } => *retry_after,
+            ErrorKind::Throttled(t) => t.retry_after(),
             ErrorKind::Service(s) => s.retry_after(),
             _ => None,
         }
@@ -342,7 +268,7 @@ impl Error {
     /// built-in retries follow this; [`Error::is_retryable`] adds that nothing was changed.
     pub(crate) fn is_transient(&self) -> bool {
         match self.kind() {
-            ErrorKind::Transport { .. } | ErrorKind::Timeout | ErrorKind::Throttled { .. } => true,
+            ErrorKind::Transport(_) | ErrorKind::Timeout(_) | ErrorKind::Throttled(_) => true,
             ErrorKind::Service(s) => s.is_transient(),
             _ => false,
         }
@@ -359,6 +285,12 @@ impl Error {
     /// kept changing the cart: how many times it read the cart and tried its change.
     pub fn modify_rounds(&self) -> Option<u32> {
         self.0.rounds
+    }
+
+    /// Whether the service answered that what was asked for does not exist (404): a cart or
+    /// order id it does not know, or a cart that expired.
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(404)
     }
 
     /// Whether the cart changed under the operation: 412 (its `If-Match` no longer matches) or
@@ -381,65 +313,7 @@ impl fmt::Display for Error {
         if let Some(op) = inner.operation {
             write!(f, "{op} failed: ")?;
         }
-        match &inner.kind {
-            ErrorKind::InvalidInput { reason } => {
-                write!(f, "invalid input, nothing was sent: {reason}")?
-            }
-            ErrorKind::Auth { reason, service } => {
-                write!(f, "authentication failed: {}", printable(reason))?;
-                if let Some(s) = service {
-                    write!(f, " ({s})")?;
-                }
-            }
-            ErrorKind::Transport { reason } => {
-                write!(f, "connection failed: {}", printable(reason))?
-            }
-            ErrorKind::Timeout => f.write_str("timed out")?,
-            ErrorKind::Throttled {
-                retry_after,
-                service,
-            } => {
-                write!(f, "throttled: {service}")?;
-                if let Some(wait) = retry_after {
-                    write!(f, "; the service asked to wait {} s", wait.as_secs_f64())?;
-                }
-            }
-            ErrorKind::Service(s) => write!(f, "{s}")?,
-            ErrorKind::NothingOrdered { order_errors } => {
-                f.write_str("no order was placed")?;
-                for (n, e) in order_errors.iter().enumerate() {
-                    f.write_str(if n == 0 { ": " } else { "; " })?;
-                    write!(f, "{}", service::OrderErrorText(e))?;
-                }
-            }
-            ErrorKind::StillProvisioning {
-                waited,
-                polls,
-                last,
-            } => write!(
-                f,
-                "the order was still being provisioned after {} s and {polls} polls: {} of {} line \
-                 items pending",
-                waited.as_secs(),
-                last.pending().count(),
-                last.line_items().len()
-            )?,
-            ErrorKind::Mismatch { reason } => write!(
-                f,
-                "the answer is not for the request: {}",
-                printable(reason)
-            )?,
-            ErrorKind::Undecodable {
-                status,
-                body_prefix,
-                reason,
-            } => write!(
-                f,
-                "{} answered with a body that cannot be decoded ({}); it starts {body_prefix:?}",
-                service::status_text(*status),
-                printable(reason),
-            )?,
-        }
+        write!(f, "{}", inner.kind)?;
         if let Some(rounds) = inner.rounds {
             write!(
                 f,
@@ -488,6 +362,18 @@ impl fmt::Debug for Error {
             .field("unconfirmed", &self.0.unconfirmed.is_some())
             .field("source", &self.0.source)
             .finish()
+    }
+}
+
+impl From<InvalidInput> for Error {
+    fn from(invalid: InvalidInput) -> Self {
+        Self::new(ErrorKind::InvalidInput(invalid))
+    }
+}
+
+impl From<Config> for Error {
+    fn from(config: Config) -> Self {
+        Self::new(ErrorKind::Config(config))
     }
 }
 

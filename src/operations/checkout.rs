@@ -86,6 +86,10 @@ impl CartRef {
     ///   the orders: check the cart out again (it returns the first result, or 800065), or
     ///   send the same request again with
     ///   [`with_request_id`](Self::with_request_id)`(request id of the error)`.
+    ///
+    /// # Errors
+    ///
+    /// As listed above; otherwise the operation's own, as [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn checkout(&self) -> Result<CheckoutOutcome, Error> {
         self.checkout_with(None, None).await
     }
@@ -93,6 +97,11 @@ impl CartRef {
     /// [`checkout`](Self::checkout), naming a user of the customer's tenant
     /// (`x-ms-customeruser-upn`, as the .NET SDK's `CheckoutAsync(customerUserUpn)` sends it)
     /// for the licences the orders assign.
+    ///
+    /// # Errors
+    ///
+    /// As [`checkout`](Self::checkout)'s, and [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)
+    /// when the user name cannot be sent in a header.
     pub async fn checkout_for_user(
         &self,
         customer_user_upn: &str,
@@ -216,9 +225,10 @@ mod tests {
             "orderErrors": [{"orderGroupId": "0", "code": 8_000_100_000_i64}]
         }))
         .unwrap();
-        let Some(ErrorKind::NothingOrdered { order_errors }) = result.refusal(None) else {
+        let Some(ErrorKind::NothingOrdered(nothing)) = result.refusal(None) else {
             panic!("nothing placed is an error")
         };
+        let order_errors = nothing.order_errors();
         assert_eq!(
             order_errors[0].code.as_ref().unwrap().number(),
             Some(8_000_100_000)

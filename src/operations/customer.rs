@@ -71,6 +71,10 @@ impl Customer {
     /// [`outcome_unknown`](Error::outcome_unknown) is true may have made it: calling `create`
     /// again would make a second one; [`PartnerCenter::resend`] sends the same request again and
     /// learns which.
+    ///
+    /// # Errors
+    ///
+    /// As listed above; otherwise the operation's own, as [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn create(&self, cart: &Cart) -> Result<Cart, Error> {
         self.create_with(cart.clone(), self.pc.sending(None)).await
     }

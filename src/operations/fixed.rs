@@ -9,9 +9,9 @@ use crate::types::Cart;
 /// One operation, sent with an `MS-RequestId` the caller chose (or, given `None`, a new one as
 /// usual): from [`CartRef::with_request_id`] or [`Customer::with_request_id`].
 ///
-/// Every method takes it by value: the id goes on exactly one operation, and another
-/// operation on the same cart gets a new one, as the service requires.
-#[derive(Clone, Debug)]
+/// Every method takes it by value, and it cannot be cloned: the id goes on exactly one
+/// operation, and another operation on the same cart gets a new one, as the service requires.
+#[derive(Debug)]
 pub struct WithRequestId<T> {
     target: T,
     request_id: Option<Uuid>,
@@ -30,12 +30,20 @@ impl<T> WithRequestId<T> {
 
 impl WithRequestId<CartRef> {
     /// [`CartRef::get`] with this request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`CartRef::get`]'s.
     pub async fn get(self) -> Result<Cart, Error> {
         let sending = self.target.pc.sending(self.request_id);
         self.target.get_with(sending).await
     }
 
     /// [`CartRef::put`] with this request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`CartRef::put`]'s.
     pub async fn put(self, cart: &Cart) -> Result<Cart, Error> {
         let sending = self.target.pc.sending(self.request_id);
         self.target.put_with(cart.clone(), sending).await
@@ -43,11 +51,19 @@ impl WithRequestId<CartRef> {
 
     /// [`CartRef::checkout`] with this request id: replayed after a crash, it places
     /// nothing twice.
+    ///
+    /// # Errors
+    ///
+    /// As [`CartRef::checkout`]'s.
     pub async fn checkout(self) -> Result<CheckoutOutcome, Error> {
         self.target.checkout_with(self.request_id, None).await
     }
 
     /// [`CartRef::checkout_for_user`] with this request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`CartRef::checkout_for_user`]'s.
     pub async fn checkout_for_user(
         self,
         customer_user_upn: &str,
@@ -59,6 +75,10 @@ impl WithRequestId<CartRef> {
 
     /// [`CartRef::modify`] with this request id on its first PUT (its GET, and any PUT after a
     /// conflict, get their own).
+    ///
+    /// # Errors
+    ///
+    /// As [`CartRef::modify`]'s.
     pub async fn modify<F>(self, mut change: F) -> Result<Cart, Error>
     where
         F: FnMut(&mut Cart),
@@ -71,6 +91,10 @@ impl WithRequestId<CartRef> {
     }
 
     /// [`CartRef::try_modify`] with this request id on its first PUT.
+    ///
+    /// # Errors
+    ///
+    /// As [`CartRef::try_modify`]'s.
     pub async fn try_modify<F, E>(self, change: F) -> Result<Cart, E>
     where
         F: FnMut(&mut Cart) -> Result<(), E>,
@@ -83,6 +107,10 @@ impl WithRequestId<CartRef> {
 impl WithRequestId<Customer> {
     /// [`Customer::create`] with this request id: replayed after a crash, it makes no second
     /// cart.
+    ///
+    /// # Errors
+    ///
+    /// As [`Customer::create`]'s.
     pub async fn create(self, cart: &Cart) -> Result<Cart, Error> {
         let sending = self.target.pc.sending(self.request_id);
         self.target.create_with(cart.clone(), sending).await

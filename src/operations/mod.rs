@@ -20,20 +20,21 @@ pub use cart::CartRef;
 pub use checkout::CheckoutOutcome;
 pub use customer::Customer;
 pub use fixed::WithRequestId;
-pub use order::{OrderRef, POLL_CEILING, POLL_FLOOR};
+pub use order::OrderRef;
 use resend::unconfirmed;
 
+use crate::error::{Mismatch, NothingOrdered};
 use crate::types::{Cart, CartCheckoutResult};
 use crate::{Error, ErrorKind, validate};
 
 /// The customer and cart ids of an operation, checked to be GUIDs before anything is sent.
 fn checked(operation: &'static str, what: &str, id: &str) -> Result<String, Error> {
-    validate::guid(what, id).map_err(|reason| Error::invalid_input(reason).named(operation))
+    validate::guid(what, id).map_err(|e| Error::from(e).named(operation))
 }
 
 /// A cart about to be sent, checked.
 fn checked_cart(operation: &'static str, cart: &crate::types::Cart) -> Result<(), Error> {
-    validate::cart(cart).map_err(|reason| Error::invalid_input(reason).named(operation))
+    validate::cart(cart).map_err(|e| Error::from(e).named(operation))
 }
 
 /// What a decoded success must hold to be one.
@@ -48,9 +49,9 @@ impl Answer for Cart {
         // GUIDs come in either case.
         match (asked, self.id.as_deref()) {
             (Some(asked), Some(id)) if !asked.eq_ignore_ascii_case(id) => {
-                Some(ErrorKind::Mismatch {
-                    reason: format!("the service answered with cart {id} for cart {asked}"),
-                })
+                Some(ErrorKind::Mismatch(Mismatch::new(format!(
+                    "the service answered with cart {id} for cart {asked}"
+                ))))
             }
             _ => None,
         }
@@ -60,8 +61,10 @@ impl Answer for Cart {
 impl Answer for CartCheckoutResult {
     fn refusal(&self, _asked: Option<&str>) -> Option<ErrorKind> {
         let placed = self.orders.as_ref().is_some_and(|o| !o.is_empty());
-        (!placed).then(|| ErrorKind::NothingOrdered {
-            order_errors: self.order_errors.clone().unwrap_or_default(),
+        (!placed).then(|| {
+            ErrorKind::NothingOrdered(NothingOrdered::new(
+                self.order_errors.clone().unwrap_or_default(),
+            ))
         })
     }
 }

@@ -39,6 +39,11 @@ impl CartRef {
     ///   same PUT again (same `MS-RequestId`, body and `If-Match`), and the service answers
     ///   with its outcome; or read the cart, compare, and decide.
     ///
+    /// # Errors
+    ///
+    /// As listed above: the GET's or the PUT's, with [`Error::modify_rounds`] when it gave up
+    /// after others kept changing the cart.
+    ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
     /// let cart_ref = pc
@@ -73,6 +78,10 @@ impl CartRef {
     ///
     /// `change` runs again on each new read after a conflict, so it decides on the cart as it
     /// is then.
+    ///
+    /// # Errors
+    ///
+    /// `change`'s own error, with nothing written; or [`modify`](Self::modify)'s, through `From`.
     ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), Box<dyn std::error::Error>> {

@@ -3,16 +3,9 @@
 use std::time::Duration;
 
 use super::checked;
-use crate::error::Effect;
+use crate::error::{Effect, Mismatch, StillProvisioning};
 use crate::types::{Order, OrderProvisioningStatuses};
 use crate::{Error, ErrorKind, PartnerCenter};
-
-/// The first wait between two polls of [`OrderRef::wait_until_provisioned`], and the shortest:
-/// the throttling guidance warns against polling continuously.
-pub const POLL_FLOOR: Duration = Duration::from_secs(2);
-
-/// The longest wait between two polls.
-pub const POLL_CEILING: Duration = Duration::from_secs(60);
 
 /// What the service answers a provisioning status asked with an app-only token with.
 const NEEDS_USER: &str = "the provisioning status is answered to app+user tokens only (a \
@@ -28,6 +21,13 @@ pub struct OrderRef {
 }
 
 impl OrderRef {
+    /// The first wait between two polls of [`OrderRef::wait_until_provisioned`], and the
+    /// shortest: the throttling guidance warns against polling continuously.
+    pub const POLL_FLOOR: Duration = Duration::from_secs(2);
+
+    /// The longest wait between two polls of [`OrderRef::wait_until_provisioned`].
+    pub const POLL_CEILING: Duration = Duration::from_secs(60);
+
     pub(crate) fn new(pc: PartnerCenter, customer_id: String, order_id: String) -> Self {
         Self {
             pc,
@@ -42,6 +42,13 @@ impl OrderRef {
     }
 
     /// Gets the order (`GET /v1/customers/{customer-id}/orders/{order-id}`).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing, when the
+    /// customer id is not a GUID or the order id not an order id; a 404
+    /// ([`Error::is_not_found`]) for an order the service does not know (a new one can take
+    /// minutes to appear); otherwise the operation's own, as [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn get(&self) -> Result<Order, Error> {
         let (customer, order) = self.checked_ids("getOrder")?;
         let call = self.pc.begin(None);
@@ -54,9 +61,11 @@ impl OrderRef {
             .await;
         call.kept
             .finish(result, |answer: &Order| match answer.id.as_deref() {
-                Some(id) if !id.eq_ignore_ascii_case(&order) => Some(ErrorKind::Mismatch {
-                    reason: format!("the service answered with order {id} for order {order}"),
-                }),
+                Some(id) if !id.eq_ignore_ascii_case(&order) => {
+                    Some(ErrorKind::Mismatch(Mismatch::new(format!(
+                        "the service answered with order {id} for order {order}"
+                    ))))
+                }
                 _ => None,
             })
     }
@@ -64,6 +73,10 @@ impl OrderRef {
     /// How far each line item of the order has been provisioned
     /// (`GET /v1/customers/{customer-id}/orders/{order-id}/provisioningstatus`). The service
     /// answers this to app+user tokens only: a 401 or 403 says so.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get)'s; a 401 or 403 with an app-only token.
     pub async fn provisioning_status(&self) -> Result<OrderProvisioningStatuses, Error> {
         let (customer, order) = self.checked_ids("getOrderProvisioningStatus")?;
         let call = self.pc.begin(None);
@@ -87,11 +100,16 @@ impl OrderRef {
     /// [`is_fulfilled`](OrderProvisioningStatuses::is_fulfilled) and
     /// [`unfulfilled`](OrderProvisioningStatuses::unfulfilled).
     ///
-    /// Between polls it waits [`POLL_FLOOR`] (2 s) at first, doubling up to [`POLL_CEILING`]
-    /// (60 s): never faster, as the throttling guidance asks. Each poll is an operation of its
-    /// own, retried and throttled as any other. When provisioning has not ended after
+    /// Between polls it waits [`Self::POLL_FLOOR`] (2 s) at first, doubling up to
+    /// [`Self::POLL_CEILING`] (60 s): never faster, as the throttling guidance asks. Each poll
+    /// is an operation of its own, retried and throttled as any other. When provisioning has not ended after
     /// `max_wait`, it fails with [`ErrorKind::StillProvisioning`], which holds the last
     /// status; any other failed poll ends it with that poll's error.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::StillProvisioning`] when `max_wait` ran out first; otherwise the failed
+    /// poll's error, as [`provisioning_status`](Self::provisioning_status)'s.
     ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
@@ -114,6 +132,10 @@ impl OrderRef {
     /// [`wait_until_provisioned`](Self::wait_until_provisioned), telling `progress` after
     /// each poll that found provisioning still under way: the status, and how long until the
     /// next poll. For a progress display.
+    ///
+    /// # Errors
+    ///
+    /// As [`wait_until_provisioned`](Self::wait_until_provisioned)'s.
     pub async fn wait_until_provisioned_with(
         &self,
         max_wait: Duration,
@@ -121,7 +143,7 @@ impl OrderRef {
     ) -> Result<OrderProvisioningStatuses, Error> {
         let clock = &self.pc.shared.clock;
         let started = clock.now();
-        let mut wait = POLL_FLOOR;
+        let mut wait = Self::POLL_FLOOR;
         let mut polls = 0u32;
         loop {
             let status = self.provisioning_status().await?;
@@ -131,13 +153,13 @@ impl OrderRef {
             }
             let waited = clock.now().saturating_duration_since(started);
             if waited.saturating_add(wait) > max_wait {
-                return Err(Error::new(ErrorKind::StillProvisioning {
-                    waited,
-                    polls,
-                    last: Box::new(status),
-                })
-                .named("getOrderProvisioningStatus")
-                .with_effect(Effect::None));
+                return Err(
+                    Error::new(ErrorKind::StillProvisioning(StillProvisioning::new(
+                        waited, polls, status,
+                    )))
+                    .named("getOrderProvisioningStatus")
+                    .with_effect(Effect::None),
+                );
             }
             tracing::debug!(
                 order = %self.order_id,
@@ -147,14 +169,14 @@ impl OrderRef {
             );
             progress(&status, wait);
             clock.sleep(wait).await;
-            wait = wait.saturating_mul(2).min(POLL_CEILING);
+            wait = wait.saturating_mul(2).min(Self::POLL_CEILING);
         }
     }
 
     fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {
         let customer = checked(operation, "customer", &self.customer_id)?;
         let order = crate::validate::order_id(&self.order_id)
-            .map_err(|reason| Error::invalid_input(reason).named(operation))?;
+            .map_err(|e| Error::from(e).named(operation))?;
         Ok((customer, order))
     }
 }

@@ -33,6 +33,12 @@ impl PartnerCenter {
     /// An error that is not a cart write's, or whose outcome is known, is refused with
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing.
     ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing, for an error
+    /// that is not a cart write's whose outcome is unknown; otherwise the write's own, read as
+    /// above.
+    ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter, e: partner_center_carts::Error) -> Result<(), partner_center_carts::Error> {
     /// if e.outcome_unknown() {

@@ -155,7 +155,7 @@ impl RetryPolicy {
     /// The wait the service asked for after `error`: `Retry-After` on a 429 or a 503.
     fn asked_wait(&self, error: &Error) -> Option<Duration> {
         match (error.kind(), error.status()) {
-            (ErrorKind::Throttled { retry_after, .. }, _) => *retry_after,
+            (ErrorKind::Throttled(t), _) => t.retry_after(),
             (_, Some(status)) if honours_retry_after(status) => error.retry_after(),
             _ => None,
         }

@@ -116,7 +116,7 @@ impl<'a> Strategy<'a> {
 
     /// A retry after `wait`, if the budget pays for it.
     fn pay_for(&mut self, wait: Duration, error: &Error) -> Next {
-        let after_timeout = matches!(error.kind(), ErrorKind::Timeout);
+        let after_timeout = matches!(error.kind(), ErrorKind::Timeout(_));
         match self.budget.withdraw(after_timeout) {
             Some(cost) => {
                 self.withdrawn += cost;
@@ -142,13 +142,7 @@ fn cannot_resend(_: &mut Strategy<'_>, failure: &Failure<'_>) -> Verdict {
 /// The service refused the token (a 401, as opposed to a token that could not be had): once
 /// per operation, drop it and try again at once with a fresh one, if the provider can give one.
 fn refused_token(strategy: &mut Strategy<'_>, failure: &Failure<'_>) -> Verdict {
-    let refused = matches!(
-        failure.error.kind(),
-        ErrorKind::Auth {
-            service: Some(_),
-            ..
-        }
-    );
+    let refused = matches!(failure.error.kind(), ErrorKind::Auth(a) if a.service().is_some());
     if !refused || strategy.fresh_token_tried {
         return Verdict::NoOpinion;
     }

@@ -1,0 +1,312 @@
+//! What went wrong: [`ErrorKind`], and what each kind knows. Each kind's details are a struct
+//! with private fields and accessors, so a detail can be added without breaking a caller.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::ServiceError;
+use super::service::{OrderErrorText, status_text};
+use super::text::printable;
+use crate::types::{OrderError, OrderProvisioningStatuses};
+
+/// What went wrong.
+///
+/// ```
+/// use partner_center_carts::{Error, ErrorKind};
+///
+/// fn describe(e: &Error) -> String {
+///     match e.kind() {
+///         ErrorKind::Throttled(t) => format!("throttled, wait {:?}", t.retry_after()),
+///         ErrorKind::Service(s) if s.code_number() == Some(800065) => "already ordered".into(),
+///         ErrorKind::Config(c) => format!("fix the configuration: {}", c.reason()),
+///         _ => e.to_string(),
+///     }
+/// }
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The caller's input was refused before anything was sent: an id that is not a GUID, a
+    /// quantity below 1, a missing `catalogItemId`.
+    InvalidInput(InvalidInput),
+    /// The client cannot be built or cannot work as configured: no credentials, a base URL that
+    /// is not one (or is plain http to another machine), a certificate that cannot be read.
+    /// Nothing was sent.
+    Config(Config),
+    /// No access token could be obtained, or the service refused the token (401), and a fresh
+    /// one did not help (or the provider, a fixed token, cannot give a fresh one).
+    Auth(Auth),
+    /// The connection could not be made or broke before the answer was read.
+    Transport(Transport),
+    /// An attempt took longer than its time-out, or the operation's time budget ran out.
+    Timeout(Timeout),
+    /// The service throttled the operation (429) and the retries, within their budget, did not
+    /// get through.
+    Throttled(Throttled),
+    /// The service answered with an error status.
+    Service(ServiceError),
+    /// A checkout placed no order: every order group failed. (A checkout that placed some
+    /// orders is a [`CheckoutOutcome`](crate::CheckoutOutcome) that is not complete.)
+    NothingOrdered(NothingOrdered),
+    /// [`OrderRef::wait_until_provisioned`](crate::OrderRef::wait_until_provisioned) ran out of
+    /// time with line items still being provisioned.
+    StillProvisioning(StillProvisioning),
+    /// The service answered with a success for something other than what was asked, such as
+    /// another cart than the one in the path.
+    Mismatch(Mismatch),
+    /// The service answered with a success (or an unexpected) status but a body that is not the
+    /// expected JSON: empty, HTML from a proxy, truncated, wrong types, or over the size limit.
+    /// For a success, [`Error::body`](crate::Error::body) keeps the whole body, so nothing the
+    /// service said is lost.
+    Undecodable(Undecodable),
+}
+
+/// Kinds whose detail is a reason in words.
+macro_rules! reason_kind {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq)]
+        pub struct $name {
+            reason: String,
+        }
+
+        impl $name {
+            pub(crate) fn new(reason: impl Into<String>) -> Self {
+                Self {
+                    reason: reason.into(),
+                }
+            }
+
+            /// What is wrong, in words.
+            pub fn reason(&self) -> &str {
+                &self.reason
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&printable(&self.reason))
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
+}
+
+reason_kind!(
+    /// Why the caller's input was refused. Also what [`crate::validate`] returns.
+    InvalidInput
+);
+reason_kind!(
+    /// Why the client cannot be built or cannot work as configured.
+    Config
+);
+reason_kind!(
+    /// What the HTTP stack said of a connection that failed.
+    Transport
+);
+reason_kind!(
+    /// What in the answer does not match the request.
+    Mismatch
+);
+
+/// Why authentication failed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Auth {
+    reason: String,
+    service: Option<ServiceError>,
+}
+
+impl Auth {
+    pub(crate) fn new(reason: impl Into<String>, service: Option<ServiceError>) -> Self {
+        Self {
+            reason: reason.into(),
+            service,
+        }
+    }
+
+    /// Why, in words.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The service's answer, when it refused the token (a 401); `None` when no token could be
+    /// had.
+    pub fn service(&self) -> Option<&ServiceError> {
+        self.service.as_ref()
+    }
+}
+
+/// A time-out: of an attempt, or of the operation's whole time budget.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timeout {
+    _private: (),
+}
+
+/// The service's throttling answer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Throttled {
+    retry_after: Option<Duration>,
+    service: ServiceError,
+}
+
+impl Throttled {
+    pub(crate) fn new(retry_after: Option<Duration>, service: ServiceError) -> Self {
+        Self {
+            retry_after,
+            service,
+        }
+    }
+
+    /// The wait the service asked for in `Retry-After`.
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.retry_after
+    }
+
+    /// The service's answer.
+    pub fn service(&self) -> &ServiceError {
+        &self.service
+    }
+}
+
+/// Why a checkout placed no order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NothingOrdered {
+    order_errors: Vec<OrderError>,
+}
+
+impl NothingOrdered {
+    pub(crate) fn new(order_errors: Vec<OrderError>) -> Self {
+        Self { order_errors }
+    }
+
+    /// Why each order group could not be placed.
+    pub fn order_errors(&self) -> &[OrderError] {
+        &self.order_errors
+    }
+}
+
+/// An order still being provisioned when the wait for it ran out.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StillProvisioning {
+    waited: Duration,
+    polls: u32,
+    last: Box<OrderProvisioningStatuses>,
+}
+
+impl StillProvisioning {
+    pub(crate) fn new(waited: Duration, polls: u32, last: OrderProvisioningStatuses) -> Self {
+        Self {
+            waited,
+            polls,
+            last: Box::new(last),
+        }
+    }
+
+    /// How long it waited.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// How many times it asked.
+    pub fn polls(&self) -> u32 {
+        self.polls
+    }
+
+    /// The last status the service gave.
+    pub fn last(&self) -> &OrderProvisioningStatuses {
+        &self.last
+    }
+}
+
+/// An answer whose body could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undecodable {
+    status: u16,
+    body_prefix: String,
+    reason: String,
+}
+
+impl Undecodable {
+    pub(crate) fn new(status: u16, body_prefix: String, reason: String) -> Self {
+        Self {
+            status,
+            body_prefix,
+            reason,
+        }
+    }
+
+    /// The HTTP status of the answer.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The first bytes of the body (at most 512), as text.
+    pub fn body_prefix(&self) -> &str {
+        &self.body_prefix
+    }
+
+    /// Why it could not be decoded.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ErrorKind::InvalidInput(i) => {
+                write!(f, "invalid input, nothing was sent: {}", i.reason)
+            }
+            ErrorKind::Config(c) => write!(f, "the client is not configured to work: {}", c.reason),
+            ErrorKind::Auth(a) => {
+                write!(f, "authentication failed: {}", printable(&a.reason))?;
+                match &a.service {
+                    Some(s) => write!(f, " ({s})"),
+                    None => Ok(()),
+                }
+            }
+            ErrorKind::Transport(t) => write!(f, "connection failed: {}", printable(&t.reason)),
+            ErrorKind::Timeout(_) => f.write_str("timed out"),
+            ErrorKind::Throttled(t) => {
+                write!(f, "throttled: {}", t.service)?;
+                match t.retry_after {
+                    Some(wait) => {
+                        write!(f, "; the service asked to wait {} s", wait.as_secs_f64())
+                    }
+                    None => Ok(()),
+                }
+            }
+            ErrorKind::Service(s) => write!(f, "{s}"),
+            ErrorKind::NothingOrdered(n) => {
+                f.write_str("no order was placed")?;
+                for (i, e) in n.order_errors.iter().enumerate() {
+                    f.write_str(if i == 0 { ": " } else { "; " })?;
+                    write!(f, "{}", OrderErrorText(e))?;
+                }
+                Ok(())
+            }
+            ErrorKind::StillProvisioning(s) => write!(
+                f,
+                "the order was still being provisioned after {} s and {} polls: {} of {} line \
+                 items pending",
+                s.waited.as_secs(),
+                s.polls,
+                s.last.pending().count(),
+                s.last.line_items().len()
+            ),
+            ErrorKind::Mismatch(m) => write!(
+                f,
+                "the answer is not for the request: {}",
+                printable(&m.reason)
+            ),
+            ErrorKind::Undecodable(u) => write!(
+                f,
+                "{} answered with a body that cannot be decoded ({}); it starts {:?}",
+                status_text(u.status),
+                printable(&u.reason),
+                u.body_prefix
+            ),
+        }
+    }
+}
