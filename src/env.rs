@@ -5,8 +5,8 @@
 use crate::auth::ClientCredentials;
 use crate::{Error, PartnerCenter, PartnerCenterBuilder};
 
-/// The variables [`PartnerCenterBuilder::from_env`] reads, and what each is for. The README's
-/// table and `pc-carts --help` are this list.
+/// The variables [`PartnerCenterBuilder::from_env`] reads, and what each is for. The table in
+/// `docs/client.md` and `pc-carts --help` are this list.
 pub const VARIABLES: &[(&str, &str)] = &[
     (
         "PARTNER_CENTER_BASE_URL",

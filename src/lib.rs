@@ -109,10 +109,26 @@ pub mod types {
     pub use crate::Timestamp;
 }
 
-/// The README's examples, compiled as doctests.
+/// The README's and the guides' examples, compiled as doctests.
 #[cfg(all(doctest, feature = "mock"))]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
+mod doc_examples {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/client.md")]
+    struct Client;
+    #[doc = include_str!("../docs/retries-and-errors.md")]
+    struct RetriesAndErrors;
+    #[doc = include_str!("../docs/emulator.md")]
+    struct Emulator;
+    #[doc = include_str!("../docs/cli.md")]
+    struct Cli;
+    #[doc = include_str!("../docs/types.md")]
+    struct Types;
+    #[doc = include_str!("../docs/changing-the-spec.md")]
+    struct ChangingTheSpec;
+    #[doc = include_str!("../docs/development.md")]
+    struct Development;
+}
 
 // The client, in the order a request travels: configuration, the front door, the two levels
 // of the request path and what they use, the hooks that put every generated operation on it.

@@ -92,12 +92,12 @@ fn client_credentials_build_a_client_and_a_bad_authority_is_refused() {
 }
 
 #[test]
-fn the_readme_lists_every_variable_with_its_meaning() {
-    let readme = include_str!("../README.md");
+fn the_guide_lists_every_variable_with_its_meaning() {
+    let guide = include_str!("../docs/client.md");
     for (name, meaning) in partner_center_carts::env::VARIABLES {
         assert!(
-            readme.contains(&format!("| `{name}` | {meaning} |")),
-            "the README's table has no row for {name}"
+            guide.contains(&format!("| `{name}` | {meaning} |")),
+            "the table in docs/client.md has no row for {name}"
         );
     }
 }

@@ -4,7 +4,7 @@
 //!   most the operations whose error said their outcome was unknown;
 //! - a caller who calls `modify` again while `is_retryable()`, and sends an unknown outcome
 //!   again with `resend`, applies every change exactly once;
-//! - under the README's fault mix, the defaults finish every flow.
+//! - under the fault mix of docs/emulator.md, the defaults finish every flow.
 //!
 //! Every client has its own virtual clock: waits take no time, and each task's time budget
 //! counts only its own waits. The fault draws are seeded, but 32 tasks interleave as the
@@ -297,12 +297,12 @@ async fn the_readme_fault_mix_passes_every_flow_with_the_defaults() {
     assert_eq!(emulator.orders(CUSTOMER).len(), 200, "one order per flow");
 }
 
-/// The measurement behind the default of 6 attempts (README, "Retries"): 200 flows for each of
-/// the seeds 1 to 20 under the README's fault mix, with 4, 5 and 6 attempts. It prints the
-/// failures of each and requires none with the default. Run it with
+/// The measurement behind the default of 6 attempts (docs/retries-and-errors.md): 200 flows for
+/// each of the seeds 1 to 20 under the fault mix of docs/emulator.md, with 4, 5 and 6 attempts.
+/// It prints the failures of each and requires none with the default. Run it with
 /// `cargo test --test exactly_once -- --ignored --nocapture` (about a minute).
 #[tokio::test]
-#[ignore = "a measurement of about a minute; the README cites it"]
+#[ignore = "a measurement of about a minute; docs/retries-and-errors.md cites it"]
 async fn the_default_attempts_pass_4000_flows_of_the_readme_fault_mix() {
     for attempts in [4u32, 5, 6] {
         let mut failed = 0;

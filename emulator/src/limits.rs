@@ -43,7 +43,7 @@ impl Default for Limits {
     /// 32 MiB of carts, 8 MiB of orders, 16 MiB of answers kept for replay, 1 MiB of request
     /// log, request bodies up to 8 MiB, 2 MiB of request bodies worked on at once, and carts
     /// that live [seven days](CART_LIFETIME). About 30,000 small carts; the process stays under
-    /// 150 MiB (see the README's load figures).
+    /// 150 MiB (see the load figures in docs/emulator.md).
     fn default() -> Self {
         Self {
             carts: 32 * MIB,

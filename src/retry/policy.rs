@@ -209,7 +209,7 @@ impl RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            // 4 failed 5 of 4,000 four-operation flows under the README's fault mix (20%
+            // 4 failed 5 of 4,000 four-operation flows under the emulator guide's fault mix (20%
             // throttling, 10% 503s, 5% lost answers); 6 failed none (tests/exactly_once.rs).
             max_attempts: 6,
             initial_backoff: Duration::from_millis(500),
