@@ -827,3 +827,82 @@ async fn order_wait_shows_its_progress_in_a_terminal_only() {
     assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
     assert!(status_polls(&emulator, &order) >= 2, "it did wait");
 }
+
+/// Every command of docs/cli.md, run as written against the emulator, in its order: the ids
+/// in angle brackets become a customer, a cart of two lines, a request id and the order the
+/// checkout placed; `...` the arguments the line before it had; `cart.json` a cart. Each
+/// exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_command_the_guide_shows_runs() {
+    let guide = include_str!("../../docs/cli.md");
+    let block = guide
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("docs/cli.md opens with a block of commands");
+    let emulator = Emulator::new()
+        .provisioning_delay(std::time::Duration::from_millis(50))
+        .start()
+        .await
+        .unwrap();
+    let pc = emulator.client().build().unwrap();
+    let mut two_lines = support::one_line_cart(1);
+    two_lines.line_items.push(two_lines.line_items[0].clone());
+    let cart = pc.customer(CUSTOMER).create(&two_lines).await.unwrap();
+    let dir = std::env::temp_dir().join(format!("pc-carts-guide-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("cart.json"),
+        serde_json::to_vec(&support::one_line_cart(3)).unwrap(),
+    )
+    .unwrap();
+
+    let mut ran = 0;
+    for line in block.lines() {
+        // The command, without its comment or a redirection to a file.
+        let command = line
+            .split(" #")
+            .next()
+            .unwrap()
+            .split(" > ")
+            .next()
+            .unwrap();
+        let command = command
+            .replace("cart get ...", "cart get --customer <ID> --cart <ID>")
+            .replace(
+                "cart create ...",
+                "cart create --customer <ID> --item X:1:Y",
+            )
+            .replace("--customer <ID>", &format!("--customer {CUSTOMER}"))
+            .replace("--cart <ID>", &format!("--cart {}", cart.id()))
+            .replace("<GUID>", &uuid::Uuid::new_v4().to_string());
+        let command = match emulator.orders(CUSTOMER).first() {
+            Some(order) => command.replace("<ORDER-ID>", order.id()),
+            None => command,
+        };
+        let words: Vec<&str> = command.split_whitespace().collect();
+        assert_eq!(words.first(), Some(&"pc-carts"), "{line}");
+        assert!(!command.contains('<'), "a placeholder left in {command}");
+        let mut run_it = pc_carts();
+        run_it
+            .args(&words[1..])
+            .current_dir(&dir)
+            .env("PARTNER_CENTER_BASE_URL", emulator.url())
+            .env("PARTNER_CENTER_TOKEN", "t");
+        let output = run(run_it).await;
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{command}: {}",
+            text(&output.stderr)
+        );
+        ran += 1;
+    }
+    assert!(ran >= 14, "{ran} commands");
+    assert_eq!(
+        emulator.orders(CUSTOMER).len(),
+        1,
+        "the one checkout placed"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
