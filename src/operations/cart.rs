@@ -62,7 +62,8 @@ impl CartRef {
     ///
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing, when an id is
     /// not a GUID; a 404 ([`Error::is_not_found`]) for a cart the service does not know or that
-    /// expired; otherwise the operation's own, as [`Error`] describes them: its kind, its effect on the service's state, and what to do.
+    /// expired; otherwise the operation's own, as
+    /// [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn get(&self) -> Result<Cart, Error> {
         self.get_with(self.pc.sending(None)).await
     }
@@ -84,7 +85,8 @@ impl CartRef {
     ///
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing, when an id is
     /// not a GUID or the cart is not one the service could take; a 412
-    /// ([`Error::is_conflict`]) when the etag no longer matches; otherwise the operation's own, as [`Error`] describes them: its kind, its effect on the service's state, and what to do.
+    /// ([`Error::is_conflict`]) when the etag no longer matches; otherwise the operation's own, as
+    /// [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn put(&self, cart: &Cart) -> Result<Cart, Error> {
         self.put_with(cart.clone(), self.pc.sending(None)).await
     }

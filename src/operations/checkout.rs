@@ -89,7 +89,8 @@ impl CartRef {
     ///
     /// # Errors
     ///
-    /// As listed above; otherwise the operation's own, as [`Error`] describes them: its kind, its effect on the service's state, and what to do.
+    /// As listed above; otherwise the operation's own, as
+    /// [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn checkout(&self) -> Result<CheckoutOutcome, Error> {
         self.checkout_with(None, None).await
     }
@@ -100,8 +101,9 @@ impl CartRef {
     ///
     /// # Errors
     ///
-    /// As [`checkout`](Self::checkout)'s, and [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput)
-    /// when the user name cannot be sent in a header.
+    /// As [`checkout`](Self::checkout)'s, and
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) when the user name cannot be
+    /// sent in a header.
     pub async fn checkout_for_user(
         &self,
         customer_user_upn: &str,

@@ -74,7 +74,8 @@ impl Customer {
     ///
     /// # Errors
     ///
-    /// As listed above; otherwise the operation's own, as [`Error`] describes them: its kind, its effect on the service's state, and what to do.
+    /// As listed above; otherwise the operation's own, as
+    /// [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn create(&self, cart: &Cart) -> Result<Cart, Error> {
         self.create_with(cart.clone(), self.pc.sending(None)).await
     }

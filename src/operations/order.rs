@@ -48,7 +48,8 @@ impl OrderRef {
     /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing, when the
     /// customer id is not a GUID or the order id not an order id; a 404
     /// ([`Error::is_not_found`]) for an order the service does not know (a new one can take
-    /// minutes to appear); otherwise the operation's own, as [`Error`] describes them: its kind, its effect on the service's state, and what to do.
+    /// minutes to appear); otherwise the operation's own, as
+    /// [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn get(&self) -> Result<Order, Error> {
         let (customer, order) = self.checked_ids("getOrder")?;
         let call = self.pc.begin(None);
@@ -102,9 +103,9 @@ impl OrderRef {
     ///
     /// Between polls it waits [`Self::POLL_FLOOR`] (2 s) at first, doubling up to
     /// [`Self::POLL_CEILING`] (60 s): never faster, as the throttling guidance asks. Each poll
-    /// is an operation of its own, retried and throttled as any other. When provisioning has not ended after
-    /// `max_wait`, it fails with [`ErrorKind::StillProvisioning`], which holds the last
-    /// status; any other failed poll ends it with that poll's error.
+    /// is an operation of its own, retried and throttled as any other. When provisioning has not
+    /// ended after `max_wait`, it fails with [`ErrorKind::StillProvisioning`], which holds the
+    /// last status; any other failed poll ends it with that poll's error.
     ///
     /// # Errors
     ///
