@@ -69,7 +69,8 @@ impl Ids {
 }
 
 /// `format!("^/v1/customers/{}/carts$", value.to_string())` becomes
-/// `format!("^/v1/customers/{}/carts$", regex::escape(value))`.
+/// `format!("^/v1/customers/{}/carts$", regex::escape(&value.to_string()))`: the value's text,
+/// whether it is a `&str` or a number (a line item's number).
 fn escape_values(format: &mut syn::Macro) -> Result<(), &'static str> {
     let args = macro_args(format).ok_or("`format!` arguments that are not expressions")?;
     let [template, values @ ..] = &args[..] else {
@@ -78,7 +79,9 @@ fn escape_values(format: &mut syn::Macro) -> Result<(), &'static str> {
     if values.is_empty() || !values.iter().all(|v| is_to_string_of(v, "value")) {
         return Err("a path regular expression not made from `value.to_string()`");
     }
-    let escaped = values.iter().map(|_| quote!(regex::escape(value)));
+    let escaped = values
+        .iter()
+        .map(|_| quote!(regex::escape(&value.to_string())));
     format.tokens = quote!(#template, #(#escaped),*);
     Ok(())
 }

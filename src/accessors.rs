@@ -1,7 +1,10 @@
 //! What every caller reads, without a chain of `Option`s: the generated structs stay as the
 //! spec makes them (absent and empty stay apart there), and these read through them.
 
-use crate::types::{Cart, CartCheckoutResult, CartLineItem, Order, OrderError, OrderLineItem};
+use crate::types::{
+    ActivationLink, ActivationLinks, Cart, CartCheckoutResult, CartLineItem, Order,
+    OrderCollection, OrderError, OrderLineItem, Subscription, SubscriptionCollection,
+};
 
 impl Cart {
     /// The cart's id, or `""` when it has none (a cart not yet created): an operation on an
@@ -93,6 +96,35 @@ impl Order {
     /// Its line items (none when the answer has no `lineItems`).
     pub fn line_items(&self) -> &[OrderLineItem] {
         self.line_items.as_deref().unwrap_or_default()
+    }
+}
+
+impl OrderCollection {
+    /// The orders listed (none when the answer has no `items`).
+    pub fn orders(&self) -> &[Order] {
+        self.items.as_deref().unwrap_or_default()
+    }
+}
+
+impl SubscriptionCollection {
+    /// The subscriptions listed (none when the answer has no `items`).
+    pub fn subscriptions(&self) -> &[Subscription] {
+        self.items.as_deref().unwrap_or_default()
+    }
+}
+
+impl Subscription {
+    /// The subscription's id, or `""` when the answer has none.
+    pub fn id(&self) -> &str {
+        self.id.as_deref().unwrap_or_default()
+    }
+}
+
+impl ActivationLinks {
+    /// The activation links, one per line item that has one (none when the answer has no
+    /// `items`).
+    pub fn links(&self) -> &[ActivationLink] {
+        self.items.as_deref().unwrap_or_default()
     }
 }
 

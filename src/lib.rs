@@ -181,7 +181,9 @@ pub use error::{Error, ErrorKind};
 #[cfg(feature = "client")]
 pub use headers::DEFAULT_LOCALE;
 #[cfg(feature = "client")]
-pub use operations::{CartRef, CheckoutOutcome, Customer, OrderRef, WithRequestId};
+pub use operations::{
+    CartRef, CheckoutOutcome, Customer, OrderRef, Orders, SubscriptionRef, WithRequestId,
+};
 
 /// The client progenitor generates from the spec: one builder per operation
 /// (`api.get_cart().customer_id(..).cart_id(..).send()`), every documented header a setter.

@@ -4,7 +4,8 @@
 mod support;
 
 use partner_center_carts::types::{
-    BillingCycle, Cart, CartErrorCode, Order, ParticipantType, ProvisioningStatus,
+    BillingCycle, Cart, CartErrorCode, Order, ParticipantType, ProvisioningStatus, Subscription,
+    SubscriptionProvisioningStatus,
 };
 use serde_json::Value;
 use support::spec;
@@ -53,6 +54,8 @@ fn every_open_enumeration_of_the_spec_is_checked_here() {
             "Order.transactionType",
             "ParticipantType",
             "ProvisioningStatus",
+            "Subscription.status",
+            "SubscriptionProvisioningStatus.status",
         ]
     );
 }
@@ -95,6 +98,17 @@ fn the_string_constants_are_the_specs_values() {
         ]
         .as_slice(),
         strings("Order.transactionType")
+    );
+    assert_eq!(Subscription::STATUS_ACTIVE, "active");
+    assert_eq!(strings("Subscription.status").len(), 7);
+    assert_eq!(
+        [
+            SubscriptionProvisioningStatus::STATUS_SUCCESS,
+            SubscriptionProvisioningStatus::STATUS_PENDING,
+            SubscriptionProvisioningStatus::STATUS_FAILED
+        ]
+        .as_slice(),
+        strings("SubscriptionProvisioningStatus.status")
     );
 }
 

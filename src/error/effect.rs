@@ -91,7 +91,7 @@ impl Attempt {
             // resource than the one asked for: what was changed, if anything, is not known.
             ErrorKind::Undecodable(_) | ErrorKind::Mismatch(_) => Self::Unknown,
             ErrorKind::NothingOrdered(_) => Self::Refused,
-            ErrorKind::StillProvisioning(_) => Self::Nothing,
+            ErrorKind::StillProvisioning(_) | ErrorKind::NotYetListed(_) => Self::Nothing,
         }
     }
 }

@@ -51,6 +51,9 @@ pub enum ErrorKind {
     /// [`OrderRef::wait_until_provisioned`](crate::OrderRef::wait_until_provisioned) ran out of
     /// time with line items still being provisioned.
     StillProvisioning(StillProvisioning),
+    /// [`Orders::wait_for`](crate::Orders::wait_for) ran out of time before the order it waits
+    /// for was listed (an order can take up to 15 minutes to be).
+    NotYetListed(NotYetListed),
     /// The service answered with a success for something other than what was asked, such as
     /// another cart than the one in the path.
     Mismatch(Mismatch),
@@ -219,6 +222,29 @@ impl StillProvisioning {
     }
 }
 
+/// An order not listed when the wait for it ran out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotYetListed {
+    waited: Duration,
+    lists: u32,
+}
+
+impl NotYetListed {
+    pub(crate) fn new(waited: Duration, lists: u32) -> Self {
+        Self { waited, lists }
+    }
+
+    /// How long it waited.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// How many times it listed the orders.
+    pub fn lists(&self) -> u32 {
+        self.lists
+    }
+}
+
 /// An answer whose body could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Undecodable {
@@ -294,6 +320,13 @@ impl fmt::Display for ErrorKind {
                 s.polls,
                 s.last.pending().count(),
                 s.last.line_items().len()
+            ),
+            ErrorKind::NotYetListed(n) => write!(
+                f,
+                "the order was not listed after {} s and {} lists (an order can take up to 15 \
+                 minutes to be listed after it was placed)",
+                n.waited.as_secs(),
+                n.lists
             ),
             ErrorKind::Mismatch(m) => write!(
                 f,

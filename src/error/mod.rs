@@ -18,8 +18,8 @@ use crate::codes;
 pub use category::ErrorCategory;
 pub use effect::Effect;
 pub use kind::{
-    Auth, Config, ErrorKind, InvalidInput, Mismatch, NothingOrdered, StillProvisioning, Throttled,
-    Timeout, Transport, Undecodable,
+    Auth, Config, ErrorKind, InvalidInput, Mismatch, NotYetListed, NothingOrdered,
+    StillProvisioning, Throttled, Timeout, Transport, Undecodable,
 };
 pub use service::ServiceError;
 pub use text::printable;

@@ -3,7 +3,8 @@
 use uuid::Uuid;
 
 use super::Answer;
-use super::{WithRequestId, checked, checked_cart, unconfirmed};
+use super::{Customer, WithRequestId, checked, checked_cart, unconfirmed};
+use crate::error::Unconfirmed;
 use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
@@ -28,6 +29,11 @@ impl CartRef {
     /// The customer's tenant id, as given.
     pub fn customer_id(&self) -> &str {
         &self.customer_id
+    }
+
+    /// The customer whose cart this is.
+    pub fn customer(&self) -> Customer {
+        Customer::new(self.pc.clone(), self.customer_id.clone())
     }
 
     /// The cart's id, as given.
@@ -124,7 +130,7 @@ impl CartRef {
         let result = put.send().await;
         call.kept
             .finish(result, |answer: &Cart| answer.refusal(Some(&cart)))
-            .map_err(|e| unconfirmed(e, &self.customer_id, Some(&self.cart_id)))
+            .map_err(|e| unconfirmed(e, Unconfirmed::cart(&self.customer_id, Some(&self.cart_id))))
     }
 
     pub(super) fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {

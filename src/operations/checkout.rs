@@ -2,8 +2,7 @@
 
 use uuid::Uuid;
 
-use super::Answer;
-use super::CartRef;
+use super::{Answer, CartRef, Customer, OrderRef};
 use crate::Error;
 use crate::error::{Effect, ServiceError};
 use crate::headers::OperationIds;
@@ -33,12 +32,44 @@ use crate::types::{CartCheckoutResult, Order, OrderError};
 /// # Ok(()) }
 /// ```
 #[must_use = "a checkout may have placed only some of its orders: look at is_complete()"]
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct CheckoutOutcome {
+    /// The customer whose cart it was, for the orders' own operations.
+    customer: Customer,
     result: CartCheckoutResult,
 }
 
+/// Two outcomes are equal when the service's answers are.
+impl PartialEq for CheckoutOutcome {
+    fn eq(&self, other: &Self) -> bool {
+        self.result == other.result
+    }
+}
+
 impl CheckoutOutcome {
+    /// The orders placed, each ready for its own operations: its details, its provisioning,
+    /// its activation links and the subscriptions it created.
+    ///
+    /// ```no_run
+    /// # async fn run(cart: partner_center_carts::CartRef) -> Result<(), partner_center_carts::Error> {
+    /// use std::time::Duration;
+    ///
+    /// let outcome = cart.checkout().await?;
+    /// for order in outcome.order_refs() {
+    ///     order.wait_until_provisioned(Duration::from_secs(600)).await?;
+    ///     for subscription in order.subscriptions().await?.subscriptions() {
+    ///         println!("{} x {:?}", subscription.id(), subscription.quantity);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn order_refs(&self) -> Vec<OrderRef> {
+        self.orders()
+            .iter()
+            .map(|order| self.customer.order(order.id()))
+            .collect()
+    }
+
     /// The orders placed, one per order group that succeeded; never empty.
     pub fn orders(&self) -> &[Order] {
         self.result.orders()
@@ -68,8 +99,9 @@ impl CheckoutOutcome {
 /// What the caller of a checkout refused with 800065 can do.
 const ALREADY_SUBMITTED: &str = "the cart was already checked out, by an earlier checkout of \
      it (perhaps this caller's own, whose answer was lost), and its orders were placed then: find \
-     them among the customer's orders, or send that checkout again with its own MS-RequestId \
-     for its answer";
+     them among the customer's orders (customer.orders().list(), or pc-carts order list; a new \
+     order can take minutes to be listed), or send that checkout again with its own \
+     MS-RequestId for its answer";
 
 impl CartRef {
     /// Checks the cart out (`POST /v1/customers/{customer-id}/carts/{cart-id}/checkout`),
@@ -147,7 +179,7 @@ impl CartRef {
             let error = match answer {
                 Ok(result) => {
                     shared.budget.deposit(withdrawn);
-                    return Ok(placed(result));
+                    return Ok(placed(self.customer(), result));
                 }
                 Err(e) => {
                     sent += e.attempts();
@@ -186,8 +218,8 @@ impl CartRef {
 }
 
 /// A checkout that placed orders; a warning if not all of them.
-fn placed(result: CartCheckoutResult) -> CheckoutOutcome {
-    let outcome = CheckoutOutcome { result };
+fn placed(customer: Customer, result: CartCheckoutResult) -> CheckoutOutcome {
+    let outcome = CheckoutOutcome { customer, result };
     if !outcome.is_complete() {
         tracing::warn!(
             placed = outcome.orders().len(),
@@ -210,8 +242,19 @@ mod tests {
             "orderErrors": [{"orderGroupId": "1", "code": "800010"}]
         }))
         .unwrap();
-        let outcome = placed(result);
+        let pc = crate::PartnerCenter::builder()
+            .bearer_token("t")
+            .build()
+            .unwrap();
+        let customer = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d");
+        let outcome = placed(customer, result);
         assert_eq!(outcome.orders().len(), 1);
+        let refs: Vec<String> = outcome
+            .order_refs()
+            .iter()
+            .map(|o| o.id().to_string())
+            .collect();
+        assert_eq!(refs, ["f76c6b7f449d"]);
         assert_eq!(
             outcome.order_errors()[0].code.as_ref().unwrap().number(),
             Some(800_010)

@@ -2,7 +2,10 @@
 
 use uuid::Uuid;
 
-use super::{CartRef, OrderRef, WithRequestId, checked, checked_cart, unconfirmed};
+use super::{
+    CartRef, OrderRef, Orders, SubscriptionRef, WithRequestId, checked, checked_cart, unconfirmed,
+};
+use crate::error::Unconfirmed;
 use crate::pipeline::Sending;
 use crate::types::Cart;
 use crate::{Error, PartnerCenter};
@@ -52,6 +55,17 @@ impl Customer {
         OrderRef::new(self.pc.clone(), self.id.clone(), order_id.into())
     }
 
+    /// The customer's orders: [`list`](Orders::list) them, or
+    /// [`wait_for`](Orders::wait_for) one to be listed.
+    pub fn orders(&self) -> Orders {
+        Orders::new(self.pc.clone(), self.id.clone())
+    }
+
+    /// One of the customer's subscriptions, by its id (an order line item's `subscriptionId`).
+    pub fn subscription(&self, subscription_id: impl Into<String>) -> SubscriptionRef {
+        SubscriptionRef::new(self.pc.clone(), self.id.clone(), subscription_id.into())
+    }
+
     /// A [`create`](WithRequestId::create) sent with this `MS-RequestId` instead of a new one.
     /// The service treats a repeat with the same id as the same request, so a create replayed
     /// after a crash makes no second cart. The returned value is used up by the create.
@@ -94,6 +108,6 @@ impl Customer {
             .await;
         call.kept
             .finish(result, |_: &Cart| None)
-            .map_err(|e| unconfirmed(e, &self.id, None))
+            .map_err(|e| unconfirmed(e, Unconfirmed::cart(&self.id, None)))
     }
 }

@@ -1,7 +1,8 @@
 //! The cart and order operations, as the service's own SDK names them:
 //! `pc.customer(id).create(&cart)`, `pc.customer(id).cart(id).get() / put(&cart) / modify(..) /
 //! checkout()`, `pc.customer(id).order(id).get() / provisioning_status() /
-//! wait_until_provisioned(..)`.
+//! wait_until_provisioned(..) / subscriptions() / activation_links() / cancel()`,
+//! `pc.customer(id).orders().list()`.
 //!
 //! Each is a few lines over the generated builder and
 //! [`PartnerCenter::call`](crate::PartnerCenter::call): check the ids (and the cart) before
@@ -14,14 +15,19 @@ mod customer;
 mod fixed;
 mod modify;
 mod order;
+mod orders;
+mod poll;
 mod resend;
+mod subscription;
 
 pub use cart::CartRef;
 pub use checkout::CheckoutOutcome;
 pub use customer::Customer;
 pub use fixed::WithRequestId;
 pub use order::OrderRef;
+pub use orders::Orders;
 use resend::unconfirmed;
+pub use subscription::SubscriptionRef;
 
 use crate::error::{Mismatch, NothingOrdered};
 use crate::types::{Cart, CartCheckoutResult};

@@ -1,10 +1,13 @@
-//! One order: get it, read its provisioning status, wait for provisioning to end.
+//! One order: get it, change or cancel it, read its provisioning status and wait for
+//! provisioning to end, and what it produced: activation links and subscriptions.
 
+use std::ops::ControlFlow;
 use std::time::Duration;
 
-use super::checked;
-use crate::error::{Effect, Mismatch, StillProvisioning};
-use crate::types::{Order, OrderProvisioningStatuses};
+use super::{checked, poll, unconfirmed};
+use crate::error::{Effect, Mismatch, StillProvisioning, Unconfirmed};
+use crate::pipeline::Sending;
+use crate::types::{ActivationLinks, Order, OrderProvisioningStatuses, SubscriptionCollection};
 use crate::{Error, ErrorKind, PartnerCenter};
 
 /// What the service answers a provisioning status asked with an app-only token with.
@@ -21,12 +24,13 @@ pub struct OrderRef {
 }
 
 impl OrderRef {
-    /// The first wait between two polls of [`OrderRef::wait_until_provisioned`], and the
-    /// shortest: the throttling guidance warns against polling continuously.
-    pub const POLL_FLOOR: Duration = Duration::from_secs(2);
+    /// The first wait between two polls of [`OrderRef::wait_until_provisioned`] (and of
+    /// [`Orders::wait_for`](crate::Orders::wait_for)), and the shortest: the throttling
+    /// guidance warns against polling continuously.
+    pub const POLL_FLOOR: Duration = poll::FLOOR;
 
-    /// The longest wait between two polls of [`OrderRef::wait_until_provisioned`].
-    pub const POLL_CEILING: Duration = Duration::from_secs(60);
+    /// The longest wait between two polls.
+    pub const POLL_CEILING: Duration = poll::CEILING;
 
     pub(crate) fn new(pc: PartnerCenter, customer_id: String, order_id: String) -> Self {
         Self {
@@ -51,24 +55,178 @@ impl OrderRef {
     /// minutes to appear); otherwise the operation's own, as
     /// [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn get(&self) -> Result<Order, Error> {
+        self.get_with(false).await
+    }
+
+    /// [`get`](Self::get), with the line items' prices (`include_price=true`).
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get)'s.
+    pub async fn get_with_prices(&self) -> Result<Order, Error> {
+        self.get_with(true).await
+    }
+
+    async fn get_with(&self, include_price: bool) -> Result<Order, Error> {
         let (customer, order) = self.checked_ids("getOrder")?;
         let call = self.pc.begin(None);
+        let mut request = call.api.get_order().customer_id(customer).order_id(&order);
+        if include_price {
+            request = request.include_price(true);
+        }
+        let result = request.send().await;
+        call.kept
+            .finish(result, |answer: &Order| is_for(answer, &order))
+    }
+
+    /// Changes the order (`PATCH /v1/customers/{customer-id}/orders/{order-id}`, the target of
+    /// its `links.patchOperation`) with `change`, which holds what changes; returns the order
+    /// as changed. Its documented uses are [`cancel`](Self::cancel) and buying an add-on to an
+    /// existing subscription: a line item whose `parentSubscriptionId` names it.
+    ///
+    /// `Ok` means the change was made, once. An error whose
+    /// [`outcome_unknown`](Error::outcome_unknown) is true may or may not have made it:
+    /// [`PartnerCenter::resend_order`] sends the same request again and learns which.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
+    /// use partner_center_carts::types::{Order, OrderLineItem};
+    ///
+    /// let order = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d").order("f76c6b7f449d");
+    /// let add_on = Order {
+    ///     line_items: Some(vec![OrderLineItem {
+    ///         offer_id: Some("CFQ7TTC0LHSJ:0001:CFQ7TTC0KDFN".into()),
+    ///         parent_subscription_id: Some("ebc0beef-7ffb-4044-c074-16f324432139".into()),
+    ///         quantity: Some(2),
+    ///         ..Default::default()
+    ///     }]),
+    ///     ..Default::default()
+    /// };
+    /// let changed = order.update(&add_on).await?;
+    /// # let _ = changed; Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`], sending nothing, when an id is not one; a 400 when the
+    /// service refuses the change (a cancellation it does not allow, an add-on to a
+    /// subscription it does not know); otherwise the operation's own, as [`Error`] describes
+    /// them.
+    pub async fn update(&self, change: &Order) -> Result<Order, Error> {
+        self.update_with(change.clone(), self.pc.sending(None))
+            .await
+    }
+
+    pub(super) async fn update_with(
+        &self,
+        change: Order,
+        sending: Sending,
+    ) -> Result<Order, Error> {
+        const OP: &str = "updateOrder";
+        let (customer, order) = self.checked_ids(OP)?;
+        let change = Order {
+            id: Some(change.id.unwrap_or_else(|| order.clone())),
+            ..change
+        };
+        let call = self.pc.begin(Some(sending));
         let result = call
             .api
-            .get_order()
+            .update_order()
             .customer_id(customer)
             .order_id(&order)
+            .body(change)
             .send()
             .await;
         call.kept
-            .finish(result, |answer: &Order| match answer.id.as_deref() {
-                Some(id) if !id.eq_ignore_ascii_case(&order) => {
-                    Some(ErrorKind::Mismatch(Mismatch::new(format!(
-                        "the service answered with order {id} for order {order}"
-                    ))))
-                }
-                _ => None,
-            })
+            .finish(result, |answer: &Order| is_for(answer, &order))
+            .map_err(|e| unconfirmed(e, Unconfirmed::order(&self.customer_id, &self.order_id)))
+    }
+
+    /// Cancels the order: [`update`](Self::update) with `status` `cancelled`. The service allows
+    /// it for an integration sandbox's reservations and perpetual software, within 60 days of
+    /// the purchase; new-commerce, marketplace and Azure plan purchases are cancelled through
+    /// their subscriptions instead, and the service refuses them here (a 400).
+    ///
+    /// # Errors
+    ///
+    /// As [`update`](Self::update)'s.
+    pub async fn cancel(&self) -> Result<Order, Error> {
+        let cancel = Order {
+            status: Some(Order::STATUS_CANCELLED.to_string()),
+            ..Default::default()
+        };
+        self.update(&cancel).await
+    }
+
+    /// The links that activate what the order's line items bought
+    /// (`GET /v1/customers/{customer-id}/orders/{order-id}/activationlinks`): one per line item
+    /// that has one.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get)'s.
+    pub async fn activation_links(&self) -> Result<ActivationLinks, Error> {
+        let (customer, order) = self.checked_ids("getOrderActivationLinks")?;
+        let call = self.pc.begin(None);
+        let result = call
+            .api
+            .get_order_activation_links()
+            .customer_id(customer)
+            .order_id(order)
+            .send()
+            .await;
+        call.kept.finish(result, |_: &ActivationLinks| None)
+    }
+
+    /// The activation link of one line item, by its `lineItemNumber`
+    /// (`GET .../orders/{order-id}/lineitems/{line-item-number}/activationlinks`), in a
+    /// collection: empty when the line item has none.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get)'s.
+    pub async fn line_item_activation_links(
+        &self,
+        line_item_number: i32,
+    ) -> Result<ActivationLinks, Error> {
+        const OP: &str = "getOrderLineItemActivationLinks";
+        let (customer, order) = self.checked_ids(OP)?;
+        if line_item_number < 0 {
+            return Err(Error::invalid_input(format!(
+                "line item number {line_item_number} is below 0"
+            ))
+            .named(OP));
+        }
+        let call = self.pc.begin(None);
+        let result = call
+            .api
+            .get_order_line_item_activation_links()
+            .customer_id(customer)
+            .order_id(order)
+            .line_item_number(line_item_number)
+            .send()
+            .await;
+        call.kept.finish(result, |_: &ActivationLinks| None)
+    }
+
+    /// The subscriptions the order created
+    /// (`GET /v1/customers/{customer-id}/subscriptions?order_id={order-id}`): one per line item
+    /// provisioned.
+    ///
+    /// # Errors
+    ///
+    /// As [`get`](Self::get)'s.
+    pub async fn subscriptions(&self) -> Result<SubscriptionCollection, Error> {
+        let (customer, order) = self.checked_ids("listSubscriptionsByOrder")?;
+        let call = self.pc.begin(None);
+        let result = call
+            .api
+            .list_subscriptions_by_order()
+            .customer_id(customer)
+            .order_id(order)
+            .send()
+            .await;
+        call.kept.finish(result, |_: &SubscriptionCollection| None)
     }
 
     /// How far each line item of the order has been provisioned
@@ -142,36 +300,35 @@ impl OrderRef {
         max_wait: Duration,
         mut progress: impl FnMut(&OrderProvisioningStatuses, Duration),
     ) -> Result<OrderProvisioningStatuses, Error> {
-        let clock = &self.pc.shared.clock;
-        let started = clock.now();
-        let mut wait = Self::POLL_FLOOR;
-        let mut polls = 0u32;
-        loop {
-            let status = self.provisioning_status().await?;
-            polls += 1;
-            if status.is_final() {
-                return Ok(status);
-            }
-            let waited = clock.now().saturating_duration_since(started);
-            if waited.saturating_add(wait) > max_wait {
-                return Err(
-                    Error::new(ErrorKind::StillProvisioning(StillProvisioning::new(
-                        waited, polls, status,
-                    )))
-                    .named("getOrderProvisioningStatus")
-                    .with_effect(Effect::None),
+        let order = &self.order_id;
+        let waited = poll::until(
+            &self.pc,
+            max_wait,
+            async || self.provisioning_status().await,
+            |status| match status.is_final() {
+                true => ControlFlow::Break(status),
+                false => ControlFlow::Continue(status),
+            },
+            |status, wait| {
+                tracing::debug!(
+                    %order,
+                    pending = status.pending().count(),
+                    wait_ms = wait.as_millis() as u64,
+                    "the order is still provisioning"
                 );
-            }
-            tracing::debug!(
-                order = %self.order_id,
-                pending = status.pending().count(),
-                wait_ms = wait.as_millis() as u64,
-                "the order is still provisioning"
-            );
-            progress(&status, wait);
-            clock.sleep(wait).await;
-            wait = wait.saturating_mul(2).min(Self::POLL_CEILING);
-        }
+                progress(status, wait);
+            },
+        )
+        .await?;
+        waited.map_err(|ran_out| {
+            Error::new(ErrorKind::StillProvisioning(StillProvisioning::new(
+                ran_out.waited,
+                ran_out.asks,
+                ran_out.last,
+            )))
+            .named("getOrderProvisioningStatus")
+            .with_effect(Effect::None)
+        })
     }
 
     fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {
@@ -179,5 +336,15 @@ impl OrderRef {
         let order = crate::validate::order_id(&self.order_id)
             .map_err(|e| Error::from(e).named(operation))?;
         Ok((customer, order))
+    }
+}
+
+/// Why an answer about an order is not for `asked`: another order's id.
+fn is_for(answer: &Order, asked: &str) -> Option<ErrorKind> {
+    match answer.id.as_deref() {
+        Some(id) if !id.eq_ignore_ascii_case(asked) => Some(ErrorKind::Mismatch(Mismatch::new(
+            format!("the service answered with order {id} for order {asked}"),
+        ))),
+        _ => None,
     }
 }

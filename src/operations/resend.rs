@@ -1,21 +1,18 @@
-//! A cart write whose outcome is unknown, sent again as the same request to learn it.
+//! A write whose outcome is unknown, sent again as the same request to learn it.
 
-use super::{CartRef, Customer};
+use super::{CartRef, Customer, OrderRef};
 use crate::error::{Effect, Unconfirmed};
 use crate::headers::OperationIds;
 use crate::pipeline::Sending;
-use crate::types::Cart;
+use crate::types::{Cart, Order};
 use crate::{Error, PartnerCenter};
 
-/// `error`, saying where a cart write was sent if its outcome is unknown.
-pub(super) fn unconfirmed(error: Error, customer_id: &str, cart_id: Option<&str>) -> Error {
+/// `error`, saying where a write was sent if its outcome is unknown.
+pub(super) fn unconfirmed(error: Error, write: Unconfirmed) -> Error {
     if !error.outcome_unknown() || error.request_body().is_none() {
         return error;
     }
-    error.with_unconfirmed(Unconfirmed {
-        customer_id: customer_id.to_string(),
-        cart_id: cart_id.map(str::to_string),
-    })
+    error.with_unconfirmed(write)
 }
 
 impl PartnerCenter {
@@ -30,8 +27,7 @@ impl PartnerCenter {
     /// - an error whose outcome is unknown again means the service still did not answer: call
     ///   `resend` with that error, later.
     ///
-    /// An error that is not a cart write's, or whose outcome is known, is refused with
-    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing.
+    /// An order's change is sent again with [`resend_order`](Self::resend_order).
     ///
     /// # Errors
     ///
@@ -47,14 +43,50 @@ impl PartnerCenter {
     /// # Ok(()) }
     /// ```
     pub async fn resend(&self, error: &Error) -> Result<Cart, Error> {
-        let (Some(write), Some(body), Some(request_id)) = (
-            error.unconfirmed(),
-            error.request_body(),
-            error.request_id(),
-        ) else {
-            return Err(Error::invalid_input(
-                "nothing to send again: the error is not a cart write's whose outcome is unknown",
-            ));
+        let Some(Unconfirmed::Cart {
+            customer_id,
+            cart_id,
+        }) = error.unconfirmed()
+        else {
+            return Err(nothing_to_send("a cart write's"));
+        };
+        let (sending, body) = self.again(error)?;
+        let customer = Customer::new(self.clone(), customer_id.clone());
+        match cart_id {
+            None => customer.create_with(body, sending).await,
+            Some(cart_id) => {
+                let cart = CartRef::new(self.clone(), customer_id.clone(), cart_id.clone());
+                cart.put_with(body, sending).await
+            }
+        }
+    }
+
+    /// Sends again, as the same request, the change of an order
+    /// ([`OrderRef::update`] or [`OrderRef::cancel`]) whose outcome `error` left unknown; what
+    /// the result means is as for [`resend`](Self::resend).
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput), sending nothing, for an error
+    /// that is not an order change's whose outcome is unknown; otherwise the change's own.
+    pub async fn resend_order(&self, error: &Error) -> Result<Order, Error> {
+        let Some(Unconfirmed::Order {
+            customer_id,
+            order_id,
+        }) = error.unconfirmed()
+        else {
+            return Err(nothing_to_send("an order change's"));
+        };
+        let (sending, body) = self.again(error)?;
+        OrderRef::new(self.clone(), customer_id.clone(), order_id.clone())
+            .update_with(body, sending)
+            .await
+    }
+
+    /// How to send again the write `error` left unknown, and its body as sent.
+    fn again<T: serde::de::DeserializeOwned>(&self, error: &Error) -> Result<(Sending, T), Error> {
+        let (Some(body), Some(request_id)) = (error.request_body(), error.request_id()) else {
+            return Err(nothing_to_send("a write's"));
         };
         // The same request id and correlation id: the same request, in the same flow; and its
         // outcome stays unknown until the service judges it.
@@ -75,15 +107,15 @@ impl PartnerCenter {
             prior: Effect::Unknown,
         };
         // The body as sent; it encodes back to the same bytes (this crate wrote them).
-        let body: Cart = crate::json::from_slice(body)
+        let body = crate::json::from_slice(body)
             .map_err(|e| Error::invalid_input(format!("the body sent cannot be read back: {e}")))?;
-        let customer = Customer::new(self.clone(), write.customer_id.clone());
-        match &write.cart_id {
-            None => customer.create_with(body, sending).await,
-            Some(cart_id) => {
-                let cart = CartRef::new(self.clone(), write.customer_id.clone(), cart_id.clone());
-                cart.put_with(body, sending).await
-            }
-        }
+        Ok((sending, body))
     }
+}
+
+/// The error for a resend of something that is not `what` write whose outcome is unknown.
+fn nothing_to_send(what: &str) -> Error {
+    Error::invalid_input(format!(
+        "nothing to send again: the error is not {what} whose outcome is unknown"
+    ))
 }
