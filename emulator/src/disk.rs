@@ -89,9 +89,11 @@ impl Disk {
                 ],
             )?;
         }
+        // An order changed keeps its row, and so its place among the customer's orders.
         for (key, placed) in &change.orders {
             tx.execute(
-                "INSERT OR REPLACE INTO orders (customer, id, placed, json) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO orders (customer, id, placed, json) VALUES (?1, ?2, ?3, ?4) \
+                 ON CONFLICT (customer, id) DO UPDATE SET placed = excluded.placed, json = excluded.json",
                 params![key.customer, key.order, date(placed.at), &placed.json[..]],
             )?;
         }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Extension, FromRequestParts, Path, State};
+use axum::extract::{DefaultBodyLimit, Extension, FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::gate::{RequestId, gate};
-use super::operations;
+use super::operations::{self, OrderQuery};
 use super::reply::{Reply, error, invalid};
 use super::service::Service;
 use super::store::{CartKey, OrderKey};
@@ -33,10 +33,27 @@ pub(crate) fn router(service: Arc<Service>) -> Router {
             "/v1/customers/{customer}/carts/{cart}/checkout",
             post(checkout),
         )
-        .route("/v1/customers/{customer}/orders/{order}", get(order))
+        .route("/v1/customers/{customer}/orders", get(list_orders))
+        .route(
+            "/v1/customers/{customer}/orders/{order}",
+            get(order).patch(update_order),
+        )
         .route(
             "/v1/customers/{customer}/orders/{order}/provisioningstatus",
             get(provisioning),
+        )
+        .route(
+            "/v1/customers/{customer}/orders/{order}/activationlinks",
+            get(activation_links),
+        )
+        .route(
+            "/v1/customers/{customer}/orders/{order}/lineitems/{line}/activationlinks",
+            get(line_activation_links),
+        )
+        .route("/v1/customers/{customer}/subscriptions", get(subscriptions))
+        .route(
+            "/v1/customers/{customer}/subscriptions/{subscription}/provisioningstatus",
+            get(subscription_status),
         )
         .fallback(|| async { error(StatusCode::NOT_FOUND, 0, "No such resource.") })
         .method_not_allowed_fallback(|| async {
@@ -127,8 +144,84 @@ async fn checkout(
         .await
 }
 
-async fn order(State(service): State<Arc<Service>>, key: OrderKey) -> Reply {
-    operations::order(&service, &key)
+async fn order(
+    State(service): State<Arc<Service>>,
+    key: OrderKey,
+    Query(query): Query<OrderQuery>,
+) -> Reply {
+    operations::order(&service, &key, query.include_price == Some(true))
+}
+
+async fn list_orders(
+    State(service): State<Arc<Service>>,
+    Customer(customer): Customer,
+    Query(query): Query<OrderQuery>,
+) -> Reply {
+    operations::list_orders(&service, &customer, &query)
+}
+
+async fn update_order(
+    State(service): State<Arc<Service>>,
+    key: OrderKey,
+    Extension(RequestId(request_id)): Extension<RequestId>,
+    body: Bytes,
+) -> Reply {
+    let fingerprint = fingerprint("updateOrder", &key.order, &body);
+    service
+        .write(
+            key.customer.clone(),
+            request_id,
+            fingerprint,
+            move |service| operations::update_order(service, key, &body),
+        )
+        .await
+}
+
+async fn activation_links(State(service): State<Arc<Service>>, key: OrderKey) -> Reply {
+    operations::activation_links(&service, &key, None)
+}
+
+async fn line_activation_links(
+    State(service): State<Arc<Service>>,
+    key: OrderKey,
+    Path(ids): Path<HashMap<String, String>>,
+) -> Reply {
+    let line = ids.get("line").map_or("", String::as_str);
+    match line.parse::<i32>() {
+        Ok(line) if line >= 0 => operations::activation_links(&service, &key, Some(line)),
+        _ => invalid(&format!(
+            "The line item number {line:?} is not a number of 0 or more."
+        )),
+    }
+}
+
+/// The query of a list of subscriptions: the order whose they are.
+#[derive(serde::Deserialize)]
+struct ByOrder {
+    order_id: Option<String>,
+}
+
+async fn subscriptions(
+    State(service): State<Arc<Service>>,
+    Customer(customer): Customer,
+    Query(query): Query<ByOrder>,
+) -> Reply {
+    let order = query.order_id.unwrap_or_default();
+    match partner_center_carts::validate::order_id(&order) {
+        Ok(order) => operations::subscriptions_by_order(&service, &customer, &order),
+        Err(reason) => invalid(&format!("The {reason}.")),
+    }
+}
+
+async fn subscription_status(
+    State(service): State<Arc<Service>>,
+    Customer(customer): Customer,
+    Path(ids): Path<HashMap<String, String>>,
+) -> Reply {
+    match guid(&ids, "subscription") {
+        Ok(subscription) => operations::subscription_status(&service, &customer, &subscription),
+        Err(refusal) => refusal,
+    }
 }
 
 async fn provisioning(State(service): State<Arc<Service>>, key: OrderKey) -> Reply {

@@ -73,6 +73,7 @@ mod log;
 mod names;
 mod operations;
 mod orders;
+mod purchase;
 mod rate_limit;
 mod received;
 mod reply;
@@ -85,7 +86,8 @@ mod store;
 pub use faults::Faults;
 pub use limits::{CART_LIFETIME, Limits};
 pub use orders::UNFULFILLABLE;
-pub use settings::DEFAULT_PROVISIONING_DELAY;
+pub use purchase::{AZURE_RESERVATION, PERPETUAL_SOFTWARE};
+pub use settings::{DEFAULT_ORDER_LISTING_DELAY, DEFAULT_PROVISIONING_DELAY};
 pub use stats::Stats;
 
 pub use received::Received;
@@ -200,6 +202,14 @@ impl Emulator {
         self
     }
 
+    /// How long after its checkout an order appears in the customer's list of orders
+    /// ([`DEFAULT_ORDER_LISTING_DELAY`] by default; the service can take up to 15 minutes).
+    /// Getting it by its id works at once.
+    pub fn order_listing_delay(mut self, delay: Duration) -> Self {
+        self.settings.order_listing_delay = delay;
+        self
+    }
+
     /// Starts serving on `127.0.0.1` on a free port, in the background of the current tokio
     /// runtime. It stops when the returned handle is dropped or [stopped](RunningEmulator::stop).
     ///
@@ -311,7 +321,12 @@ impl RunningEmulator {
         let Ok(customer) = partner_center_carts::validate::guid("customer", customer_id) else {
             return Vec::new();
         };
-        self.service.store().orders(&customer)
+        self.service
+            .store()
+            .placed(&customer)
+            .into_iter()
+            .map(|(order, _)| order)
+            .collect()
     }
 
     /// The last requests it received (within the log's budget), oldest first.

@@ -7,13 +7,16 @@ use axum::http::StatusCode;
 
 use super::names::match_case;
 use super::orders;
+use super::purchase;
 use super::reply::{Reply, answer, encode, error, invalid, refused};
 use super::rules::{self, Refusal};
 use super::service::Service;
 use super::stats::Counters;
 use super::store::{CartKey, Change, OrderKey, Placed, StoredCart};
 use partner_center_carts::codes;
-use partner_center_carts::types::{Cart, Order};
+use partner_center_carts::types::{
+    Cart, Order, OrderCollection, Subscription, SubscriptionCollection,
+};
 
 /// A write's outcome: what changes, and the answer.
 pub(crate) type Done = Result<(Change, Reply), Reply>;
@@ -95,9 +98,168 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     ))
 }
 
-pub(crate) fn order(service: &Service, key: &OrderKey) -> Reply {
+pub(crate) fn order(service: &Service, key: &OrderKey, include_price: bool) -> Reply {
     let placed = service.store().order(key);
-    as_stored(placed.map(|order| order.json))
+    if !include_price {
+        return as_stored(placed.map(|order| order.json));
+    }
+    match stored_order(service, key) {
+        Ok((order, _)) => answer(StatusCode::OK, Ok(purchase::priced(order))),
+        Err(refusal) => refusal,
+    }
+}
+
+/// What listOrders filters by.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct OrderQuery {
+    #[serde(rename = "billingType")]
+    pub billing_type: Option<String>,
+    pub include_price: Option<bool>,
+    pub indirect_reseller_id: Option<String>,
+    /// Every order the emulator places is the user's purchase: there are no others to list.
+    #[allow(dead_code)]
+    pub include_system_purchases: Option<bool>,
+}
+
+/// The customer's orders placed at least the listing delay ago, oldest first, filtered.
+pub(crate) fn list_orders(service: &Service, customer: &str, query: &OrderQuery) -> Reply {
+    let listed_before = service.now() - span(service.settings.order_listing_delay);
+    let orders: Vec<Order> = service
+        .store()
+        .placed(customer)
+        .into_iter()
+        .filter(|(_, at)| *at <= listed_before)
+        .map(|(order, _)| order)
+        .filter(|order| {
+            query
+                .billing_type
+                .as_deref()
+                .is_none_or(|b| purchase::is_billing_type(order, b))
+        })
+        .filter(|order| {
+            query.indirect_reseller_id.as_deref().is_none_or(|id| {
+                order
+                    .line_items()
+                    .iter()
+                    .any(|l| l.partner_id_on_record.as_deref() == Some(id))
+            })
+        })
+        .map(|order| {
+            if query.include_price == Some(true) {
+                purchase::priced(order)
+            } else {
+                order
+            }
+        })
+        .collect();
+    answer(
+        StatusCode::OK,
+        Ok(OrderCollection {
+            total_count: Some(orders.len() as i32),
+            items: Some(orders),
+            attributes: Some(orders::object_type("Collection")),
+            ..Default::default()
+        }),
+    )
+}
+
+/// Changes an order as a PATCH asks: cancelled, or with add-ons.
+pub(crate) fn update_order(service: &Service, key: OrderKey, body: &[u8]) -> Done {
+    let change: Order = decode(body, &ORDER_SCHEMA, "an order")?;
+    let (order, placed) = stored_order(service, &key)?;
+    let now = service.now();
+    let known = subscriptions_of(service, &key.customer);
+    let order = purchase::patch(order, change, placed, now, &known).map_err(refused)?;
+    let json = encode(&order, false)?;
+    let reply = Reply {
+        status: StatusCode::OK,
+        body: json.clone(),
+    };
+    let change = Change {
+        orders: vec![(key, Placed { json, at: placed })],
+        ..Default::default()
+    };
+    Ok((change, reply))
+}
+
+/// The activation links of an order, or of one of its line items.
+pub(crate) fn activation_links(service: &Service, key: &OrderKey, line: Option<i32>) -> Reply {
+    match stored_order(service, key) {
+        Ok((order, placed)) => {
+            let done = provisioned_by(service, placed);
+            answer(
+                StatusCode::OK,
+                Ok(purchase::activation_links(&order, done, line)),
+            )
+        }
+        Err(refusal) => refusal,
+    }
+}
+
+/// The subscriptions the order `order` created.
+pub(crate) fn subscriptions_by_order(service: &Service, customer: &str, order: &str) -> Reply {
+    let key = OrderKey {
+        customer: customer.to_string(),
+        order: order.to_string(),
+    };
+    let subscriptions = match stored_order(service, &key) {
+        Ok((order, placed)) => {
+            purchase::subscriptions(customer, &order, provisioned_by(service, placed))
+        }
+        // The service lists nothing for an order it does not know.
+        Err(_) => Vec::new(),
+    };
+    answer(
+        StatusCode::OK,
+        Ok(SubscriptionCollection {
+            total_count: Some(subscriptions.len() as i32),
+            items: Some(subscriptions),
+            attributes: Some(orders::object_type("Collection")),
+            ..Default::default()
+        }),
+    )
+}
+
+/// A subscription's provisioning status, from the order that created it.
+pub(crate) fn subscription_status(service: &Service, customer: &str, subscription: &str) -> Reply {
+    let found = service
+        .store()
+        .placed(customer)
+        .into_iter()
+        .find_map(|(order, at)| {
+            purchase::subscription_status(&order, subscription, provisioned_by(service, at))
+        });
+    match found {
+        Some(status) => answer(StatusCode::OK, Ok(status)),
+        None => error(StatusCode::NOT_FOUND, 0, "Subscription not found."),
+    }
+}
+
+/// Every subscription the customer's orders created.
+fn subscriptions_of(service: &Service, customer: &str) -> Vec<Subscription> {
+    service
+        .store()
+        .placed(customer)
+        .into_iter()
+        .flat_map(|(order, at)| {
+            purchase::subscriptions(customer, &order, provisioned_by(service, at))
+        })
+        .collect()
+}
+
+/// An order as kept, and when it was placed.
+fn stored_order(
+    service: &Service,
+    key: &OrderKey,
+) -> Result<(Order, chrono::DateTime<chrono::Utc>), Reply> {
+    let placed = service.store().order(key).map_err(refused)?;
+    let order = serde_json::from_slice(&placed.json).map_err(|_| unreadable("order"))?;
+    Ok((order, placed.at))
+}
+
+/// Whether an order placed at `placed` has been provisioned by now.
+fn provisioned_by(service: &Service, placed: chrono::DateTime<chrono::Utc>) -> bool {
+    service.now() - placed >= span(service.settings.provisioning_delay)
 }
 
 /// 200 with the JSON as it is kept, or the refusal.
@@ -112,16 +274,13 @@ fn as_stored(json: Result<axum::body::Bytes, Refusal>) -> Reply {
 }
 
 pub(crate) fn provisioning(service: &Service, key: &OrderKey) -> Reply {
-    let placed = service.store().order(key);
-    let placed = match placed {
-        Ok(placed) => placed,
-        Err(refusal) => return refused(refusal),
-    };
-    let Ok(order) = serde_json::from_slice::<Order>(&placed.json) else {
-        return unreadable("order");
-    };
-    let done = service.now() - placed.at >= span(service.settings.provisioning_delay);
-    answer(StatusCode::OK, Ok(orders::provisioning(&order, done)))
+    match stored_order(service, key) {
+        Ok((order, placed)) => {
+            let done = provisioned_by(service, placed);
+            answer(StatusCode::OK, Ok(orders::provisioning(&order, done)))
+        }
+        Err(refusal) => refusal,
+    }
 }
 
 /// 500: what the emulator itself stored cannot be read back.
@@ -172,10 +331,25 @@ fn decode_cart(body: &[u8]) -> Result<Cart, Reply> {
     static SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
         serde_json::to_value(partner_center_carts::schemars::schema_for!(Cart)).unwrap_or_default()
     });
+    decode(body, &SCHEMA, "a cart")
+}
+
+/// The JSON Schema of an order, for matching a PATCH's names to it.
+static ORDER_SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
+    serde_json::to_value(partner_center_carts::schemars::schema_for!(Order)).unwrap_or_default()
+});
+
+/// A request's body: JSON (a leading byte-order mark allowed), names matched to `schema`'s
+/// without regard to case, then `T`, which `what` names in a refusal.
+fn decode<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    schema: &serde_json::Value,
+    what: &str,
+) -> Result<T, Reply> {
     let mut value: serde_json::Value = partner_center_carts::json::from_slice(body)
         .map_err(|e| invalid(&format!("The body is not JSON: {e}.")))?;
-    match_case(&mut value, &SCHEMA);
-    serde_json::from_value(value).map_err(|e| invalid(&format!("The body is not a cart: {e}.")))
+    match_case(&mut value, schema);
+    serde_json::from_value(value).map_err(|e| invalid(&format!("The body is not {what}: {e}.")))
 }
 
 /// A duration on the emulator's dates; one too long for them is as long as they hold.

@@ -111,22 +111,51 @@ fn line(number: usize, item: &CartLineItem) -> OrderLineItem {
 /// code can be tested against an order that ends `unfulfilled`.
 pub const UNFULFILLABLE: &str = "UNFULFILLABLE";
 
+/// What a line item's provisioning came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Provisioned {
+    Pending,
+    Fulfilled,
+    Unfulfilled,
+}
+
+/// A line item's provisioning: unfulfilled once the order is cancelled; else pending until the
+/// order's delay has passed (`done`), then fulfilled, or unfulfilled for an [`UNFULFILLABLE`]
+/// product.
+pub(crate) fn provisioned(order: &Order, line: &OrderLineItem, done: bool) -> Provisioned {
+    if is_cancelled(order) {
+        return Provisioned::Unfulfilled;
+    }
+    match (done, product(line) == Some(UNFULFILLABLE)) {
+        (false, _) => Provisioned::Pending,
+        (true, false) => Provisioned::Fulfilled,
+        (true, true) => Provisioned::Unfulfilled,
+    }
+}
+
+pub(crate) fn product(line: &OrderLineItem) -> Option<&str> {
+    line.offer_id.as_deref()?.split(':').next()
+}
+
+pub(crate) fn is_cancelled(order: &Order) -> bool {
+    order
+        .status
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case(Order::STATUS_CANCELLED))
+}
+
 /// An order's provisioning status: every line item `prefulfillmentPending` until `done`, then
-/// `fulfilled`, or `unfulfilled` for an [`UNFULFILLABLE`] product.
+/// `fulfilled`, or `unfulfilled` for an [`UNFULFILLABLE`] product or a cancelled order.
 pub(crate) fn provisioning(order: &Order, done: bool) -> OrderProvisioningStatuses {
     let items: Vec<OrderLineItemProvisioningStatus> = order
         .line_items
         .iter()
         .flatten()
         .map(|line| {
-            let unfulfillable = line
-                .offer_id
-                .as_deref()
-                .is_some_and(|offer| offer.split(':').next() == Some(UNFULFILLABLE));
-            let status = match (done, unfulfillable) {
-                (false, _) => ProvisioningStatus::PREFULFILLMENT_PENDING,
-                (true, false) => ProvisioningStatus::FULFILLED,
-                (true, true) => ProvisioningStatus::UNFULFILLED,
+            let status = match provisioned(order, line, done) {
+                Provisioned::Pending => ProvisioningStatus::PREFULFILLMENT_PENDING,
+                Provisioned::Fulfilled => ProvisioningStatus::FULFILLED,
+                Provisioned::Unfulfilled => ProvisioningStatus::UNFULFILLED,
             };
             OrderLineItemProvisioningStatus {
                 line_item_number: line.line_item_number,
@@ -149,7 +178,7 @@ pub(crate) fn provisioning(order: &Order, done: bool) -> OrderProvisioningStatus
     }
 }
 
-fn link(uri: &str, method: &str) -> Link {
+pub(crate) fn link(uri: &str, method: &str) -> Link {
     Link {
         uri: Some(uri.to_string()),
         method: Some(method.to_string()),
@@ -158,7 +187,7 @@ fn link(uri: &str, method: &str) -> Link {
     }
 }
 
-fn object_type(name: &str) -> ResourceAttributes {
+pub(crate) fn object_type(name: &str) -> ResourceAttributes {
     ResourceAttributes {
         object_type: Some(name.to_string()),
         ..Default::default()

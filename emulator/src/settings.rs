@@ -18,12 +18,18 @@ pub(crate) struct Settings {
     pub(crate) etags: bool,
     /// How long after its checkout an order's line items are provisioned.
     pub(crate) provisioning_delay: Duration,
+    /// How long after its checkout an order is listed (the service's: up to 15 minutes).
+    pub(crate) order_listing_delay: Duration,
     pub(crate) clock: Arc<dyn Clock>,
 }
 
 /// How long after its checkout an order is provisioned by default: short, so the demo does
 /// not wait long, but long enough to be seen pending.
 pub const DEFAULT_PROVISIONING_DELAY: Duration = Duration::from_secs(1);
+
+/// How long after its checkout an order is listed by default: the service can take up to 15
+/// minutes; this is short, so the demo does not wait long, but a client still has to wait.
+pub const DEFAULT_ORDER_LISTING_DELAY: Duration = Duration::from_secs(1);
 
 impl Default for Settings {
     fn default() -> Self {
@@ -32,6 +38,7 @@ impl Default for Settings {
             byte_order_mark: true,
             etags: false,
             provisioning_delay: DEFAULT_PROVISIONING_DELAY,
+            order_listing_delay: DEFAULT_ORDER_LISTING_DELAY,
             clock: Arc::new(SystemClock),
         }
     }

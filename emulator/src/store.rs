@@ -122,12 +122,12 @@ impl Store {
         self.orders.get(key).cloned().ok_or(Refusal::NoSuchOrder)
     }
 
-    /// A customer's orders, oldest first.
-    pub fn orders(&self, customer: &str) -> Vec<Order> {
+    /// A customer's orders with when each was placed, oldest first.
+    pub fn placed(&self, customer: &str) -> Vec<(Order, DateTime<Utc>)> {
         self.orders
             .iter()
             .filter(|(k, _)| k.customer == customer)
-            .filter_map(|(_, p)| serde_json::from_slice(&p.json).ok())
+            .filter_map(|(_, p)| Some((serde_json::from_slice(&p.json).ok()?, p.at)))
             .collect()
     }
 
@@ -147,7 +147,8 @@ impl Store {
         }
         for (key, placed) in change.orders {
             let size = placed.json.len() + ENTRY_OVERHEAD;
-            let forgotten = self.orders.insert(key, size, placed);
+            // An order changed keeps its place: the customer's orders are listed oldest first.
+            let forgotten = self.orders.upsert(key, size, placed);
             dropped.orders.extend(forgotten.into_iter().map(|(k, _)| k));
         }
         if let Some((key, kept)) = change.replay {

@@ -389,3 +389,82 @@ async fn started_again_on_its_data_directory_it_has_every_cart_order_and_answer(
     second.shutdown().await;
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// An order's change is kept like the rest: cancelled, an order is cancelled still after a
+/// restart on the same data directory, in its place among the customer's orders; and a repeat
+/// of the cancel's request is answered with its first answer.
+#[tokio::test]
+async fn a_cancelled_order_stays_cancelled_after_a_restart() {
+    let dir = data_dir();
+    let first = Emulator::new()
+        .order_listing_delay(Duration::ZERO)
+        .data_dir(&dir)
+        .start()
+        .await
+        .unwrap();
+    let pc = first.client().build().unwrap();
+    let customer = pc.customer(CUSTOMER);
+    let mut ids = Vec::new();
+    for product in [
+        partner_center_carts_emulator::PERPETUAL_SOFTWARE,
+        "CFQ7TTC0",
+    ] {
+        let mut cart = one_line_cart(1);
+        cart.line_items[0].catalog_item_id = format!("{product}LH0Z:0001:{product}K18P");
+        let created = customer.create(&cart).await.unwrap();
+        let outcome = customer.cart(created.id()).checkout().await.unwrap();
+        ids.push(outcome.orders()[0].id().to_string());
+    }
+    let request_id = Uuid::new_v4();
+    let body = serde_json::json!({"id": ids[0], "status": "cancelled"});
+    let url = format!("{}/v1/customers/{CUSTOMER}/orders/{}", first.url(), ids[0]);
+    let cancel = || {
+        support::raw_http()
+            .patch(&url)
+            .bearer_auth("t")
+            .header("MS-RequestId", request_id.to_string())
+            .json(&body)
+            .send()
+    };
+    let answered = cancel().await.unwrap();
+    assert_eq!(answered.status(), 200);
+    let first_answer: Value = answered.json().await.unwrap();
+    assert_eq!(first_answer["status"], "cancelled");
+    first.shutdown().await;
+
+    let second = Emulator::new()
+        .order_listing_delay(Duration::ZERO)
+        .data_dir(&dir)
+        .start()
+        .await
+        .unwrap();
+    let pc = second.client().build().unwrap();
+    let listed = pc.customer(CUSTOMER).orders().list().await.unwrap();
+    let statuses: Vec<(&str, Option<&str>)> = listed
+        .orders()
+        .iter()
+        .map(|o| (o.id(), o.status.as_deref()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (ids[0].as_str(), Some("cancelled")),
+            (ids[1].as_str(), Some("pending"))
+        ]
+    );
+    // The repeat, after the restart, is the same request: the first answer, nothing new.
+    let url = format!("{}/v1/customers/{CUSTOMER}/orders/{}", second.url(), ids[0]);
+    let repeat = support::raw_http()
+        .patch(&url)
+        .bearer_auth("t")
+        .header("MS-RequestId", request_id.to_string())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(repeat.status(), 200);
+    assert_eq!(repeat.json::<Value>().await.unwrap(), first_answer);
+    assert_eq!(second.stats().replayed, 1);
+    second.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
