@@ -29,9 +29,13 @@ pub enum Command {
     /// Cart operations against Partner Center or an emulator.
     #[command(subcommand)]
     Cart(CartCommand),
-    /// The orders a checkout placed: get one, read or wait for its provisioning.
+    /// A customer's orders: list them; get one, read or wait for its provisioning, its
+    /// activation links and subscriptions; cancel it.
     #[command(subcommand)]
     Order(OrderCommand),
+    /// A subscription an order created: its provisioning status.
+    #[command(subcommand)]
+    Subscription(SubscriptionCommand),
     /// Print a shell's completion script, such as
     /// `pc-carts completions bash > ~/.local/share/bash-completion/completions/pc-carts`.
     Completions {
@@ -42,8 +46,16 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum OrderCommand {
+    /// List the customer's orders (a new order can take up to 15 minutes to be listed).
+    List(ListArgs),
     /// Get an order.
     Get(OrderArgs),
+    /// Cancel an order (the service allows it for reservations and perpetual software).
+    Cancel(OrderArgs),
+    /// The activation links of an order's line items.
+    Links(LinksArgs),
+    /// The subscriptions an order created.
+    Subscriptions(OrderArgs),
     /// Get an order's provisioning status (needs an app+user token on the real service).
     Status(OrderArgs),
     /// Wait until the order's provisioning has ended: exit 0 when every line item was
@@ -61,6 +73,48 @@ pub struct OrderArgs {
     /// The order's id, from the checkout's answer.
     #[arg(long, value_parser = order_id)]
     pub order: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The customer's tenant id (a GUID).
+    #[arg(long, value_parser = guid)]
+    pub customer: String,
+    /// Only the orders of this billing type: license or usage.
+    #[arg(long)]
+    pub billing_type: Option<String>,
+    /// With the line items' prices.
+    #[arg(long)]
+    pub include_price: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LinksArgs {
+    #[command(flatten)]
+    pub order: OrderArgs,
+    /// Only this line item's link, by its line item number.
+    #[arg(long, value_name = "NUMBER")]
+    pub line_item: Option<u16>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubscriptionCommand {
+    /// Get a subscription's provisioning status.
+    Status(SubscriptionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SubscriptionArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The customer's tenant id (a GUID).
+    #[arg(long, value_parser = guid)]
+    pub customer: String,
+    /// The subscription's id (a GUID), as an order line item's subscriptionId gives it.
+    #[arg(long, value_parser = guid)]
+    pub subscription: String,
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +152,10 @@ pub struct EmulatorArgs {
     /// How long after its checkout an order is provisioned, in milliseconds.
     #[arg(long, default_value_t = 1000)]
     pub provisioning_delay_ms: u64,
+    /// How long after its checkout an order appears in the list of orders, in milliseconds
+    /// (the service can take up to 15 minutes).
+    #[arg(long, default_value_t = 1000)]
+    pub order_listing_delay_ms: u64,
     /// How long a cart lives after its creation, in seconds (7 days).
     #[arg(long, default_value_t = 604_800, help_heading = "Limits")]
     pub cart_lifetime_secs: u64,
@@ -390,9 +448,25 @@ impl OrderCommand {
     /// What the command is about, for its error messages.
     pub fn about(&self) -> String {
         let args = match self {
-            Self::Get(args) | Self::Status(args) => args,
+            Self::List(args) => return format!("the orders of customer {}", args.customer),
+            Self::Get(args)
+            | Self::Status(args)
+            | Self::Cancel(args)
+            | Self::Subscriptions(args) => args,
+            Self::Links(args) => &args.order,
             Self::Wait(args) => &args.order,
         };
         format!("order {} of customer {}", args.order, args.customer)
+    }
+}
+
+impl SubscriptionCommand {
+    /// What the command is about, for its error messages.
+    pub fn about(&self) -> String {
+        let Self::Status(args) = self;
+        format!(
+            "subscription {} of customer {}",
+            args.subscription, args.customer
+        )
     }
 }

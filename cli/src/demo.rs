@@ -4,7 +4,7 @@ use partner_center_carts::types::{Cart, CartLineItem};
 use partner_center_carts_emulator::{Emulator, RunningEmulator};
 
 use crate::failure::Failure;
-use crate::output::{cart_table, checkout_table, error, provisioning_table};
+use crate::output::{cart_table, checkout_table, error, provisioning_table, subscriptions_table};
 
 const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
 
@@ -101,18 +101,27 @@ pub async fn run() -> Result<(), Failure> {
         6,
         "Wait for the orders to be provisioned (polling with a growing wait)",
     );
-    for order in outcome.orders() {
-        let id = order.id().to_string();
-        let status = customer
-            .order(&id)
+    for order in outcome.order_refs() {
+        let status = order
             .wait_until_provisioned(std::time::Duration::from_secs(60))
             .await?;
         log.show(&emulator);
-        println!("  order {id}:");
+        println!("  order {}:", order.id());
         print!("{}", indent(&provisioning_table(&status)));
         if !status.is_fulfilled() {
-            return Err(Failure::Other(format!("order {id} was not fulfilled")));
+            return Err(Failure::Other(format!(
+                "order {} was not fulfilled",
+                order.id()
+            )));
         }
+    }
+
+    step(7, "The subscriptions the purchase created");
+    for order in outcome.order_refs() {
+        let subscriptions = order.subscriptions().await?;
+        log.show(&emulator);
+        println!("  order {}:", order.id());
+        print!("{}", indent(&subscriptions_table(&subscriptions)));
     }
 
     println!(

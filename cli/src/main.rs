@@ -62,6 +62,12 @@ fn main() -> ExitCode {
                 let about = command.about();
                 orders::run(command).await.map_err(|f| f.about(about))
             }
+            Command::Subscription(command) => {
+                let about = command.about();
+                orders::subscription(command)
+                    .await
+                    .map_err(|f| f.about(about))
+            }
         }
     });
     match outcome {

@@ -2,7 +2,8 @@
 
 use partner_center_carts::error::printable;
 use partner_center_carts::types::{
-    Cart, CartCheckoutResult, Order, OrderError, OrderProvisioningStatuses,
+    ActivationLinks, Cart, CartCheckoutResult, Order, OrderCollection, OrderError,
+    OrderProvisioningStatuses, SubscriptionCollection, SubscriptionProvisioningStatus,
 };
 use partner_center_carts::{Error, ErrorKind};
 use serde::Serialize;
@@ -133,6 +134,61 @@ pub fn order_table(order: &Order) -> String {
         .collect();
     out.push_str(&table(&["line", "offer", "quantity", "subscription"], rows));
     out
+}
+
+/// A customer's orders: each as [`order_table`] shows it.
+pub fn orders_table(listed: &OrderCollection) -> String {
+    if listed.orders().is_empty() {
+        return "No order listed (a new order can take up to 15 minutes to be).\n".to_string();
+    }
+    listed.orders().iter().map(order_table).collect()
+}
+
+/// An order's activation links: one row per line item that has one.
+pub fn links_table(links: &ActivationLinks) -> String {
+    let rows = links
+        .links()
+        .iter()
+        .map(|l| {
+            vec![
+                l.line_item_number.map_or("-".into(), |n| n.to_string()),
+                l.link
+                    .as_ref()
+                    .and_then(|link| link.uri.clone())
+                    .unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["line", "activation link"], rows)
+}
+
+/// The subscriptions an order created: one row each.
+pub fn subscriptions_table(listed: &SubscriptionCollection) -> String {
+    let rows = listed
+        .subscriptions()
+        .iter()
+        .map(|s| {
+            vec![
+                s.id().to_string(),
+                s.offer_id.clone().unwrap_or_default(),
+                s.quantity.map_or("-".into(), |q| q.to_string()),
+                s.status.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["subscription", "offer", "quantity", "status"], rows)
+}
+
+/// A subscription's provisioning status.
+pub fn subscription_status_table(status: &SubscriptionProvisioningStatus) -> String {
+    table(
+        &["sku", "status", "quantity"],
+        vec![vec![
+            status.sku_id.clone().unwrap_or_default(),
+            status.status.clone().unwrap_or_default(),
+            status.quantity.map_or("-".into(), |q| q.to_string()),
+        ]],
+    )
 }
 
 /// An order's provisioning: one row per line item.

@@ -43,7 +43,8 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .limits(limits)
         .byte_order_mark(!args.no_bom)
         .etags(args.etags)
-        .provisioning_delay(Duration::from_millis(args.provisioning_delay_ms));
+        .provisioning_delay(Duration::from_millis(args.provisioning_delay_ms))
+        .order_listing_delay(Duration::from_millis(args.order_listing_delay_ms));
     if let Some(token) = &args.token {
         emulator = emulator.accept_only_token(token.expose_secret());
     }

@@ -410,6 +410,11 @@ async fn a_complete_checkout_exits_0_and_a_second_one_exits_1_already_checked_ou
         stderr.contains("already checked out") && stderr.contains("800065"),
         "{stderr}"
     );
+    // And where to find its orders, in code and on the command line.
+    assert!(
+        stderr.contains("customer.orders().list()") && stderr.contains("pc-carts order list"),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
     assert_eq!(emulator.orders(CUSTOMER).len(), 1, "nothing placed twice");
 }
@@ -829,9 +834,10 @@ async fn order_wait_shows_its_progress_in_a_terminal_only() {
 }
 
 /// Every command of docs/cli.md, run as written against the emulator, in its order: the ids
-/// in angle brackets become a customer, a cart of two lines, a request id and the order the
-/// checkout placed; `...` the arguments the line before it had; `cart.json` a cart. Each
-/// exits 0.
+/// in angle brackets become a customer, a cart of two lines, a request id, the order the
+/// checkout placed and its subscription; `...` the arguments the line before it had;
+/// `cart.json` a cart of perpetual software (which has an activation link, and may be
+/// cancelled). Each exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_command_the_guide_shows_runs() {
     let guide = include_str!("../../docs/cli.md");
@@ -842,6 +848,7 @@ async fn every_command_the_guide_shows_runs() {
         .expect("docs/cli.md opens with a block of commands");
     let emulator = Emulator::new()
         .provisioning_delay(std::time::Duration::from_millis(50))
+        .order_listing_delay(std::time::Duration::ZERO)
         .start()
         .await
         .unwrap();
@@ -851,9 +858,15 @@ async fn every_command_the_guide_shows_runs() {
     let cart = pc.customer(CUSTOMER).create(&two_lines).await.unwrap();
     let dir = std::env::temp_dir().join(format!("pc-carts-guide-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
+    let mut software = support::one_line_cart(3);
+    software.line_items[0].catalog_item_id = format!(
+        "{}CN2T:0002:{}DRZ4",
+        partner_center_carts_emulator::PERPETUAL_SOFTWARE,
+        partner_center_carts_emulator::PERPETUAL_SOFTWARE
+    );
     std::fs::write(
         dir.join("cart.json"),
-        serde_json::to_vec(&support::one_line_cart(3)).unwrap(),
+        serde_json::to_vec(&software).unwrap(),
     )
     .unwrap();
 
@@ -877,7 +890,10 @@ async fn every_command_the_guide_shows_runs() {
             .replace("--cart <ID>", &format!("--cart {}", cart.id()))
             .replace("<GUID>", &uuid::Uuid::new_v4().to_string());
         let command = match emulator.orders(CUSTOMER).first() {
-            Some(order) => command.replace("<ORDER-ID>", order.id()),
+            Some(order) => command.replace("<ORDER-ID>", order.id()).replace(
+                "<SUBSCRIPTION-ID>",
+                order.line_items()[0].subscription_id.as_deref().unwrap(),
+            ),
             None => command,
         };
         let words: Vec<&str> = command.split_whitespace().collect();
@@ -898,11 +914,9 @@ async fn every_command_the_guide_shows_runs() {
         );
         ran += 1;
     }
-    assert!(ran >= 14, "{ran} commands");
-    assert_eq!(
-        emulator.orders(CUSTOMER).len(),
-        1,
-        "the one checkout placed"
-    );
+    assert!(ran >= 19, "{ran} commands");
+    let orders = emulator.orders(CUSTOMER);
+    assert_eq!(orders.len(), 1, "the one checkout placed");
+    assert_eq!(orders[0].status.as_deref(), Some("cancelled"));
     let _ = std::fs::remove_dir_all(&dir);
 }
