@@ -147,7 +147,7 @@ async fn checkout(
 async fn order(
     State(service): State<Arc<Service>>,
     key: OrderKey,
-    Query(query): Query<OrderQuery>,
+    Queried(query): Queried<OrderQuery>,
 ) -> Reply {
     operations::order(&service, &key, query.include_price == Some(true))
 }
@@ -155,7 +155,7 @@ async fn order(
 async fn list_orders(
     State(service): State<Arc<Service>>,
     Customer(customer): Customer,
-    Query(query): Query<OrderQuery>,
+    Queried(query): Queried<OrderQuery>,
 ) -> Reply {
     operations::list_orders(&service, &customer, &query)
 }
@@ -204,7 +204,7 @@ struct ByOrder {
 async fn subscriptions(
     State(service): State<Arc<Service>>,
     Customer(customer): Customer,
-    Query(query): Query<ByOrder>,
+    Queried(query): Queried<ByOrder>,
 ) -> Reply {
     let order = query.order_id.unwrap_or_default();
     match partner_center_carts::validate::order_id(&order) {
@@ -295,5 +295,23 @@ impl<S: Send + Sync> FromRequestParts<S> for OrderKey {
             order: partner_center_carts::validate::order_id(order)
                 .map_err(|reason| invalid(&format!("The {reason}.")))?,
         })
+    }
+}
+
+/// A request's query, read as `T`; one that cannot be is refused in the service's error shape
+/// (axum's own refusal is text).
+struct Queried<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Queried<T> {
+    type Rejection = Reply;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Reply> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(query)) => Ok(Self(query)),
+            Err(rejection) => Err(invalid(&format!(
+                "The query cannot be read: {}.",
+                rejection.body_text()
+            ))),
+        }
     }
 }

@@ -507,3 +507,35 @@ async fn repeats_sent_at_the_same_time_are_done_once() {
     }
     assert_eq!(emulator.stats().replayed, 50);
 }
+
+/// A query the emulator cannot read is refused in the service's error shape, as JSON: 400,
+/// 800002, words that say why.
+#[tokio::test]
+async fn a_query_it_cannot_read_is_refused_in_the_services_shape() {
+    let (emulator, _pc) = started().await;
+    for query in [
+        "orders?include_price=null",
+        "orders/f76c6b7f449d?include_price=maybe",
+        "subscriptions?order_id=a/b",
+    ] {
+        let answer = support::raw_http()
+            .get(format!(
+                "{}/v1/customers/{CUSTOMER}/{query}",
+                emulator.url()
+            ))
+            .bearer_auth("t")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 400, "{query}");
+        assert!(
+            answer.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{query}"
+        );
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["code"], 800002, "{query}: {body}");
+    }
+}
