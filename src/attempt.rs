@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
-use tracing::{Instrument, Span, field};
+use tracing::{Instrument, field};
 
 use crate::auth::AccessToken;
 use crate::classify::{attempt_error, from_status};
@@ -50,7 +50,6 @@ pub(crate) async fn send(
     original: &mut Option<reqwest::Request>,
     deadline: Instant,
     number: u32,
-    span: &Span,
 ) -> Attempt {
     let left = deadline.saturating_duration_since(shared.clock.now());
     if left.is_zero() {
@@ -79,7 +78,6 @@ pub(crate) async fn send(
     else {
         return Attempt::NotMade(None);
     };
-    span.record("attempts", number);
     let mut authorization: HeaderValue = token.header().clone();
     authorization.set_sensitive(true);
     request.headers_mut().insert(AUTHORIZATION, authorization);

@@ -13,7 +13,7 @@
 
 use std::time::Instant;
 
-use tracing::{Instrument, Span, field};
+use tracing::{Instrument, field};
 use uuid::Uuid;
 
 use crate::attempt::{self, Attempt, Ended};
@@ -121,12 +121,16 @@ pub(crate) async fn run(
     // whole future on every operation. (Awaited where it is made: a future first kept in a
     // variable is copied whole again.)
     let ended = if span.is_disabled() {
-        attempts(pc, &mut request, started, &mut record, &span).await
+        attempts(pc, &mut request, started, &mut record).await
     } else {
-        attempts(pc, &mut request, started, &mut record, &span)
+        attempts(pc, &mut request, started, &mut record)
             .instrument(span.clone())
             .await
     };
+    // Recorded once, at the end: a subscriber that prints a span's fields as they are recorded
+    // would otherwise show every count (`attempts=1 attempts=2 ...`); each attempt's own span
+    // has its number.
+    span.record("attempts", record.attempts);
     match (&ended, &record.aborted, &record.seen) {
         (_, Some(error), _) => {
             span.record("error.type", attempt::error_type(error));
@@ -159,7 +163,6 @@ async fn attempts(
     original: &mut Option<reqwest::Request>,
     started: Instant,
     record: &mut Record,
-    span: &Span,
 ) -> Option<Ended> {
     let shared = &pc.shared;
     // A budget too long to add to an instant (`Duration::MAX`) is a year: no wait is that long.
@@ -170,7 +173,7 @@ async fn attempts(
     let mut last = None;
     loop {
         let number = record.attempts + 1;
-        let failed = match attempt::send(shared, original, deadline, number, span).await {
+        let failed = match attempt::send(shared, original, deadline, number).await {
             Attempt::Answered(response, seen) => {
                 record.attempts = number;
                 strategy.succeeded();

@@ -61,16 +61,26 @@ pub(crate) fn http_client(
 pub(crate) fn check_secure(what: &str, url: &str) -> Result<reqwest::Url, Error> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| Error::config(format!("{what} {url:?} is not a URL: {e}")))?;
-    // A query or fragment would swallow the paths appended to it; a user and password would be
-    // a secret in plain sight (in `Debug` and in error messages).
+    // A user and password would be a secret in plain sight (in `Debug` and in error messages,
+    // so this comes before any message that repeats the URL); a query or fragment would swallow
+    // the paths appended to it.
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(Error::config(format!(
+            "{what} has a user name or password in it; give the scheme, host and path only"
+        )));
+    }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::config(format!(
             "{what} {url:?} has a query or fragment; give the scheme, host and path only"
         )));
     }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
+    // `http://127.0.0.1:` parses, without a port: requests would go to the scheme's own (80).
+    let authority = url.split_once("://").map_or("", |(_, rest)| {
+        rest.split(['/', '?', '#']).next().unwrap_or("")
+    });
+    if authority.ends_with(':') {
         return Err(Error::config(format!(
-            "{what} has a user name or password in it; give the scheme, host and path only"
+            "{what} {url:?} has an empty port; give the port, or leave out the `:`"
         )));
     }
     match parsed.scheme() {
@@ -119,6 +129,11 @@ mod tests {
             "https://api.partnercenter.microsoft.com/?x=1",
             "https://api.partnercenter.microsoft.com/#top",
             "https://user:pw@api.partnercenter.microsoft.com",
+            "https://user:pw@api.partnercenter.microsoft.com/?x=1",
+            "http://user:pw@127.0.0.1:",
+            "http://127.0.0.1:",
+            "http://127.0.0.1:/v1",
+            "https://[::1]:",
         ] {
             let e = check_secure("base URL", bad).unwrap_err();
             assert!(e.to_string().contains("base URL"), "{e}");

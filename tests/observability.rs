@@ -211,4 +211,6 @@ async fn operations_and_attempts_are_traced_with_their_ids_and_statuses() {
     ] {
         assert!(all.contains(expected), "no {expected:?} in:\n{all}");
     }
+    // The operation's count of attempts is recorded once, when it ends, not once an attempt.
+    assert!(!all.contains("attempts=1"), "{all}");
 }

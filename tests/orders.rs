@@ -647,6 +647,11 @@ async fn through_call_a_404_is_an_error_of_get_order_with_its_ids() {
         text.starts_with("getOrder failed:") && text.contains(err.request_id().unwrap()),
         "{text}"
     );
+    // Code 0 says nothing the status does not, and is left out.
+    assert!(
+        text.contains("404 Not Found: Order not found.") && !text.contains("error 0"),
+        "{text}"
+    );
     assert!(clock.sleeps().is_empty());
 }
 

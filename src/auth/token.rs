@@ -48,7 +48,8 @@ impl AccessToken {
             .is_some_and(|scheme| scheme.eq_ignore_ascii_case("bearer "))
         {
             return Err(refused(
-                "the access token starts with `Bearer `: pass the token alone, the client adds                  the scheme",
+                "the access token starts with `Bearer `: pass the token alone, the client adds \
+                 the scheme",
             ));
         }
         let mut header = HeaderValue::try_from(format!("Bearer {text}"))
@@ -161,5 +162,11 @@ mod tests {
         assert!(!format!("{:?}", token.header()).contains("super-secret"));
         let err = AccessToken::new("line\nbreak", None).unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::Auth(_)));
+        let err = AccessToken::new("Bearer abc", None).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("pass the token alone, the client adds the scheme"),
+            "{err}"
+        );
     }
 }

@@ -111,8 +111,12 @@ impl ServiceError {
 impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&status_text(self.status))?;
-        // The service's words are escaped: they must not forge lines or drive a terminal.
-        let code = self.code().map(|c| printable(&c.to_string()).into_owned());
+        // The service's words are escaped: they must not forge lines or drive a terminal. A code
+        // of 0 says no more than the status does, and is left out.
+        let code = self
+            .code()
+            .filter(|c| c.number() != Some(0))
+            .map(|c| printable(&c.to_string()).into_owned());
         match (code, self.description().map(printable)) {
             (Some(code), Some(d)) => write!(f, ", Partner Center error {code}: {d}"),
             (Some(code), None) => write!(f, ", Partner Center error {code}"),
