@@ -46,9 +46,19 @@ fn start_logging(
     dir: &std::path::Path,
     rust_log: &str,
 ) -> (Server, String, std::sync::mpsc::Receiver<String>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pc-carts"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pc-carts"));
+    command
         .args(["emulator", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
+        .arg(dir);
+    started(command, rust_log)
+}
+
+/// The emulator `command` runs, logging with this `RUST_LOG`; its URL, and its stderr lines.
+fn started(
+    mut command: Command,
+    rust_log: &str,
+) -> (Server, String, std::sync::mpsc::Receiver<String>) {
+    let mut child = command
         .env("RUST_LOG", rust_log)
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
@@ -213,4 +223,62 @@ async fn with_rust_log_info_it_logs_one_line_per_request_and_answers_its_health_
         );
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Slow and idle clients cannot lock the others out, even of a server allowed few files: 300
+/// connections that send nothing, or part of a request's headers and then nothing (slowloris), against a
+/// server with 128 file descriptors, 64 connections at once and 1 s for headers. Each is let go
+/// within its second of headers, so the queue moves, and two ordinary creates behind them get
+/// through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_connections_cannot_lock_the_others_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "ulimit -Sn 128 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_pc-carts"))
+        .args(["emulator", "--listen", "127.0.0.1:0"])
+        .args(["--max-connections", "64", "--header-timeout-secs", "1"]);
+    let (_server, url, _) = started(command, "warn");
+    let address = url.trim_start_matches("http://").to_string();
+
+    let mut slow = Vec::new();
+    for n in 0..300 {
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        // Half send nothing at all; half start a request and never end its headers.
+        if n % 2 == 1 {
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: emulator\r\n")
+                .await
+                .unwrap();
+        }
+        slow.push(stream);
+    }
+
+    let pc = PartnerCenter::builder()
+        .base_url(&url)
+        .bearer_token("token")
+        // Without the limits they would wait as long as the slow ones are held: fail instead.
+        .retry_policy(RetryPolicy::default().max_elapsed(std::time::Duration::from_secs(60)))
+        .build()
+        .unwrap();
+    for n in 0..2 {
+        pc.customer(customer(n))
+            .create(&support::one_line_cart(1))
+            .await
+            .unwrap();
+    }
+
+    // And every slow connection was closed by the server (its stream ends, or is reset), long
+    // before the test gives up on it.
+    for mut stream in slow {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            stream.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(read.is_ok(), "a slow connection still open after a minute");
+    }
 }

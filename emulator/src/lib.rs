@@ -78,6 +78,7 @@ mod rate_limit;
 mod received;
 mod reply;
 mod rules;
+mod server;
 mod service;
 mod settings;
 mod stats;
@@ -233,9 +234,17 @@ impl Emulator {
         let address = listener.local_addr()?;
         let (service, app) = self.open()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let served = tokio::spawn(serve(listener, app, async {
-            let _ = stopped.await;
-        }));
+        let (connections, header_timeout) =
+            (service.limits.connections, service.limits.header_timeout);
+        let served = tokio::spawn(server::serve(
+            listener,
+            app,
+            connections,
+            header_timeout,
+            async {
+                let _ = stopped.await;
+            },
+        ));
         Ok(RunningEmulator {
             address,
             service,
@@ -254,8 +263,16 @@ impl Emulator {
         listener: TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let (_, app) = self.open()?;
-        serve(listener, app, shutdown).await
+        let (service, app) = self.open()?;
+        let limits = &service.limits;
+        server::serve(
+            listener,
+            app,
+            limits.connections,
+            limits.header_timeout,
+            shutdown,
+        )
+        .await
     }
 
     fn open(self) -> std::io::Result<(Arc<Service>, Router)> {
@@ -268,16 +285,6 @@ impl Emulator {
         let service = Arc::new(service);
         Ok((service.clone(), http::router(service)))
     }
-}
-
-async fn serve(
-    listener: TcpListener,
-    app: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 /// A running emulator. Dropping it stops it.

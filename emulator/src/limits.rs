@@ -28,6 +28,8 @@ pub struct Limits {
     pub(crate) body: usize,
     pub(crate) in_flight: usize,
     pub(crate) cart_lifetime: Duration,
+    pub(crate) connections: usize,
+    pub(crate) header_timeout: Duration,
 }
 
 /// How long the service keeps a cart: seven days from its creation.
@@ -43,7 +45,8 @@ impl Default for Limits {
     /// 32 MiB of carts, 8 MiB of orders, 16 MiB of answers kept for replay, 1 MiB of request
     /// log, request bodies up to 8 MiB, 2 MiB of request bodies worked on at once, and carts
     /// that live [seven days](CART_LIFETIME). About 30,000 small carts; the process stays under
-    /// 150 MiB (see the load figures in docs/emulator.md).
+    /// 150 MiB (see the load figures in docs/emulator.md). 512 connections at once, each given
+    /// 10 s for a request's headers.
     fn default() -> Self {
         Self {
             carts: 32 * MIB,
@@ -53,6 +56,8 @@ impl Default for Limits {
             body: 8 * MIB,
             in_flight: 2 * MIB,
             cart_lifetime: CART_LIFETIME,
+            connections: 512,
+            header_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -96,6 +101,24 @@ impl Limits {
     /// [`body`](Self::body)) takes all of it, and so is worked on alone.
     pub fn in_flight(mut self, bytes: usize) -> Self {
         self.in_flight = bytes.max(1);
+        self
+    }
+
+    /// The most connections served at once, at least 1. Past it, a new connection waits in the
+    /// system's queue of the listening socket until one ends, and is then served; so a server
+    /// never runs out of file descriptors, and connections that hold it idle are let go by
+    /// [`header_timeout`](Self::header_timeout). Keep it below the process's limit of open
+    /// files (`ulimit -n`).
+    pub fn connections(mut self, connections: usize) -> Self {
+        self.connections = connections.max(1);
+        self
+    }
+
+    /// How long a connection has to send a request's headers, at least 1 ms: the time from
+    /// when it opens, or from the end of its last answer, to the end of the headers. A slow or
+    /// idle client is let go then, so it cannot hold a connection the others need.
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.header_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
