@@ -5,7 +5,8 @@
 //! The test writes that downstream crate into a temporary directory (its spec named by
 //! `PARTNER_CENTER_CARTS_SPEC` in its `.cargo/config.toml`, as the README says), builds it with
 //! cargo against this crate by path, and runs it against a scripted loopback server. The first
-//! build compiles the dependencies into `target/downstream`, a minute or two.
+//! build compiles the dependencies into `downstream` beside the tests' own build, a minute or
+//! two.
 
 mod support;
 
@@ -112,7 +113,12 @@ async fn an_operation_added_to_a_copy_of_the_spec_gets_the_whole_pipeline() {
         ));
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/downstream");
+    // In the target directory the tests are built in, wherever CARGO_TARGET_DIR puts it (its
+    // `tmp`'s parent), and never in the source tree.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("CARGO_TARGET_TMPDIR is in the target directory")
+        .join("downstream");
     let url = server.url.clone();
     let output = tokio::task::spawn_blocking(move || {
         // Run from the crate's folder, as its developers do: that is where cargo finds its
