@@ -8,9 +8,21 @@ use partner_center_carts::validate;
 use secrecy::SecretString;
 use uuid::Uuid;
 
+/// The variable a customer's tenant id is read from when `--customer` is not given.
+pub const CUSTOMER_VARIABLE: &str = "PARTNER_CENTER_CUSTOMER_ID";
+
+/// What the exit codes mean (`pc-carts --help`, docs/cli.md and the README show this table).
+pub const EXIT_CODES: &str = "Exit codes:
+  0    done
+  1    an operation failed (its error is printed)
+  2    bad arguments, or no credentials to send
+  3    a checkout placed some of its orders but not all, or an order wait ended with line
+       items not fulfilled
+  141  standard output was closed before all of it was written (as `| head` does)";
+
 /// Drive Microsoft Partner Center carts, or an emulator of them.
 #[derive(Debug, Parser)]
-#[command(name = "pc-carts", version, about, after_help = environment())]
+#[command(name = "pc-carts", version, about, after_help = after_help())]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -40,8 +52,19 @@ pub enum Command {
     /// `pc-carts completions bash > ~/.local/share/bash-completion/completions/pc-carts`.
     Completions {
         /// The shell.
-        shell: clap_complete::Shell,
+        shell: CompletionShell,
     },
+}
+
+/// A shell `pc-carts completions` writes a script for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Elvish,
+    Fish,
+    Nushell,
+    Powershell,
+    Zsh,
 }
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +91,7 @@ pub struct OrderArgs {
     #[command(flatten)]
     pub connection: Connection,
     /// The customer's tenant id (a GUID).
-    #[arg(long, value_parser = guid)]
+    #[arg(long, env = CUSTOMER_VARIABLE, value_parser = guid)]
     pub customer: String,
     /// The order's id, from the checkout's answer.
     #[arg(long, value_parser = order_id)]
@@ -80,7 +103,7 @@ pub struct ListArgs {
     #[command(flatten)]
     pub connection: Connection,
     /// The customer's tenant id (a GUID).
-    #[arg(long, value_parser = guid)]
+    #[arg(long, env = CUSTOMER_VARIABLE, value_parser = guid)]
     pub customer: String,
     /// Only the orders of this billing type: license or usage.
     #[arg(long)]
@@ -110,7 +133,7 @@ pub struct SubscriptionArgs {
     #[command(flatten)]
     pub connection: Connection,
     /// The customer's tenant id (a GUID).
-    #[arg(long, value_parser = guid)]
+    #[arg(long, env = CUSTOMER_VARIABLE, value_parser = guid)]
     pub customer: String,
     /// The subscription's id (a GUID), as an order line item's subscriptionId gives it.
     #[arg(long, value_parser = guid)]
@@ -177,6 +200,14 @@ pub struct EmulatorArgs {
     /// MiB of request bodies worked on at once; more wait their turn.
     #[arg(long, default_value_t = 2, help_heading = "Limits")]
     pub in_flight_mib: usize,
+    /// Connections served at once; past it, new ones wait in the listening socket's queue until
+    /// one ends. Keep it below the open-file limit (ulimit -n).
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..), help_heading = "Limits")]
+    pub max_connections: u32,
+    /// Seconds a connection has for a request's headers, from its opening or its last answer;
+    /// a slower or idle one is closed.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
+    pub header_timeout_secs: u64,
     /// The share of requests throttled with 429 (0.0 to 1.0).
     #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
     pub throttle: f64,
@@ -229,7 +260,7 @@ pub struct CreateArgs {
     #[command(flatten)]
     pub connection: Connection,
     /// The customer's tenant id (a GUID).
-    #[arg(long, value_parser = guid)]
+    #[arg(long, env = CUSTOMER_VARIABLE, value_parser = guid)]
     pub customer: String,
     /// A cart as JSON (`-` for standard input).
     #[arg(long, conflicts_with = "item", required_unless_present = "item")]
@@ -254,7 +285,7 @@ pub struct CartArgs {
     #[command(flatten)]
     pub connection: Connection,
     /// The customer's tenant id (a GUID).
-    #[arg(long, value_parser = guid)]
+    #[arg(long, env = CUSTOMER_VARIABLE, value_parser = guid)]
     pub customer: String,
     /// The cart's id (a GUID).
     #[arg(long, value_parser = guid)]
@@ -313,20 +344,45 @@ pub struct Connection {
     #[arg(long, value_parser = uuid)]
     pub correlation_id: Option<Uuid>,
     /// How to show the answer.
-    #[arg(long, value_enum, default_value_t = Output::Json)]
+    #[arg(short, long, value_enum, default_value_t = Output::Json)]
     pub output: Output,
+    /// A JMESPath expression (as `az --query` takes) selecting what to show of the answer's
+    /// JSON, such as `items[?status=='completed'].id`; with --output json or yaml.
+    #[arg(long, value_name = "JMESPATH", value_parser = crate::query::parse)]
+    pub query: Option<String>,
     /// Show nothing on success (the same as --output none); errors still go to stderr.
     #[arg(short, long, conflicts_with = "output")]
     pub quiet: bool,
+    /// Read the access token from this file (`-` for standard input), which keeps it out of
+    /// the process list; its surrounding whitespace is dropped.
+    #[arg(long, value_name = "PATH", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+    /// The most time one operation may take, retries and waits included, in seconds
+    /// [default: 300].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: Option<u64>,
+    /// The most attempts of one operation that fails for a passing reason (1: no retry)
+    /// [default: 6].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: Option<u32>,
+}
+
+/// How an answer is shown: the format, and what of its JSON to show.
+#[derive(Debug)]
+pub struct Shown {
+    pub output: Output,
+    pub query: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Output {
     /// Pretty-printed JSON, as the service sent it.
     Json,
+    /// YAML, the same data as the JSON.
+    Yaml,
     /// A table.
     Table,
-    /// The id alone: the cart's, or one line per order placed.
+    /// The ids alone, one a line: the cart's, the orders', the subscriptions', ...
     Id,
     /// Nothing.
     None,
@@ -410,22 +466,70 @@ fn base_url(value: &str) -> Result<String, String> {
         })
 }
 
-/// The variables the commands read, as the library documents them.
-fn environment() -> String {
+/// The variables the commands read, as the library documents them, and the exit codes.
+fn after_help() -> String {
     let mut help = String::from("Environment (flags win):\n");
-    for (name, meaning) in partner_center_carts::env::VARIABLES {
+    for (name, meaning) in partner_center_carts::env::VARIABLES.iter().chain([&(
+        CUSTOMER_VARIABLE,
+        "the customer's tenant id, for --customer",
+    )]) {
         help.push_str(&format!("  {name:<30} {meaning}\n"));
     }
+    help.push('\n');
+    help.push_str(EXIT_CODES);
     help
 }
 
 impl Connection {
     /// How to show the answer, --quiet included.
-    pub fn shown(&self) -> Output {
-        if self.quiet {
-            Output::None
-        } else {
-            self.output
+    pub fn shown(&self) -> Shown {
+        Shown {
+            output: if self.quiet {
+                Output::None
+            } else {
+                self.output
+            },
+            query: self.query.clone(),
+        }
+    }
+
+    /// Why these options cannot go together, when they cannot: checked before anything is sent.
+    pub fn conflict(&self) -> Option<String> {
+        let output = self.shown().output;
+        match (&self.query, output) {
+            (Some(_), Output::Table | Output::Id | Output::None) => Some(format!(
+                "--query selects from the JSON answer: use it with --output json or yaml, not {}",
+                output
+                    .to_possible_value()
+                    .map_or_else(|| "this".to_string(), |v| v.get_name().to_string())
+            )),
+            _ => None,
+        }
+    }
+}
+
+impl Command {
+    /// The connection options of a command that talks to a service.
+    pub fn connection(&self) -> Option<&Connection> {
+        match self {
+            Self::Cart(command) => Some(match command {
+                CartCommand::Create(args) => &args.connection,
+                CartCommand::Get(args) => &args.connection,
+                CartCommand::Update(args) => &args.cart.connection,
+                CartCommand::Put(args) => &args.cart.connection,
+                CartCommand::Checkout(args) => &args.cart.connection,
+            }),
+            Self::Order(command) => Some(match command {
+                OrderCommand::List(args) => &args.connection,
+                OrderCommand::Get(args)
+                | OrderCommand::Status(args)
+                | OrderCommand::Cancel(args)
+                | OrderCommand::Subscriptions(args) => &args.connection,
+                OrderCommand::Links(args) => &args.order.connection,
+                OrderCommand::Wait(args) => &args.order.connection,
+            }),
+            Self::Subscription(SubscriptionCommand::Status(args)) => Some(&args.connection),
+            Self::Demo | Self::Emulator(_) | Self::Completions { .. } => None,
         }
     }
 }

@@ -1,8 +1,12 @@
 //! `pc-carts cart ...`: the four operations.
 
+use std::path::Path;
+use std::time::Duration;
+
+use partner_center_carts::retry::RetryPolicy;
 use partner_center_carts::types::{Cart, CartLineItem};
 use partner_center_carts::{PartnerCenter, PartnerCenterBuilder};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{CartArgs, CartCommand, Connection, CreateArgs, UpdateArgs};
 use crate::failure::Failure;
@@ -17,7 +21,7 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
                 .with_request_id(args.connection.request_id)
                 .get()
                 .await?;
-            show(&cart, args.connection.shown(), cart_table, cart_id);
+            show(&cart, &args.connection.shown(), cart_table, cart_id)?;
             Ok(())
         }
         CartCommand::Update(args) => update(args).await,
@@ -27,7 +31,7 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
                 .with_request_id(args.cart.connection.request_id)
                 .put(&cart)
                 .await?;
-            show(&put, args.cart.connection.shown(), cart_table, cart_id);
+            show(&put, &args.cart.connection.shown(), cart_table, cart_id)?;
             Ok(())
         }
         CartCommand::Checkout(args) => {
@@ -38,10 +42,10 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
             };
             show(
                 outcome.result(),
-                args.cart.connection.shown(),
+                &args.cart.connection.shown(),
                 checkout_table,
                 order_ids,
-            );
+            )?;
             if outcome.is_complete() {
                 Ok(())
             } else {
@@ -79,7 +83,7 @@ async fn create(args: CreateArgs) -> Result<(), Failure> {
         .with_request_id(args.connection.request_id)
         .create(&cart)
         .await?;
-    show(&created, args.connection.shown(), cart_table, cart_id);
+    show(&created, &args.connection.shown(), cart_table, cart_id)?;
     Ok(())
 }
 
@@ -111,7 +115,7 @@ async fn update(args: UpdateArgs) -> Result<(), Failure> {
         .with_request_id(args.cart.connection.request_id)
         .try_modify(change)
         .await?;
-    show(&cart, args.cart.connection.shown(), cart_table, cart_id);
+    show(&cart, &args.cart.connection.shown(), cart_table, cart_id)?;
     Ok(())
 }
 
@@ -132,15 +136,17 @@ fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
         .cart(&args.cart))
 }
 
-/// The client the options describe: a token, or client credentials from the environment.
+/// The client the options describe: a token, or client credentials from the environment; the
+/// time and attempts an operation may take.
 pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
+    let token = match &connection.token_file {
+        Some(path) => Some(read_token(path)?),
+        None => connection.token.clone(),
+    };
     // The library's own reading of the PARTNER_CENTER_* variables, the flags given first.
     let flags = |name: &str| match name {
         "PARTNER_CENTER_BASE_URL" => Some(connection.base_url.clone()),
-        "PARTNER_CENTER_TOKEN" => connection
-            .token
-            .as_ref()
-            .map(|t| t.expose_secret().to_string()),
+        "PARTNER_CENTER_TOKEN" => token.as_ref().map(|t| t.expose_secret().to_string()),
         "PARTNER_CENTER_LOCALE" => Some(connection.locale.clone()),
         _ => std::env::var(name).ok(),
     };
@@ -148,5 +154,36 @@ pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
     if let Some(id) = connection.correlation_id {
         builder = builder.correlation_id(id);
     }
-    Ok(builder.build()?)
+    let mut policy = RetryPolicy::default();
+    if let Some(seconds) = connection.request_timeout {
+        policy = policy.max_elapsed(Duration::from_secs(seconds));
+    }
+    if let Some(attempts) = connection.max_attempts {
+        policy = policy.max_attempts(attempts);
+    }
+    Ok(builder.retry_policy(policy).build()?)
+}
+
+/// A token from a file, or from standard input for `-`, without its surrounding whitespace.
+fn read_token(path: &Path) -> Result<SecretString, Failure> {
+    let read = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    };
+    // The error names the file, never its content.
+    let text = read.map_err(|e| {
+        Failure::Usage(format!(
+            "the token file {} cannot be read: {e}",
+            path.display()
+        ))
+    })?;
+    let token = text.trim();
+    if token.is_empty() {
+        return Err(Failure::Usage(format!(
+            "the token file {} holds no token",
+            path.display()
+        )));
+    }
+    Ok(SecretString::from(token.to_string()))
 }

@@ -5,6 +5,7 @@ use partner_center_carts_emulator::{Emulator, RunningEmulator};
 
 use crate::failure::Failure;
 use crate::output::{cart_table, checkout_table, error, provisioning_table, subscriptions_table};
+use crate::print::{out, outln};
 
 const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
 
@@ -28,7 +29,7 @@ pub async fn run() -> Result<(), Failure> {
     let pc = emulator.client().build()?;
     let customer = pc.customer(CUSTOMER);
     let mut log = RequestLog::default();
-    println!(
+    outln!(
         "An emulator of Partner Center is serving at {}.\n\
          The client below talks to it exactly as it would to https://api.partnercenter.microsoft.com.\n",
         emulator.url()
@@ -57,14 +58,14 @@ pub async fn run() -> Result<(), Failure> {
     };
     let created = customer.create(&new_cart).await?;
     log.show(&emulator);
-    print!("{}", cart_table(&created));
+    out!("{}", cart_table(&created));
     let id = created.id().to_string();
     let cart = customer.cart(&id);
 
     step(2, &format!("Get cart {id} back"));
     let before = cart.get().await?;
     log.show(&emulator);
-    println!(
+    outln!(
         "  the same cart: {}",
         if before == created { "yes" } else { "no" }
     );
@@ -75,15 +76,15 @@ pub async fn run() -> Result<(), Failure> {
     );
     let after = cart.modify(|c| c.line_items[0].quantity += 1).await?;
     log.show(&emulator);
-    println!("  before:");
-    print!("{}", indent(&cart_table(&before)));
-    println!("  after:");
-    print!("{}", indent(&cart_table(&after)));
+    outln!("  before:");
+    out!("{}", indent(&cart_table(&before)));
+    outln!("  after:");
+    out!("{}", indent(&cart_table(&after)));
 
     step(4, "Check it out: one order per order group");
     let outcome = cart.checkout().await?;
     log.show(&emulator);
-    print!("{}", checkout_table(outcome.result()));
+    out!("{}", checkout_table(outcome.result()));
 
     step(
         5,
@@ -93,7 +94,7 @@ pub async fn run() -> Result<(), Failure> {
         Ok(_) => return Err(Failure::Other("a second checkout was accepted".into())),
         Err(e) => {
             log.show(&emulator);
-            print!("{}", indent(&error(&e)));
+            out!("{}", indent(&error(&e)));
         }
     }
 
@@ -106,8 +107,8 @@ pub async fn run() -> Result<(), Failure> {
             .wait_until_provisioned(std::time::Duration::from_secs(60))
             .await?;
         log.show(&emulator);
-        println!("  order {}:", order.id());
-        print!("{}", indent(&provisioning_table(&status)));
+        outln!("  order {}:", order.id());
+        out!("{}", indent(&provisioning_table(&status)));
         if !status.is_fulfilled() {
             return Err(Failure::Other(format!(
                 "order {} was not fulfilled",
@@ -120,11 +121,11 @@ pub async fn run() -> Result<(), Failure> {
     for order in outcome.order_refs() {
         let subscriptions = order.subscriptions().await?;
         log.show(&emulator);
-        println!("  order {}:", order.id());
-        print!("{}", indent(&subscriptions_table(&subscriptions)));
+        outln!("  order {}:", order.id());
+        out!("{}", indent(&subscriptions_table(&subscriptions)));
     }
 
-    println!(
+    outln!(
         "\nDone: {} requests. Every attempt of an operation carries one MS-RequestId, so a retried\n\
          create or checkout is never placed twice; modify's GET and PUT share one MS-CorrelationId.",
         emulator.stats().requests
@@ -144,7 +145,7 @@ fn line(catalog: &str, name: &str, cycle: &str, term: &str) -> CartLineItem {
 }
 
 fn step(n: u32, what: &str) {
-    println!("\n{n}. {what}");
+    outln!("\n{n}. {what}");
 }
 
 fn indent(text: &str) -> String {
@@ -161,11 +162,11 @@ impl RequestLog {
     fn show(&mut self, emulator: &RunningEmulator) {
         let received = emulator.received();
         for (i, request) in received.iter().enumerate().skip(self.shown) {
-            println!("  sent {} {}", request.method, request.path);
+            outln!("  sent {} {}", request.method, request.path);
             let shown = if i == 0 { ALL_HEADERS } else { ID_HEADERS };
             for name in shown {
                 if let Some(value) = request.header(name) {
-                    println!("    {name}: {value}");
+                    outln!("    {name}: {value}");
                 }
             }
         }

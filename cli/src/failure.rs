@@ -19,6 +19,9 @@ pub enum Failure {
     Partial(String),
     /// Anything else, in words. Exit code 1.
     Other(String),
+    /// The command cannot run as asked (a token file that cannot be read). Exit code 2, as for
+    /// a bad argument.
+    Usage(String),
 }
 
 impl Failure {
@@ -27,6 +30,7 @@ impl Failure {
             Self::Partial(_) => ExitCode::from(3),
             // Like a bad argument: the command cannot run as configured.
             Self::Operation(e, _) if matches!(e.kind(), ErrorKind::Config(_)) => ExitCode::from(2),
+            Self::Usage(_) => ExitCode::from(2),
             Self::Operation(..) | Self::Other(_) => ExitCode::FAILURE,
         }
     }
@@ -43,6 +47,12 @@ impl Failure {
 impl From<partner_center_carts::Error> for Failure {
     fn from(e: partner_center_carts::Error) -> Self {
         Self::Operation(e, None)
+    }
+}
+
+impl From<output::NotShown> for Failure {
+    fn from(e: output::NotShown) -> Self {
+        Self::Other(e.0)
     }
 }
 
@@ -63,7 +73,7 @@ impl fmt::Display for Failure {
                 }
             }
             Self::Partial(message) => writeln!(f, "{message}"),
-            Self::Other(message) => writeln!(f, "error: {message}"),
+            Self::Other(message) | Self::Usage(message) => writeln!(f, "error: {message}"),
         }
     }
 }

@@ -6,6 +6,8 @@ mod demo;
 mod failure;
 mod orders;
 mod output;
+mod print;
+mod query;
 mod serve;
 
 use std::io::IsTerminal;
@@ -14,11 +16,17 @@ use std::process::ExitCode;
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
-use args::{Cli, Command};
+use args::{Cli, Command, CompletionShell, Connection};
 
 fn main() -> ExitCode {
-    // Bad arguments end here, with clap's usage message and exit code 2.
+    // Bad arguments end here, with clap's usage message and exit code 2, and so do options that
+    // cannot go together, before anything is sent.
     let cli = Cli::parse();
+    if let Some(conflict) = cli.command.connection().and_then(Connection::conflict) {
+        <Cli as clap::CommandFactory>::command()
+            .error(clap::error::ErrorKind::ArgumentConflict, conflict)
+            .exit();
+    }
     // Diagnostics go to stderr, filtered by RUST_LOG, else by -v: retries, waits and
     // throttling at `info`, every attempt at `debug`; the emulator logs one line per request at
     // `info`. By default only the emulator's warnings show: the client's own (a partial
@@ -41,7 +49,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            print::err!("error: cannot start the async runtime: {e}\n");
             return ExitCode::FAILURE;
         }
     };
@@ -49,8 +57,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Demo => demo::run().await,
             Command::Completions { shell } => {
-                let mut command = <Cli as clap::CommandFactory>::command();
-                clap_complete::generate(shell, &mut command, "pc-carts", &mut std::io::stdout());
+                print::out!("{}", completions(shell));
                 Ok(())
             }
             Command::Emulator(args) => serve::run(args).await,
@@ -73,8 +80,26 @@ fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprint!("{failure}");
+            print::err!("{failure}");
             failure.exit_code()
         }
+    }
+}
+
+/// The completion script for `shell`.
+fn completions(shell: CompletionShell) -> String {
+    fn script(generator: impl clap_complete::Generator) -> String {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let mut script = Vec::new();
+        clap_complete::generate(generator, &mut command, "pc-carts", &mut script);
+        String::from_utf8_lossy(&script).into_owned()
+    }
+    match shell {
+        CompletionShell::Bash => script(clap_complete::Shell::Bash),
+        CompletionShell::Elvish => script(clap_complete::Shell::Elvish),
+        CompletionShell::Fish => script(clap_complete::Shell::Fish),
+        CompletionShell::Nushell => script(clap_complete_nushell::Nushell),
+        CompletionShell::Powershell => script(clap_complete::Shell::PowerShell),
+        CompletionShell::Zsh => script(clap_complete::Shell::Zsh),
     }
 }

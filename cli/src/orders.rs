@@ -25,19 +25,19 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
                 orders = orders.include_price();
             }
             let listed = orders.list().await?;
-            show(&listed, args.connection.shown(), orders_table, |listed| {
+            show(&listed, &args.connection.shown(), orders_table, |listed| {
                 listed.orders().iter().map(|o| o.id().to_string()).collect()
-            });
+            })?;
             Ok(())
         }
         OrderCommand::Get(args) => {
             let order = order_ref(&args)?.get().await?;
-            show(&order, args.connection.shown(), order_table, order_id);
+            show(&order, &args.connection.shown(), order_table, order_id)?;
             Ok(())
         }
         OrderCommand::Cancel(args) => {
             let order = order_ref(&args)?.cancel().await?;
-            show(&order, args.connection.shown(), order_table, order_id);
+            show(&order, &args.connection.shown(), order_table, order_id)?;
             Ok(())
         }
         OrderCommand::Links(args) => {
@@ -48,7 +48,7 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
             };
             show(
                 &links,
-                args.order.connection.shown(),
+                &args.order.connection.shown(),
                 links_table,
                 |links| {
                     links
@@ -57,14 +57,14 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
                         .filter_map(|l| l.link.as_ref()?.uri.clone())
                         .collect()
                 },
-            );
+            )?;
             Ok(())
         }
         OrderCommand::Subscriptions(args) => {
             let subscriptions = order_ref(&args)?.subscriptions().await?;
             show(
                 &subscriptions,
-                args.connection.shown(),
+                &args.connection.shown(),
                 subscriptions_table,
                 |listed| {
                     listed
@@ -73,14 +73,18 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
                         .map(|s| s.id().to_string())
                         .collect()
                 },
-            );
+            )?;
             Ok(())
         }
         OrderCommand::Status(args) => {
             let status = order_ref(&args)?.provisioning_status().await?;
-            show(&status, args.connection.shown(), provisioning_table, |_| {
-                Vec::new()
-            });
+            // Its id, for `--output id`: the order whose status it is.
+            show(
+                &status,
+                &args.connection.shown(),
+                provisioning_table,
+                |_| vec![args.order.clone()],
+            )?;
             Ok(())
         }
         OrderCommand::Wait(args) => {
@@ -106,10 +110,10 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
             let status = waited?;
             show(
                 &status,
-                args.order.connection.shown(),
+                &args.order.connection.shown(),
                 provisioning_table,
-                |_| Vec::new(),
-            );
+                |_| vec![args.order.order.clone()],
+            )?;
             if status.is_fulfilled() {
                 Ok(())
             } else {
@@ -133,10 +137,10 @@ pub async fn subscription(command: SubscriptionCommand) -> Result<(), Failure> {
         .await?;
     show(
         &status,
-        args.connection.shown(),
+        &args.connection.shown(),
         subscription_status_table,
-        |status| status.sku_id.iter().cloned().collect(),
-    );
+        |_| vec![args.subscription.clone()],
+    )?;
     Ok(())
 }
 

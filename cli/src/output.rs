@@ -1,4 +1,5 @@
-//! How answers and errors are shown: JSON as sent, or tables for people.
+//! How answers and errors are shown: JSON or YAML as sent (or what a query selects of it),
+//! tables for people, ids for scripts.
 
 use partner_center_carts::error::printable;
 use partner_center_carts::types::{
@@ -8,27 +9,42 @@ use partner_center_carts::types::{
 use partner_center_carts::{Error, ErrorKind};
 use serde::Serialize;
 
-use crate::args::Output;
+use crate::args::{Output, Shown};
+use crate::print::{out, outln};
+use crate::query;
 
-/// Prints a value as pretty JSON, as `table` renders it, as its ids alone (one a line: the
-/// cart's, or the orders'), or not at all.
+/// Why an answer could not be shown: a query that does not apply to it, or a value that does not
+/// serialise. The command fails with it (exit code 1).
+pub struct NotShown(pub String);
+
+/// Prints a value as pretty JSON or YAML (what `--query` selects of it, if given), as `table`
+/// renders it, as its ids alone (one a line: the cart's, or the orders', ...), or not at all.
 pub fn show<T: Serialize>(
     value: &T,
-    output: Output,
+    shown: &Shown,
     table: impl Fn(&T) -> String,
     ids: impl Fn(&T) -> Vec<String>,
-) {
-    match output {
-        Output::Json => match serde_json::to_string_pretty(value) {
-            Ok(json) => println!("{json}"),
-            Err(e) => eprintln!("the answer cannot be shown as JSON: {e}"),
-        },
-        Output::Table => print!("{}", table(value)),
-        Output::Id => ids(value)
-            .iter()
-            .for_each(|id| println!("{}", printable(id))),
+) -> Result<(), NotShown> {
+    let cannot = |e: &dyn std::fmt::Display| NotShown(format!("the answer cannot be shown: {e}"));
+    match shown.output {
+        Output::Json | Output::Yaml => {
+            let mut json = serde_json::to_value(value).map_err(|e| cannot(&e))?;
+            if let Some(expression) = &shown.query {
+                json = query::apply(expression, json).map_err(NotShown)?;
+            }
+            if shown.output == Output::Json {
+                let text = serde_json::to_string_pretty(&json).map_err(|e| cannot(&e))?;
+                outln!("{text}");
+            } else {
+                let text = serde_norway::to_string(&json).map_err(|e| cannot(&e))?;
+                out!("{text}");
+            }
+        }
+        Output::Table => out!("{}", table(value)),
+        Output::Id => ids(value).iter().for_each(|id| outln!("{}", printable(id))),
         Output::None => {}
     }
+    Ok(())
 }
 
 /// A cart's id.
@@ -273,7 +289,7 @@ pub fn error(e: &Error) -> String {
             service.status(),
             service.category()
         ));
-        if let Some(code) = service.code() {
+        if let Some(code) = service.code().filter(|c| c.number() != Some(0)) {
             out.push_str(&format!("  code: {}\n", printable(&code.to_string())));
         }
         if let Some(description) = service.description() {

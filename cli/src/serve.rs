@@ -37,7 +37,9 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .replays(args.replays_mib.saturating_mul(MIB))
         .log(args.log_kib.saturating_mul(1024))
         .body(args.max_body_mib.saturating_mul(MIB))
-        .in_flight(args.in_flight_mib.saturating_mul(MIB));
+        .in_flight(args.in_flight_mib.saturating_mul(MIB))
+        .connections(args.max_connections as usize)
+        .header_timeout(Duration::from_secs(args.header_timeout_secs));
     let mut emulator = Emulator::new()
         .faults(faults)
         .limits(limits)
@@ -69,8 +71,8 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .start_on(listener)
         .await
         .map_err(|e| Failure::Other(format!("the emulator cannot start: {e}")))?;
-    eprintln!(
-        "Partner Center emulator on {} ({tokens}; {kept}; Ctrl-C stops it)",
+    crate::print::err!(
+        "Partner Center emulator on {} ({tokens}; {kept}; Ctrl-C stops it)\n",
         running.url()
     );
     let _ = tokio::signal::ctrl_c().await;

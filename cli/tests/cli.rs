@@ -695,9 +695,46 @@ async fn order_wait_past_its_timeout_exits_1_after_a_single_poll() {
     assert_eq!(status_polls(&emulator, &order), 1);
 }
 
+/// The exit codes in the one table that `pc-carts --help`, the README and docs/cli.md each show:
+/// the same codes everywhere, and each of them asserted by a test of this file.
+#[test]
+fn help_the_readme_and_the_guide_list_the_same_exit_codes() {
+    fn codes_in_table(markdown: &str) -> Vec<String> {
+        markdown
+            .lines()
+            .filter_map(|line| line.strip_prefix("| "))
+            .filter_map(|row| row.split(" |").next())
+            .filter(|cell| !cell.is_empty() && cell.bytes().all(|b| b.is_ascii_digit()))
+            .map(str::to_string)
+            .collect()
+    }
+    let help = text(&pc_carts().arg("--help").output().unwrap().stdout);
+    let in_help: Vec<String> = help
+        .split("Exit codes:\n")
+        .nth(1)
+        .expect("--help ends with the exit codes")
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|word| word.bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string)
+        .collect();
+    let tested = ["0", "1", "2", "3", "141"];
+    assert_eq!(in_help, tested, "{help}");
+    assert_eq!(codes_in_table(include_str!("../../README.md")), tested);
+    assert_eq!(codes_in_table(include_str!("../../docs/cli.md")), tested);
+    let this_file = include_str!("cli.rs");
+    for code in tested {
+        assert!(
+            this_file.contains(&format!("Some({code})"))
+                || this_file.contains(&format!("={code}\"")),
+            "no test asserts exit code {code}"
+        );
+    }
+}
+
 #[test]
 fn completions_cover_the_commands_and_their_flags_for_each_shell() {
-    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish", "nushell"] {
         let output = pc_carts().args(["completions", shell]).output().unwrap();
         assert!(output.status.success(), "{shell}");
         let script = text(&output.stdout);
@@ -767,6 +804,57 @@ async fn update_removes_a_line_and_put_replaces_the_whole_cart() {
     assert_eq!((held.line_items.len(), held.line_items[0].quantity), (1, 7));
 }
 
+/// A command line run in a real terminal: a detached tmux session, killed when dropped.
+struct Terminal(String);
+
+impl Terminal {
+    /// Runs `line` through the shell (bash) in a terminal 200 columns wide and `rows` high.
+    fn run(line: &str, rows: u16) -> Self {
+        let session = Self(format!("pc-carts-{}", uuid::Uuid::new_v4().simple()));
+        let started = session.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            "200",
+            "-y",
+            &rows.to_string(),
+            "-s",
+            &session.0,
+            "bash",
+            "-c",
+            line,
+        ]);
+        assert!(started.status.success(), "{}", text(&started.stderr));
+        session
+    }
+
+    /// The screen, once `shows` holds for it or after 20 s.
+    async fn screen_once(&self, shows: impl Fn(&str) -> bool) -> String {
+        let mut screen = String::new();
+        for _ in 0..200 {
+            screen = text(&self.tmux(&["capture-pane", "-p", "-t", &self.0]).stdout);
+            if shows(&screen) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        screen
+    }
+
+    fn tmux(&self, args: &[&str]) -> std::process::Output {
+        std::process::Command::new("tmux")
+            .args(args)
+            .output()
+            .expect("tmux runs (it is on the machine; .ci/run installs it if not)")
+    }
+}
+
+impl Drop for Terminal {
+    fn drop(&mut self) {
+        self.tmux(&["kill-session", "-t", &self.0]);
+    }
+}
+
 /// `order wait` in a real terminal (tmux) shows a progress line while it waits, and none when
 /// stderr is not a terminal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -776,7 +864,6 @@ async fn order_wait_shows_its_progress_in_a_terminal_only() {
         "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
     )
     .await;
-    let session = format!("pc-carts-{}", uuid::Uuid::new_v4().simple());
     let bin = assert_cmd::cargo::cargo_bin("pc-carts");
     let line = format!(
         "{} order wait --base-url {} --token t --customer {CUSTOMER} --order {order} --timeout 30 \
@@ -784,34 +871,10 @@ async fn order_wait_shows_its_progress_in_a_terminal_only() {
         bin.display(),
         emulator.url()
     );
-    let tmux = |args: &[&str]| {
-        std::process::Command::new("tmux")
-            .args(args)
-            .output()
-            .expect("tmux runs (it is on the machine; .ci/run installs it if not)")
-    };
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "200",
-        "-y",
-        "10",
-        "-s",
-        &session,
-        &line,
-    ]);
-    assert!(started.status.success(), "{}", text(&started.stderr));
     // Until the progress line shows, or 20 s (the order is provisioned after 3).
-    let mut screen = String::new();
-    for _ in 0..200 {
-        screen = text(&tmux(&["capture-pane", "-p", "-t", &session]).stdout);
-        if screen.contains("line items still provisioning") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    tmux(&["kill-session", "-t", &session]);
+    let screen = Terminal::run(&line, 10)
+        .screen_once(|screen| screen.contains("line items still provisioning"))
+        .await;
     assert!(
         screen.contains(&format!(
             "waiting for order {order}: 1 of 1 line items still provisioning"
@@ -831,6 +894,58 @@ async fn order_wait_shows_its_progress_in_a_terminal_only() {
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
     assert!(status_polls(&emulator, &order) >= 2, "it did wait");
+}
+
+/// In a real terminal (tmux), as an operator types them, with the customer, the service and
+/// the token from the environment only: an answer piped to a reader that has gone ends the
+/// command quietly with 141 (`| true`, which exits before the order is provisioned and
+/// written), an answer cut short by `head -c 10` shows its start, and a query prints what it
+/// selects. No panic, no "Broken pipe" anywhere on the screen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_terminal_pipelines_and_queries_work_with_the_customer_from_the_environment() {
+    let (emulator, order) = an_order(
+        std::time::Duration::from_secs(2),
+        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
+    )
+    .await;
+    let pc = emulator.client().build().unwrap();
+    let cart = pc
+        .customer(CUSTOMER)
+        .create(&support::one_line_cart(7))
+        .await
+        .unwrap();
+    let cart = cart.id();
+    let bin = assert_cmd::cargo::cargo_bin("pc-carts");
+    let bin = bin.display();
+    let line = format!(
+        "export PARTNER_CENTER_CUSTOMER_ID={CUSTOMER} PARTNER_CENTER_BASE_URL={} \
+         PARTNER_CENTER_TOKEN=t; \
+         {bin} order wait --order {order} -o json | true; echo \"wait=${{PIPESTATUS[0]}}\"; \
+         {bin} cart get --cart {cart} -o json | head -c 10; echo; echo \"head=${{PIPESTATUS[0]}}\"; \
+         {bin} cart get --cart {cart} --query 'lineItems[0].quantity'; echo \"query=$?\"; \
+         sleep 30",
+        emulator.url()
+    );
+    let terminal = Terminal::run(&line, 40);
+    let screen = terminal
+        .screen_once(|screen| screen.contains("query="))
+        .await;
+
+    assert!(screen.contains("wait=141"), "{screen}");
+    let whole = pc_carts_at(&emulator.url(), &["cart", "get", "--customer", CUSTOMER])
+        .args(["--cart", cart, "-o", "json"])
+        .output()
+        .unwrap();
+    let start: String = text(&whole.stdout).chars().take(10).collect();
+    assert!(
+        screen.contains(&format!("{start}\nhead=0"))
+            || screen.contains(&format!("{start}\nhead=141")),
+        "{screen}"
+    );
+    assert!(screen.contains("7\nquery=0"), "{screen}");
+    for never in ["panicked", "Broken pipe", "error"] {
+        assert!(!screen.contains(never), "{never}: {screen}");
+    }
 }
 
 /// Every command of docs/cli.md, run as written against the emulator, in its order: the ids
@@ -870,6 +985,13 @@ async fn every_command_the_guide_shows_runs() {
     )
     .unwrap();
 
+    let binary = assert_cmd::cargo::cargo_bin("pc-carts");
+    let path = std::env::join_paths(
+        std::iter::once(binary.parent().unwrap().to_path_buf()).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )),
+    )
+    .unwrap();
     let mut ran = 0;
     for line in block.lines() {
         // The command, without its comment or a redirection to a file.
@@ -886,6 +1008,7 @@ async fn every_command_the_guide_shows_runs() {
                 "cart create ...",
                 "cart create --customer <ID> --item X:1:Y",
             )
+            .replace("order list ...", "order list --customer <ID>")
             .replace("--customer <ID>", &format!("--customer {CUSTOMER}"))
             .replace("--cart <ID>", &format!("--cart {}", cart.id()))
             .replace("<GUID>", &uuid::Uuid::new_v4().to_string());
@@ -896,12 +1019,13 @@ async fn every_command_the_guide_shows_runs() {
             ),
             None => command,
         };
-        let words: Vec<&str> = command.split_whitespace().collect();
-        assert_eq!(words.first(), Some(&"pc-carts"), "{line}");
+        assert!(command.starts_with("pc-carts "), "{line}");
         assert!(!command.contains('<'), "a placeholder left in {command}");
-        let mut run_it = pc_carts();
+        // Through a shell, as a reader runs it: its quoting is part of what the guide shows.
+        let mut run_it = Command::new("sh");
         run_it
-            .args(&words[1..])
+            .args(["-c", &command])
+            .env("PATH", &path)
             .current_dir(&dir)
             .env("PARTNER_CENTER_BASE_URL", emulator.url())
             .env("PARTNER_CENTER_TOKEN", "t");
