@@ -1,5 +1,5 @@
 //! One attempt of an operation ([`crate::pipeline`] makes them): a token ([`crate::auth`]),
-//! a turn of the client's pace ([`crate::retry`], once the service has throttled), a copy of
+//! a turn of the fleet's shared limit or of the client's pace ([`crate::retry`]), a copy of
 //! the request with its `Authorization` and a time-out within the operation's time, sent, its
 //! answer read within the size limit ([`crate::read`]), and what the answer means
 //! ([`crate::classify`]).
@@ -15,7 +15,11 @@ use crate::client::Shared;
 use crate::error::{Error, ErrorKind};
 use crate::read::{Seen, read_bounded};
 use crate::retry::Admission;
+#[cfg(feature = "redis")]
+use crate::retry::Turn;
 use crate::types::PartnerCenterError;
+#[cfg(feature = "redis")]
+use std::time::Duration;
 
 /// How an attempt went.
 pub(crate) enum Attempt {
@@ -61,9 +65,25 @@ pub(crate) async fn send(
         Ok(Err(e)) => return Attempt::NotMade(Some(e)),
         Err(_) => return Attempt::NotMade(Some(Error::timeout())),
     };
-    // The client's pace, learnt from the service's 429s: a turn to send, within the
-    // operation's time.
+    // A turn to send, within the operation's time: from the fleet's shared limit when it
+    // answers, else from the client's pace, learnt from the service's 429s (which learns
+    // from every answer, to be ready).
+    #[cfg(feature = "redis")]
+    let fleet = match &shared.fleet {
+        Some(fleet) => {
+            let path = original.as_ref().map_or("", |r| r.url().path()).to_owned();
+            match fleet.acquire(&*shared.clock, deadline, &path).await {
+                Turn::Taken => Some((fleet, path)),
+                Turn::Unreachable => None,
+                Turn::TooLate => return Attempt::NotMade(Some(Error::timeout())),
+            }
+        }
+        None => None,
+    };
+    #[cfg(not(feature = "redis"))]
+    let fleet: Option<()> = None;
     let permit = match &shared.rate {
+        Some(rate) if fleet.is_some() => Some(rate.permit_now()),
         Some(rate) => match rate.acquire(&*shared.clock, deadline).await {
             Some(permit) => Some(permit),
             None => return Attempt::NotMade(Some(Error::timeout())),
@@ -112,6 +132,13 @@ pub(crate) async fn send(
             Admission::Admitted
         };
         rate.observe(permit, admission, &*shared.clock);
+    }
+    #[cfg(feature = "redis")]
+    if let (Some((fleet, path)), Ok((_, seen, _))) = (&fleet, &answer)
+        && seen.status == 429
+    {
+        let wait = seen.retry_after.unwrap_or(Duration::from_secs(1));
+        fleet.throttled(&*shared.clock, wait, path).await;
     }
     let elapsed_ms = || sent.map(|sent| sent.elapsed().as_millis() as u64);
     let (error, ended, seen) = match answer {

@@ -65,6 +65,8 @@ pub struct PartnerCenterBuilder {
     root_certificates: Vec<Vec<u8>>,
     clock: Arc<dyn Clock>,
     rate_adaptation: Option<RateAdaptation>,
+    #[cfg(feature = "redis")]
+    shared_limit: Option<crate::retry::SharedLimit>,
 }
 
 impl PartnerCenter {
@@ -91,6 +93,8 @@ impl Default for PartnerCenterBuilder {
             root_certificates: Vec::new(),
             clock: Arc::new(SystemClock),
             rate_adaptation: Some(RateAdaptation::default()),
+            #[cfg(feature = "redis")]
+            shared_limit: None,
         }
     }
 }
@@ -187,6 +191,15 @@ impl PartnerCenterBuilder {
         self
     }
 
+    /// Takes every request's turn from a rate limit shared through Redis by a fleet of
+    /// clients (see [`SharedLimit`](crate::retry::SharedLimit)); while Redis cannot be reached,
+    /// the client's own pace ([`rate_adaptation`](Self::rate_adaptation)) decides.
+    #[cfg(feature = "redis")]
+    pub fn shared_limit(mut self, limit: crate::retry::SharedLimit) -> Self {
+        self.shared_limit = Some(limit);
+        self
+    }
+
     /// The clock retries and the pace read and wait on; tests use a
     /// [`VirtualClock`](crate::clock::VirtualClock).
     pub fn clock(mut self, clock: impl Clock) -> Self {
@@ -239,6 +252,8 @@ impl PartnerCenterBuilder {
                 .rate_adaptation
                 .map(|adaptation| AdaptiveRate::new(adaptation, self.clock.now())),
             clock: self.clock,
+            #[cfg(feature = "redis")]
+            fleet: self.shared_limit.map(crate::retry::Fleet::new),
         };
         Ok(PartnerCenter::from_shared(shared, self.correlation_id))
     }

@@ -51,6 +51,9 @@ pub(crate) struct Shared {
     pub clock: Arc<dyn Clock>,
     /// The pace of every request, once the service has throttled the client.
     pub rate: Option<AdaptiveRate>,
+    /// The fleet's pace, shared through Redis: when it answers, it decides instead of `rate`.
+    #[cfg(feature = "redis")]
+    pub fleet: Option<crate::retry::Fleet>,
 }
 
 impl PartnerCenter {

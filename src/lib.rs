@@ -128,6 +128,9 @@ mod doc_examples {
     struct ChangingTheSpec;
     #[doc = include_str!("../docs/development.md")]
     struct Development;
+    #[cfg(feature = "redis")]
+    #[doc = include_str!("../docs/fleet.md")]
+    struct Fleet;
 }
 
 // The client, in the order a request travels: configuration, the front door, the two levels

@@ -308,6 +308,12 @@ impl AdaptiveRate {
         }
     }
 
+    /// A permit for a request whose turn was given elsewhere (by the fleet's shared limit),
+    /// so that its answer still teaches this pace.
+    pub fn permit_now(&self) -> Permit {
+        Permit(self.generation.load(Ordering::Acquire))
+    }
+
     /// Learns from an answer.
     pub fn observe(&self, permit: Permit, answer: Admission, clock: &dyn Clock) {
         let mut pacer = self.pacer();

@@ -17,12 +17,18 @@
 mod adaptive;
 mod budget;
 pub(crate) mod policy;
+#[cfg(feature = "redis")]
+mod shared_limit;
 mod strategy;
 
 pub use adaptive::RateAdaptation;
 pub(crate) use adaptive::{AdaptiveRate, Admission};
 pub use budget::RetryBudget;
 pub use policy::RetryPolicy;
+#[cfg(feature = "redis")]
+pub use shared_limit::SharedLimit;
+#[cfg(feature = "redis")]
+pub(crate) use shared_limit::{Fleet, Turn};
 pub(crate) use strategy::{Next, Strategy};
 
 /// Whether the service's `Retry-After` is honoured for this status.

@@ -9,6 +9,7 @@ use partner_center_carts::PartnerCenter;
 use partner_center_carts::retry::RetryPolicy;
 use serde_json::Value;
 
+pub mod redis;
 pub mod scripted;
 
 pub const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";

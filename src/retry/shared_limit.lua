@@ -1,0 +1,79 @@
+-- One turn of a rate limit shared by a fleet: GCRA (the generic cell rate algorithm, as
+-- redis-cell's CL.THROTTLE), one hash per throttle scope, in one atomic script.
+--
+-- KEYS: the scopes a request counts against (the partner tenant; the tenant and customer).
+-- ARGV[1]: "take" or "throttled".
+-- ARGV[2]: for "throttled", the service's Retry-After in microseconds.
+-- ARGV[3]: how long an idle scope is kept, in milliseconds.
+-- ARGV[4], ARGV[5], ...: for each key, its rate (requests a second) and burst (requests).
+--
+-- Each hash holds:
+--   tat      the theoretical arrival time of the next request (GCRA), in microseconds;
+--   blocked  until when the service asked every client to wait (its Retry-After);
+--   scale    the share of the configured rate in force (below 1 after a throttle);
+--   scaled   when the scale was last changed.
+-- Times are the Redis server's, so the fleet's machines need not agree on the time.
+--
+-- Returns 0 when the request may go (its turn is taken), else the microseconds to wait
+-- (nothing is taken then).
+
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
+local ttl = tonumber(ARGV[3])
+
+-- After a throttle the rate is cut by this share, at most once a second (the requests
+-- already under way are throttled with the first), and it grows back by GROWTH a second.
+local CUT = 0.9
+local GROWTH = 0.05
+local MIN_SCALE = 0.05
+
+local function scale_now(hash_scale, hash_scaled)
+  local scale = tonumber(hash_scale) or 1
+  local scaled = tonumber(hash_scaled) or now
+  local elapsed = math.max(0, now - scaled) / 1000000
+  return math.min(1, scale * math.exp(GROWTH * elapsed))
+end
+
+local function put(key, field, value)
+  redis.call('HSET', key, field, string.format('%.0f', value))
+end
+
+if ARGV[1] == 'throttled' then
+  local until_ = now + tonumber(ARGV[2])
+  for _, key in ipairs(KEYS) do
+    local h = redis.call('HMGET', key, 'blocked', 'scale', 'scaled')
+    if until_ > (tonumber(h[1]) or 0) then
+      put(key, 'blocked', until_)
+    end
+    local scaled = tonumber(h[3]) or 0
+    if now - scaled >= 1000000 then
+      local scale = math.max(MIN_SCALE, scale_now(h[2], h[3]) * CUT)
+      redis.call('HSET', key, 'scale', tostring(scale))
+      put(key, 'scaled', now)
+    end
+    redis.call('PEXPIRE', key, ttl)
+  end
+  return 0
+end
+
+local wait = 0
+local next_tats = {}
+for i, key in ipairs(KEYS) do
+  local rate = tonumber(ARGV[2 + 2 * i])
+  local burst = tonumber(ARGV[3 + 2 * i])
+  local h = redis.call('HMGET', key, 'tat', 'blocked', 'scale', 'scaled')
+  local interval = 1000000 / (rate * scale_now(h[3], h[4]))
+  local tat = math.max(tonumber(h[1]) or 0, now)
+  -- GCRA: a request may go while the arrival time runs at most (burst - 1) intervals ahead.
+  local allowed_at = tat - (burst - 1) * interval
+  wait = math.max(wait, allowed_at - now, (tonumber(h[2]) or 0) - now)
+  next_tats[i] = tat + interval
+end
+if wait > 0 then
+  return math.ceil(wait)
+end
+for i, key in ipairs(KEYS) do
+  put(key, 'tat', next_tats[i])
+  redis.call('PEXPIRE', key, ttl)
+end
+return 0

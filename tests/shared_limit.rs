@@ -1,0 +1,283 @@
+//! The fleet's shared limit against a real `redis-server` and the emulator: clients in one
+//! process and in several share one rate, a 429 seen by one holds the others, and a Redis
+//! that dies slows nothing and is said once.
+//!
+//! The bounds follow from the limit, not from timing: turns of a GCRA at `r` a second, the
+//! first at once, cannot all be given in less than `(n - 1) / r` seconds of Redis's clock.
+#![cfg(feature = "redis")]
+
+mod support;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use partner_center_carts::PartnerCenter;
+use partner_center_carts::retry::{RetryPolicy, SharedLimit};
+use partner_center_carts_emulator::{Emulator, Faults};
+use support::redis::RedisServer;
+use support::{CUSTOMER, one_line_cart};
+
+/// Everything this file's tests logged.
+fn logs() -> &'static Mutex<Vec<u8>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let writer = logs.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || Capture(writer.clone()))
+            .init();
+        logs
+    })
+}
+
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The lines logged about `scope`'s shared limit being out of reach.
+fn unreachable_warnings(scope: &str) -> usize {
+    String::from_utf8_lossy(&logs().lock().unwrap())
+        .lines()
+        .filter(|line| line.contains("WARN") && line.contains(scope))
+        .filter(|line| line.contains("shared rate limit cannot be reached"))
+        .count()
+}
+
+/// A scope no other test uses.
+fn new_scope() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+fn limit(redis: &str, scope: &str, rate: f64) -> SharedLimit {
+    SharedLimit::redis(redis, scope).unwrap().rate(rate)
+}
+
+/// Creates `count` carts for `customer`, all at once, spread over `clients`.
+async fn create_carts(clients: &[PartnerCenter], customer: &str, count: usize) {
+    let tasks: Vec<_> = (0..count)
+        .map(|i| {
+            let pc = clients[i % clients.len()].clone();
+            let customer = customer.to_owned();
+            tokio::spawn(async move { pc.customer(&customer).create(&one_line_cart(1)).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().expect("every create succeeds");
+    }
+}
+
+/// At least `(n - 1) / rate` seconds: the time `n` turns of the limit take.
+fn turns(n: usize, rate: f64) -> Duration {
+    Duration::from_secs_f64((n - 1) as f64 / rate)
+}
+
+#[tokio::test]
+async fn clients_of_one_limit_send_at_its_rate_together_and_none_is_throttled() {
+    let redis = RedisServer::start();
+    // The service admits 20 a second (with a second's burst); the fleet asks for 10. A 429
+    // would need requests held back more than a second between their turn and the service.
+    let emulator = Emulator::new()
+        .faults(Faults::none().tenant_rate_limit(20.0))
+        .start()
+        .await
+        .unwrap();
+    let scope = new_scope();
+    let clients: Vec<PartnerCenter> = (0..4)
+        .map(|_| {
+            emulator
+                .client()
+                .shared_limit(limit(&redis.url(), &scope, 10.0))
+                .build()
+                .unwrap()
+        })
+        .collect();
+
+    let started = Instant::now();
+    create_carts(&clients, CUSTOMER, 40).await;
+    let took = started.elapsed();
+
+    // Four clients each alone would send 40 in well under a second, and be throttled.
+    assert!(
+        took >= turns(40, 10.0),
+        "40 turns at 10 a second in {took:?}"
+    );
+    let stats = emulator.stats();
+    assert_eq!((stats.requests, stats.throttled), (40, 0), "{stats:?}");
+}
+
+#[tokio::test]
+async fn a_customers_limit_holds_beside_the_tenants() {
+    let redis = RedisServer::start();
+    let emulator = Emulator::new().start().await.unwrap();
+    let scope = new_scope();
+    let pc = emulator
+        .client()
+        .shared_limit(limit(&redis.url(), &scope, 1000.0).per_customer(5.0, 1))
+        .build()
+        .unwrap();
+    let other = "0f6fe1a7-6b5b-4c4f-9b3c-3d5e0c2e1a11";
+
+    let started = Instant::now();
+    tokio::join!(
+        create_carts(std::slice::from_ref(&pc), CUSTOMER, 8),
+        create_carts(std::slice::from_ref(&pc), other, 8),
+    );
+    let took = started.elapsed();
+
+    // Each customer's 8 at 5 a second; the tenant's 1,000 would allow all 16 at once.
+    assert!(took >= turns(8, 5.0), "8 turns at 5 a second in {took:?}");
+    assert_eq!(emulator.stats().requests, 16);
+}
+
+#[tokio::test]
+async fn a_429_seen_by_one_client_holds_the_others_for_its_retry_after() {
+    let redis = RedisServer::start();
+    // One request a second, a bucket of one.
+    let emulator = Emulator::new()
+        .faults(Faults::none().tenant_rate_limit(1.0))
+        .start()
+        .await
+        .unwrap();
+    let scope = new_scope();
+    // No retries: a 429 is the operation's answer, and nothing waits but the fleet.
+    let client = || {
+        emulator
+            .client()
+            .retry_policy(RetryPolicy::none())
+            .shared_limit(limit(&redis.url(), &scope, 1000.0))
+            .build()
+            .unwrap()
+    };
+    let (first, second) = (client(), client());
+    let carts = first.customer(CUSTOMER);
+    carts.create(&one_line_cart(1)).await.unwrap();
+    let throttled = carts.create(&one_line_cart(1)).await.unwrap_err();
+    assert_eq!(throttled.status(), Some(429), "{throttled}");
+
+    // The other client waits out the Retry-After the first was given (at least a second,
+    // by when the bucket holds a request again), so it is admitted; alone, it would have
+    // been sent at once and refused.
+    second
+        .customer(CUSTOMER)
+        .create(&one_line_cart(1))
+        .await
+        .unwrap();
+    assert_eq!(emulator.stats().throttled, 1);
+}
+
+#[tokio::test]
+async fn a_redis_that_dies_slows_nothing_and_is_said_once() {
+    logs();
+    let mut redis = RedisServer::start();
+    let emulator = Emulator::new().start().await.unwrap();
+    let scope = new_scope();
+    let pc = emulator
+        .client()
+        .shared_limit(limit(&redis.url(), &scope, 1000.0))
+        .build()
+        .unwrap();
+
+    create_carts(std::slice::from_ref(&pc), CUSTOMER, 10).await;
+    assert_eq!(
+        redis.command(&["EXISTS", &format!("partner-center-carts:limit:{{{scope}}}")]),
+        ":1",
+        "the turns were taken in Redis"
+    );
+    assert_eq!(unreachable_warnings(&scope), 0);
+
+    redis.kill();
+    create_carts(std::slice::from_ref(&pc), CUSTOMER, 30).await;
+    assert_eq!(emulator.stats().requests, 40);
+    assert_eq!(unreachable_warnings(&scope), 1, "said once");
+}
+
+#[tokio::test]
+async fn a_redis_never_reached_slows_nothing() {
+    logs();
+    let emulator = Emulator::new().start().await.unwrap();
+    let scope = new_scope();
+    // A port nothing listens on: found free, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let pc = emulator
+        .client()
+        .shared_limit(limit(&format!("redis://127.0.0.1:{port}/"), &scope, 1.0))
+        .build()
+        .unwrap();
+
+    // At 1 a second through Redis these would take 19 s; the client's own pace lets them go.
+    create_carts(std::slice::from_ref(&pc), CUSTOMER, 20).await;
+    assert_eq!(emulator.stats().requests, 20);
+    assert_eq!(unreachable_warnings(&scope), 1);
+}
+
+/// The environment variable that makes this test binary a worker of the fleet test.
+const WORKER: &str = "SHARED_LIMIT_TEST_WORKER";
+
+#[tokio::test]
+async fn processes_of_one_limit_send_at_its_rate_together() {
+    if let Ok(job) = std::env::var(WORKER) {
+        // A worker: "<redis url> <emulator url> <scope> <carts>".
+        let job: Vec<&str> = job.split(' ').collect();
+        let pc = PartnerCenter::builder()
+            .base_url(job[1])
+            .bearer_token("worker")
+            .shared_limit(limit(job[0], job[2], 10.0))
+            .build()
+            .unwrap();
+        create_carts(&[pc], CUSTOMER, job[3].parse().unwrap()).await;
+        return;
+    }
+    let redis = RedisServer::start();
+    let emulator = Emulator::new()
+        .faults(Faults::none().tenant_rate_limit(20.0))
+        .start()
+        .await
+        .unwrap();
+    let scope = new_scope();
+    let job = format!("{} {} {scope} 10", redis.url(), emulator.url());
+    let started = Instant::now();
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "processes_of_one_limit_send_at_its_rate_together",
+                ])
+                .args(["--test-threads", "1", "--quiet"])
+                .env(WORKER, &job)
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    // Waited for off the runtime, which serves the emulator meanwhile.
+    for mut worker in workers {
+        let status = tokio::task::spawn_blocking(move || worker.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(status.success(), "a worker failed: {status}");
+    }
+    let took = started.elapsed();
+
+    assert!(
+        took >= turns(30, 10.0),
+        "30 turns at 10 a second in {took:?}"
+    );
+    let stats = emulator.stats();
+    assert_eq!((stats.requests, stats.throttled), (30, 0), "{stats:?}");
+}
