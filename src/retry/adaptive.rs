@@ -9,7 +9,10 @@
 //! (which, when the client sends too much, is the service's limit), not a fixed share of the
 //! rate sent; and one throttle event cuts the rate once, however many requests already under
 //! way are throttled with it. With the AWS constants, a burst of 64 throttled requests cut
-//! the rate 64 times, to its floor.
+//! the rate 64 times, to its floor. Above the learnt rate the growth stays slow for a
+//! plateau, then accelerates, as TCP CUBIC's probing past its last maximum does: a client
+//! alone at the limit is throttled again within the plateau, so it never accelerates, while
+//! one of a fleet whose peers finished climbs to their room in seconds.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -23,7 +26,9 @@ use crate::clock::Clock;
 /// service first answers 429 nothing waits (each answer is counted, under an uncontended lock);
 /// then the client sends at most [`margin`](Self::margin) times the rate the service admitted
 /// in the last [`window`](Self::window), growing by [`growth`](Self::growth) a second until the
-/// next 429, and stops pacing after [`quiet`](Self::quiet) without one. One pace serves the
+/// next 429, and stops pacing after [`quiet`](Self::quiet) without one. After 15 seconds above
+/// the rate it learnt without a 429, the growth doubles each second (up to 64 times): when
+/// other clients of the tenant finish, the room they leave is found in seconds. One pace serves the
 /// client and its clones, so a 429 for one customer (the service also limits per partner and
 /// customer) slows the requests for the others too.
 ///
@@ -99,6 +104,25 @@ const MIN_RATE: f64 = 0.5;
 const SLOW_START: f64 = 2.0;
 const MAX_RATE: f64 = 1e6;
 
+/// For how long above the learnt limit the rate grows at [`RateAdaptation::growth`] alone:
+/// at the default 2% a second, a client alone at the limit is throttled again before it ends.
+const PLATEAU: f64 = 15.0;
+/// The growth doubles each second after the plateau, up to this many times its own: room that
+/// other clients left (they finished) is found in seconds, not in a minute.
+const MAX_ACCELERATION: f64 = 64.0;
+
+/// The growth exponent accumulated `s` seconds into probing, in units of the growth rate: `s`
+/// on the plateau, then the integral of a growth doubling each second (capped).
+fn probe(s: f64) -> f64 {
+    if s <= PLATEAU {
+        return s;
+    }
+    let doublings = (s - PLATEAU).min(MAX_ACCELERATION.log2());
+    let accelerating = (doublings.exp2() - 1.0) / std::f64::consts::LN_2;
+    let capped = (s - PLATEAU - doublings) * MAX_ACCELERATION;
+    PLATEAU + accelerating + capped
+}
+
 /// What an answer says about the rate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Admission {
@@ -127,6 +151,8 @@ pub(crate) struct Pacer {
     tokens: f64,
     refilled: Instant,
     throttled_at: Instant,
+    /// Since when the rate has been above the learnt limit, probing for more.
+    probing_since: Option<Instant>,
     admitted: VecDeque<Instant>,
 }
 
@@ -141,6 +167,7 @@ impl Pacer {
             tokens: 0.0,
             refilled: now,
             throttled_at: now,
+            probing_since: None,
             admitted: VecDeque::new(),
         }
     }
@@ -201,6 +228,7 @@ impl Pacer {
                     self.ceiling = admitted.max(self.ceiling * self.settings.margin);
                     self.rate = (admitted * self.settings.margin).clamp(MIN_RATE, MAX_RATE);
                     self.tokens = self.tokens.min(0.0);
+                    self.probing_since = None;
                 }
             }
             Admission::Admitted => {
@@ -216,7 +244,8 @@ impl Pacer {
 
     /// Refills the tokens and grows the rate up to `now`; stops pacing after the quiet time.
     fn advance(&mut self, now: Instant) {
-        let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
+        let from = self.refilled;
+        let elapsed = now.saturating_duration_since(from).as_secs_f64();
         self.refilled = self.refilled.max(now);
         if !self.pacing {
             return;
@@ -235,7 +264,9 @@ impl Pacer {
         self.rate = if self.rate < target {
             (self.rate * SLOW_START.powf(elapsed)).min(target)
         } else {
-            self.rate * (self.settings.growth * elapsed).exp()
+            let since = *self.probing_since.get_or_insert(from);
+            let probed = |at: Instant| probe(at.saturating_duration_since(since).as_secs_f64());
+            self.rate * (self.settings.growth * (probed(now) - probed(from))).exp()
         }
         .clamp(MIN_RATE, MAX_RATE);
         // At most 10 ms of requests saved up (and one): a timer that wakes late at a high rate

@@ -108,20 +108,27 @@ fn below_the_learnt_limit_the_rate_doubles_each_second() {
     assert!((pacer.rate().unwrap() - 2.0).abs() < 1e-9);
 }
 
-/// A token-bucket service (one second of burst) and `tasks` tasks, each doing four-request
-/// flows one request after another, with the client's 429 handling: wait `Retry-After`, send
-/// again. Each request is paced by `pacer`, if any. Time is simulated: events in order.
+/// A token-bucket service (one second of burst) and a fleet of processes, each with its own
+/// pacer (if any) and `tasks` tasks doing its share of the flows (four requests, one after
+/// another), with the client's 429 handling: wait `Retry-After`, send again. Time is
+/// simulated: events in order, latencies from a fixed sequence.
 struct Run {
     goodput: f64,
     throttled: f64,
     flows_done: usize,
+    /// When each process finished its flows, in seconds.
+    finished: Vec<f64>,
 }
 
-fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) -> Run {
+fn simulate(pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) -> Run {
+    simulate_fleet(vec![pacer], limit, tasks, flows)
+}
+
+fn simulate_fleet(mut pacers: Vec<Option<Pacer>>, limit: f64, tasks: usize, flows: usize) -> Run {
     #[derive(PartialEq, Eq, PartialOrd, Ord)]
     enum Event {
-        /// The head of the queue asks the pacer again.
-        Head,
+        /// The head of a process's queue asks its pacer again.
+        Head { process: usize },
         /// The task's request reaches the service.
         Send { task: usize, permit: u64 },
         /// The answer comes back: admitted or not.
@@ -134,6 +141,8 @@ fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) ->
         /// The task sends again after `Retry-After`.
         Again { task: usize },
     }
+    let processes = pacers.len();
+    let process_of = |task: usize| task / tasks;
     let t0 = Instant::now();
     let mut events: BinaryHeap<Reverse<(u64, u64, Event)>> = BinaryHeap::new();
     let mut sequence = 0u64;
@@ -143,13 +152,21 @@ fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) ->
     };
     // The service's bucket.
     let (mut tokens, mut refilled) = (limit, 0u64);
-    // Per task: the step of its flow (0..4); flows started.
-    let mut step = vec![0usize; tasks];
-    let mut started = tasks.min(flows);
-    let mut queue: VecDeque<usize> = (0..started).collect();
-    let mut head_scheduled = true;
-    push(&mut events, 0, Event::Head);
-    let (mut admitted, mut throttled, mut done) = (0usize, 0usize, 0usize);
+    // Per task: the step of its flow (0..4). Per process: its flows, those started and done,
+    // its queue of tasks waiting for a turn, whether its head is scheduled.
+    let mut step = vec![0usize; tasks * processes];
+    let share = flows / processes;
+    let mut started = vec![tasks.min(share); processes];
+    let mut done_by = vec![0usize; processes];
+    let mut finished = vec![0.0; processes];
+    let mut queues: Vec<VecDeque<usize>> = (0..processes)
+        .map(|p| (p * tasks..p * tasks + started[p]).collect())
+        .collect();
+    let mut head_scheduled = vec![true; processes];
+    for process in 0..processes {
+        push(&mut events, 0, Event::Head { process });
+    }
+    let (mut admitted, mut throttled) = (0usize, 0usize);
     let mut random = 0x2545_f491_4f6c_dd1du64;
     let mut latency = || {
         // 2.5 to 7.5 ms, from a fixed sequence.
@@ -163,18 +180,18 @@ fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) ->
         now = at;
         let instant = t0 + Duration::from_micros(now);
         match event {
-            Event::Head => {
-                let Some(&task) = queue.front() else {
-                    head_scheduled = false;
+            Event::Head { process } => {
+                let Some(&task) = queues[process].front() else {
+                    head_scheduled[process] = false;
                     continue;
                 };
-                let taken = match pacer.as_mut() {
+                let taken = match pacers[process].as_mut() {
                     Some(pacer) => pacer.try_take(instant),
                     None => Ok(Permit(0)),
                 };
                 match taken {
                     Ok(permit) => {
-                        queue.pop_front();
+                        queues[process].pop_front();
                         push(
                             &mut events,
                             now,
@@ -183,9 +200,13 @@ fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) ->
                                 permit: permit.0,
                             },
                         );
-                        push(&mut events, now, Event::Head);
+                        push(&mut events, now, Event::Head { process });
                     }
-                    Err(wait) => push(&mut events, now + wait.as_micros() as u64 + 1, Event::Head),
+                    Err(wait) => push(
+                        &mut events,
+                        now + wait.as_micros() as u64 + 1,
+                        Event::Head { process },
+                    ),
                 }
             }
             Event::Send { task, permit } => {
@@ -211,7 +232,8 @@ fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) ->
                 admitted: ok,
                 retry_after,
             } => {
-                if let Some(pacer) = pacer.as_mut() {
+                let process = process_of(task);
+                if let Some(pacer) = pacers[process].as_mut() {
                     let answer = if ok {
                         Admission::Admitted
                     } else {
@@ -219,19 +241,7 @@ fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) ->
                     };
                     pacer.observe(Permit(permit), answer, instant);
                 }
-                if ok {
-                    admitted += 1;
-                    step[task] += 1;
-                    if step[task] == 4 {
-                        done += 1;
-                        step[task] = 0;
-                        if started == flows {
-                            continue;
-                        }
-                        started += 1;
-                    }
-                    queue.push_back(task);
-                } else {
+                if !ok {
                     throttled += 1;
                     push(
                         &mut events,
@@ -240,16 +250,29 @@ fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) ->
                     );
                     continue;
                 }
-                if !head_scheduled {
-                    head_scheduled = true;
-                    push(&mut events, now, Event::Head);
+                admitted += 1;
+                step[task] += 1;
+                if step[task] == 4 {
+                    step[task] = 0;
+                    done_by[process] += 1;
+                    finished[process] = now as f64 / 1e6;
+                    if started[process] == share {
+                        continue;
+                    }
+                    started[process] += 1;
+                }
+                queues[process].push_back(task);
+                if !head_scheduled[process] {
+                    head_scheduled[process] = true;
+                    push(&mut events, now, Event::Head { process });
                 }
             }
             Event::Again { task } => {
-                queue.push_back(task);
-                if !head_scheduled {
-                    head_scheduled = true;
-                    push(&mut events, now, Event::Head);
+                let process = process_of(task);
+                queues[process].push_back(task);
+                if !head_scheduled[process] {
+                    head_scheduled[process] = true;
+                    push(&mut events, now, Event::Head { process });
                 }
             }
         }
@@ -258,7 +281,8 @@ fn simulate(mut pacer: Option<Pacer>, limit: f64, tasks: usize, flows: usize) ->
     Run {
         goodput: admitted as f64 / seconds / limit,
         throttled: throttled as f64 / (admitted + throttled) as f64,
-        flows_done: done,
+        flows_done: done_by.iter().sum(),
+        finished,
     }
 }
 
@@ -295,6 +319,68 @@ fn with_no_limit_learnt_the_rate_doubles_until_the_next_429() {
     assert!((pacer.rate().unwrap() - MIN_RATE * 32.0).abs() < 1e-9);
     pacer.try_take(t0 + secs(10.0)).ok();
     assert!((pacer.rate().unwrap() - MIN_RATE * 1024.0).abs() < 1e-6);
+}
+
+/// 1,000 flows from `processes` processes of `tasks` tasks, each paced by its own pacer, against
+/// one limit of 20 a second (printed with `--nocapture`).
+fn fleet(processes: usize, tasks: usize) -> Run {
+    let t0 = Instant::now();
+    let pacers = (0..processes)
+        .map(|_| Some(Pacer::new(RateAdaptation::default(), t0)))
+        .collect();
+    let run = simulate_fleet(pacers, 20.0, tasks, 1000);
+    println!(
+        "{processes} x {tasks}: goodput {:.3}, throttled {:.3}, finished {:?}",
+        run.goodput, run.throttled, run.finished
+    );
+    assert_eq!(run.flows_done, 1000);
+    run
+}
+
+#[test]
+fn four_processes_each_with_its_own_pace_finish_near_the_limit() {
+    // Each learns its share; when others finish, the last find the room they left within
+    // seconds (the growth accelerating after the plateau), not in the minute 2% a second takes.
+    let run = fleet(4, 16);
+    assert!(run.goodput >= 0.95, "goodput {}", run.goodput);
+    assert!(run.throttled <= 0.05, "throttled {}", run.throttled);
+    // One process alone never reaches the end of the plateau: throttled within 3 s of it.
+    let alone = fleet(1, 64);
+    assert!(alone.goodput >= 0.99, "goodput {}", alone.goodput);
+    assert!(alone.throttled <= 0.03, "throttled {}", alone.throttled);
+}
+
+#[test]
+fn past_the_plateau_the_growth_doubles_each_second() {
+    let t0 = Instant::now();
+    // A share of 5 a second learnt (4.75 paced), then no 429 for good.
+    let mut pacer = throttled_after(5, t0);
+    let rate_at = |pacer: &mut Pacer, s: f64| {
+        pacer.try_take(t0 + secs(1.0 + s)).ok();
+        pacer.rate().unwrap()
+    };
+    // On the plateau: 2% a second.
+    let on_plateau = rate_at(&mut pacer, PLATEAU);
+    assert!(
+        (on_plateau - 4.75 * (0.02 * PLATEAU).exp()).abs() < 1e-9,
+        "{on_plateau}"
+    );
+    // Six seconds past it: the growth has doubled six times (2%, 4%, ... 128%), and the rate
+    // is past four times the share: the room three finished peers left.
+    let past = rate_at(&mut pacer, PLATEAU + 6.0);
+    let expected = on_plateau * (0.02 * 63.0 / std::f64::consts::LN_2).exp();
+    assert!(
+        (past - expected).abs() < 1e-6 * expected,
+        "{past} vs {expected}"
+    );
+    assert!(past > 4.0 * 4.75, "{past}");
+    // The cap: no faster than 64 times the growth.
+    let later = rate_at(&mut pacer, PLATEAU + 7.0);
+    assert!(
+        (later / past - (0.02 * 64.0f64).exp()).abs() < 1e-6,
+        "{}",
+        later / past
+    );
 }
 
 #[tokio::test]
