@@ -4,7 +4,9 @@
 //!
 //! - (a) the crate, with its rate adaptation (the default);
 //! - (b) the crate without it (`no_rate_adaptation`): every 429 waited out and retried;
-//! - (c) hand-written reqwest code that behaves as the service's SDK: no retry on 429.
+//! - (c) hand-written reqwest code that behaves as the service's SDK: no retry on 429;
+//! - (d) the same, retrying a 429 after its `Retry-After` (at most 20 an operation): the fix
+//!   a team would write by hand.
 //!
 //! Each contender gets an emulator of its own (a full bucket), in this process. Printed: the
 //! goodput (the requests of the flows that finished, four each, a second, as a share of the
@@ -12,7 +14,7 @@
 //! percentile of a flow's time (finished or failed).
 //!
 //! ```sh
-//! cargo bench --bench throttled                 # about 11 minutes
+//! cargo bench --bench throttled                 # about 15 minutes
 //! cargo bench --bench throttled -- --flows 200 --rate 20 --only a
 //! ```
 
@@ -184,6 +186,10 @@ fn main() {
             "c",
             "(c) hand-written reqwest, as the service's SDK (no 429 retry)",
         ),
+        (
+            "d",
+            "(d) hand-written reqwest, a 429 retried after its `Retry-After`",
+        ),
     ];
     for (key, name) in contenders {
         if s.only.as_deref().is_some_and(|only| !only.contains(key)) {
@@ -198,7 +204,8 @@ fn main() {
             let side = match key {
                 "a" => Side::Crate(emulator.client().build().unwrap()),
                 "b" => Side::Crate(emulator.client().no_rate_adaptation().build().unwrap()),
-                _ => Side::Sdk(SdkLike::new(&emulator.url())),
+                "c" => Side::Sdk(SdkLike::new(&emulator.url())),
+                _ => Side::Sdk(SdkLike::retrying_after(&emulator.url())),
             };
             let stats = || {
                 let stats = emulator.stats();

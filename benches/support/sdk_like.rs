@@ -2,6 +2,10 @@
 //! `MS-RequestId` per operation, kept on its retries; retries on transport failures and every
 //! status but 400, 401, 403, 404, 409, 417 and 429, at most three, after 0.5, 1.5 and 3.5 s;
 //! no retry on 429, so a throttled operation fails.
+//!
+//! [`SdkLike::retrying_after`] is the obvious fix a team would write by hand: the same, and a
+//! 429 waited out as its `Retry-After` says (1 s without one) and sent again, at most 20 times
+//! an operation.
 
 use std::time::Duration;
 
@@ -17,9 +21,14 @@ const WAITS: [Duration; 3] = [
     Duration::from_millis(3500),
 ];
 
+/// The most 429s one operation of [`SdkLike::retrying_after`] waits out.
+const THROTTLES: u32 = 20;
+
 pub struct SdkLike {
     http: reqwest::Client,
     base: String,
+    /// Whether a 429 is waited out and sent again.
+    retry_after: bool,
 }
 
 /// An operation that failed.
@@ -32,6 +41,15 @@ impl SdkLike {
         Self {
             http: reqwest::Client::new(),
             base: base.to_string(),
+            retry_after: false,
+        }
+    }
+
+    /// The same, retrying a 429 after its `Retry-After`.
+    pub fn retrying_after(base: &str) -> Self {
+        Self {
+            retry_after: true,
+            ..Self::new(base)
         }
     }
 
@@ -43,6 +61,7 @@ impl SdkLike {
     ) -> Result<T, Failed> {
         let request_id = Uuid::new_v4().to_string();
         let mut attempt = 0;
+        let mut throttles = 0;
         loop {
             let mut request = self
                 .http
@@ -61,6 +80,18 @@ impl SdkLike {
                     let bytes = answer.bytes().await.map_err(|_| Failed)?;
                     let json = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
                     return serde_json::from_slice(json).map_err(|_| Failed);
+                }
+                Ok(answer)
+                    if answer.status() == 429 && self.retry_after && throttles < THROTTLES =>
+                {
+                    let seconds = answer
+                        .headers()
+                        .get("Retry-After")
+                        .and_then(|v| v.to_str().ok()?.parse().ok())
+                        .unwrap_or(1);
+                    tokio::time::sleep(Duration::from_secs(seconds)).await;
+                    throttles += 1;
+                    continue;
                 }
                 Ok(answer) => answer.status().as_u16(),
                 Err(_) => 0,
