@@ -1,9 +1,12 @@
 -- One turn of a rate limit shared by a fleet: GCRA (the generic cell rate algorithm, as
--- redis-cell's CL.THROTTLE), one hash per throttle scope, in one atomic script.
+-- redis-cell's CL.THROTTLE), one hash per throttle scope, in one atomic script. A turn is
+-- reserved when asked for, so turns are given in the order they are asked for, and a request
+-- costs one round trip however long it waits.
 --
 -- KEYS: the scopes a request counts against (the partner tenant; the tenant and customer).
 -- ARGV[1]: "take" or "throttled".
--- ARGV[2]: for "throttled", the service's Retry-After in microseconds.
+-- ARGV[2]: for "take", the longest wait the request accepts; for "throttled", the service's
+--          Retry-After. In microseconds.
 -- ARGV[3]: how long an idle scope is kept, in milliseconds.
 -- ARGV[4], ARGV[5], ...: for each key, its rate (requests a second) and burst (requests).
 --
@@ -14,8 +17,8 @@
 --   scaled   when the scale was last changed.
 -- Times are the Redis server's, so the fleet's machines need not agree on the time.
 --
--- Returns 0 when the request may go (its turn is taken), else the microseconds to wait
--- (nothing is taken then).
+-- Returns, for "take", the microseconds to wait before sending, the turn reserved; or, when
+-- that is longer than the request accepts, minus that wait, and nothing is reserved.
 
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
@@ -56,24 +59,27 @@ if ARGV[1] == 'throttled' then
   return 0
 end
 
-local wait = 0
-local next_tats = {}
+-- When the request may go: the latest of every scope's GCRA turn and block.
+local send_at = now
+local scopes = {}
 for i, key in ipairs(KEYS) do
   local rate = tonumber(ARGV[2 + 2 * i])
   local burst = tonumber(ARGV[3 + 2 * i])
   local h = redis.call('HMGET', key, 'tat', 'blocked', 'scale', 'scaled')
   local interval = 1000000 / (rate * scale_now(h[3], h[4]))
-  local tat = math.max(tonumber(h[1]) or 0, now)
+  local tat = tonumber(h[1]) or 0
+  local blocked = tonumber(h[2]) or 0
   -- GCRA: a request may go while the arrival time runs at most (burst - 1) intervals ahead.
-  local allowed_at = tat - (burst - 1) * interval
-  wait = math.max(wait, allowed_at - now, (tonumber(h[2]) or 0) - now)
-  next_tats[i] = tat + interval
+  local base = math.max(tat, now, blocked)
+  send_at = math.max(send_at, blocked, base - (burst - 1) * interval)
+  scopes[i] = { tat = tat, interval = interval }
 end
-if wait > 0 then
-  return math.ceil(wait)
+local wait = math.ceil(send_at - now)
+if wait > tonumber(ARGV[2]) then
+  return -wait
 end
 for i, key in ipairs(KEYS) do
-  put(key, 'tat', next_tats[i])
+  put(key, 'tat', math.max(scopes[i].tat, send_at) + scopes[i].interval)
   redis.call('PEXPIRE', key, ttl)
 end
-return 0
+return wait

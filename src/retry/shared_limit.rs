@@ -179,25 +179,27 @@ impl Fleet {
         }
     }
 
-    /// Waits, on `clock`, for a turn of the shared limit for a request to `path`.
+    /// Waits, on `clock`, for a turn of the shared limit for a request to `path`: one round
+    /// trip to Redis reserves it (the wait is Redis's time, slept on `clock`).
     pub async fn acquire(&self, clock: &dyn Clock, deadline: Instant, path: &str) -> Turn {
-        loop {
-            let now = clock.now();
-            if self.is_down(now) {
-                return Turn::Unreachable;
+        if self.is_down(clock.now()) {
+            return Turn::Unreachable;
+        }
+        let left = deadline.saturating_duration_since(clock.now());
+        let accepted = left.as_micros().min(i64::MAX as u128).to_string();
+        match self.run(&["take", &accepted], path).await {
+            Ok(0) => Turn::Taken,
+            Ok(wait) if wait > 0 => {
+                clock
+                    .sleep(Duration::from_micros(wait.unsigned_abs()))
+                    .await;
+                Turn::Taken
             }
-            let wait = match self.run(&["take", "0"], path).await {
-                Ok(0) => return Turn::Taken,
-                Ok(micros) => Duration::from_micros(micros.max(1)),
-                Err(e) => {
-                    self.went_down(clock.now(), &e);
-                    return Turn::Unreachable;
-                }
-            };
-            if clock.now() + wait > deadline {
-                return Turn::TooLate;
+            Ok(_) => Turn::TooLate,
+            Err(e) => {
+                self.went_down(clock.now(), &e);
+                Turn::Unreachable
             }
-            clock.sleep(wait).await;
         }
     }
 
@@ -234,7 +236,7 @@ impl Fleet {
 
     /// Runs the script for the scopes of a request to `path`; `Err` says why Redis did not
     /// answer (within the limit's time-out).
-    async fn run(&self, event: &[&str; 2], path: &str) -> Result<u64, String> {
+    async fn run(&self, event: &[&str; 2], path: &str) -> Result<i64, String> {
         let limit = &self.limit;
         let attempt = async {
             let connection = self
@@ -262,7 +264,7 @@ impl Fleet {
                     .arg(burst);
             }
             invocation
-                .invoke_async::<u64>(&mut connection.clone())
+                .invoke_async::<i64>(&mut connection.clone())
                 .await
         };
         let answer = match tokio::time::timeout(limit.timeout, attempt).await {
