@@ -20,6 +20,8 @@
 //! ```
 
 // The tests' redis-server on loopback (its `command` is for the tests).
+#[path = "support/flows.rs"]
+mod flows;
 #[allow(dead_code)]
 #[path = "../tests/support/redis.rs"]
 mod redis;
@@ -32,17 +34,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use flows::{REQUESTS_PER_FLOW, crate_flow, sdk_flow};
 use partner_center_carts::PartnerCenter;
 use partner_center_carts::retry::SharedLimit;
-use partner_center_carts::types::{Cart, CartLineItem};
 use partner_center_carts_emulator::{Emulator, Faults};
 use plotters::prelude::*;
 use sdk_like::SdkLike;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Create, get, put, checkout.
-const REQUESTS_PER_FLOW: usize = 4;
 /// The token every worker sends: the emulator keys its limit by it, so they share a tenant.
 const TOKEN: &str = "benchmark-token";
 const CONTENDERS: [&str; 3] = ["paced", "shared", "by hand"];
@@ -248,7 +248,11 @@ fn worker(args: &[String]) {
                     let mut failed = 0;
                     while next.fetch_add(1, Ordering::Relaxed) < flows {
                         let customer = Uuid::new_v4().to_string();
-                        failed += usize::from(!side.flow(&customer, &admitted).await);
+                        let done = match &*side {
+                            Side::Crate(pc) => crate_flow(pc, &customer, &admitted).await,
+                            Side::Sdk(sdk) => sdk_flow(sdk, &customer, &admitted).await,
+                        };
+                        failed += usize::from(!done);
                     }
                     failed
                 })
@@ -269,66 +273,6 @@ fn worker(args: &[String]) {
 enum Side {
     Crate(PartnerCenter),
     Sdk(SdkLike),
-}
-
-fn new_cart() -> Cart {
-    Cart {
-        line_items: vec![CartLineItem {
-            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
-            quantity: 1,
-            billing_cycle: "monthly".into(),
-            term_duration: Some("P1M".into()),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
-
-impl Side {
-    /// One flow: create, modify (get + put), checkout; `admitted` counts the requests each
-    /// step had admitted. Whether it finished.
-    async fn flow(&self, customer: &str, admitted: &impl Fn(u32)) -> bool {
-        match self {
-            Side::Crate(pc) => {
-                let customer = pc.customer(customer);
-                let Ok(cart) = customer.create(&new_cart()).await else {
-                    return false;
-                };
-                admitted(1);
-                let cart = customer.cart(cart.id());
-                if cart
-                    .modify(|c| c.line_items[0].quantity += 1)
-                    .await
-                    .is_err()
-                {
-                    return false;
-                }
-                admitted(2);
-                let done = cart.checkout().await.is_ok_and(|o| o.is_complete());
-                admitted(u32::from(done));
-                done
-            }
-            Side::Sdk(sdk) => {
-                let Ok(cart) = sdk.create(customer, &new_cart()).await else {
-                    return false;
-                };
-                admitted(1);
-                let id = cart.id.clone().unwrap_or_default();
-                let Ok(mut read) = sdk.get(customer, &id).await else {
-                    return false;
-                };
-                admitted(1);
-                read.line_items[0].quantity += 1;
-                if sdk.put(customer, &read).await.is_err() {
-                    return false;
-                }
-                admitted(1);
-                let done = sdk.checkout(customer, &id).await.is_ok();
-                admitted(u32::from(done));
-                done
-            }
-        }
-    }
 }
 
 /// Each worker's admitted requests a second, and the limit, one panel per contender.

@@ -18,6 +18,8 @@
 //! cargo bench --bench throttled -- --flows 200 --rate 20 --only a
 //! ```
 
+#[path = "support/flows.rs"]
+mod flows;
 #[path = "support/sdk_like.rs"]
 mod sdk_like;
 
@@ -25,14 +27,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use flows::{REQUESTS_PER_FLOW, crate_flow, sdk_flow};
 use partner_center_carts::PartnerCenter;
-use partner_center_carts::types::{Cart, CartLineItem};
 use partner_center_carts_emulator::{Emulator, Faults};
 use sdk_like::SdkLike;
 use uuid::Uuid;
-
-/// Create, get, put, checkout.
-const REQUESTS_PER_FLOW: usize = 4;
 
 struct Settings {
     flows: usize,
@@ -62,54 +61,6 @@ fn settings() -> Settings {
     settings
 }
 
-fn new_cart() -> Cart {
-    Cart {
-        line_items: vec![CartLineItem {
-            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
-            quantity: 1,
-            billing_cycle: "monthly".into(),
-            term_duration: Some("P1M".into()),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
-
-/// One flow through the crate: create, modify (get + put), checkout.
-async fn crate_flow(pc: &PartnerCenter, customer: &str) -> bool {
-    let customer = pc.customer(customer);
-    let Ok(cart) = customer.create(&new_cart()).await else {
-        return false;
-    };
-    let cart = customer.cart(cart.id());
-    if cart
-        .modify(|c| c.line_items[0].quantity += 1)
-        .await
-        .is_err()
-    {
-        return false;
-    }
-    cart.checkout()
-        .await
-        .is_ok_and(|outcome| outcome.is_complete())
-}
-
-/// The same flow, hand-written, as the service's SDK behaves.
-async fn sdk_flow(sdk: &SdkLike, customer: &str) -> bool {
-    let Ok(cart) = sdk.create(customer, &new_cart()).await else {
-        return false;
-    };
-    let id = cart.id.clone().unwrap_or_default();
-    let Ok(mut read) = sdk.get(customer, &id).await else {
-        return false;
-    };
-    read.line_items[0].quantity += 1;
-    if sdk.put(customer, &read).await.is_err() {
-        return false;
-    }
-    sdk.checkout(customer, &id).await.is_ok()
-}
-
 enum Side {
     Crate(PartnerCenter),
     Sdk(SdkLike),
@@ -136,8 +87,8 @@ async fn run(side: Arc<Side>, emulator_stats: impl Fn() -> (u64, u64), s: &Setti
                     let customer = Uuid::new_v4().to_string();
                     let flow = Instant::now();
                     let ok = match &*side {
-                        Side::Crate(pc) => crate_flow(pc, &customer).await,
-                        Side::Sdk(sdk) => sdk_flow(sdk, &customer).await,
+                        Side::Crate(pc) => crate_flow(pc, &customer, &|_| {}).await,
+                        Side::Sdk(sdk) => sdk_flow(sdk, &customer, &|_| {}).await,
                     };
                     times.push(flow.elapsed());
                     failed += usize::from(!ok);

@@ -2,9 +2,6 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use partner_center_carts::PartnerCenter;
 use partner_center_carts::auth::{
     AccessToken, ClientCredentials, RefreshToken, StaticToken, TokenProvider,
@@ -12,6 +9,7 @@ use partner_center_carts::auth::{
 use partner_center_carts::clock::VirtualClock;
 use partner_center_carts::retry::RetryPolicy;
 use serde_json::json;
+use support::logs::{logged, logs};
 use support::scripted::{Answer, Scripted};
 use support::*;
 
@@ -19,37 +17,6 @@ const CLIENT_SECRET: &str = "client-secret-do-not-print";
 const REFRESH: &str = "refresh-token-do-not-print";
 const ISSUED: &str = "issued-access-token-do-not-print";
 const FIXED: &str = "fixed-bearer-do-not-print";
-
-/// Everything every test in this file logged, at every level, from every crate.
-fn logs() -> &'static Mutex<Vec<u8>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let writer = logs.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || Capture(writer.clone()))
-            .init();
-        logs
-    })
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logged() -> String {
-    String::from_utf8_lossy(&logs().lock().unwrap()).into_owned()
-}
 
 fn assert_no_secret(what: &str, text: &str) {
     for secret in [CLIENT_SECRET, REFRESH, ISSUED, FIXED] {

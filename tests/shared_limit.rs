@@ -8,46 +8,18 @@
 
 mod support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use partner_center_carts::PartnerCenter;
 use partner_center_carts::retry::{RetryPolicy, SharedLimit};
-use partner_center_carts_emulator::{Emulator, Faults};
+use partner_center_carts_emulator::{Emulator, Faults, RunningEmulator};
+use support::logs::{logged, logs};
 use support::redis::RedisServer;
 use support::{CUSTOMER, one_line_cart};
 
-/// Everything this file's tests logged.
-fn logs() -> &'static Mutex<Vec<u8>> {
-    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let logs = Arc::new(Mutex::new(Vec::new()));
-        let writer = logs.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_ansi(false)
-            .with_writer(move || Capture(writer.clone()))
-            .init();
-        logs
-    })
-}
-
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The lines logged about `scope`'s shared limit being out of reach.
 fn unreachable_warnings(scope: &str) -> usize {
-    String::from_utf8_lossy(&logs().lock().unwrap())
+    logged()
         .lines()
         .filter(|line| line.contains("WARN") && line.contains(scope))
         .filter(|line| line.contains("shared rate limit cannot be reached"))
@@ -77,6 +49,15 @@ async fn create_carts(clients: &[PartnerCenter], customer: &str, count: usize) {
     }
 }
 
+/// An emulator that admits `per_second` requests a second per tenant (a second's burst).
+async fn limited_to(per_second: f64) -> RunningEmulator {
+    Emulator::new()
+        .faults(Faults::none().tenant_rate_limit(per_second))
+        .start()
+        .await
+        .unwrap()
+}
+
 /// At least `(n - 1) / rate` seconds: the time `n` turns of the limit take.
 fn turns(n: usize, rate: f64) -> Duration {
     Duration::from_secs_f64((n - 1) as f64 / rate)
@@ -87,11 +68,7 @@ async fn clients_of_one_limit_send_at_its_rate_together_and_none_is_throttled() 
     let redis = RedisServer::start();
     // The service admits 20 a second (with a second's burst); the fleet asks for 10. A 429
     // would need requests held back more than a second between their turn and the service.
-    let emulator = Emulator::new()
-        .faults(Faults::none().tenant_rate_limit(20.0))
-        .start()
-        .await
-        .unwrap();
+    let emulator = limited_to(20.0).await;
     let scope = new_scope();
     let clients: Vec<PartnerCenter> = (0..4)
         .map(|_| {
@@ -144,11 +121,7 @@ async fn a_customers_limit_holds_beside_the_tenants() {
 async fn a_429_seen_by_one_client_holds_the_others_for_its_retry_after() {
     let redis = RedisServer::start();
     // One request a second, a bucket of one.
-    let emulator = Emulator::new()
-        .faults(Faults::none().tenant_rate_limit(1.0))
-        .start()
-        .await
-        .unwrap();
+    let emulator = limited_to(1.0).await;
     let scope = new_scope();
     // No retries: a 429 is the operation's answer, and nothing waits but the fleet.
     let client = || {
@@ -242,11 +215,7 @@ async fn processes_of_one_limit_send_at_its_rate_together() {
         return;
     }
     let redis = RedisServer::start();
-    let emulator = Emulator::new()
-        .faults(Faults::none().tenant_rate_limit(20.0))
-        .start()
-        .await
-        .unwrap();
+    let emulator = limited_to(20.0).await;
     let scope = new_scope();
     let job = format!("{} {} {scope} 10", redis.url(), emulator.url());
     let started = Instant::now();

@@ -9,6 +9,7 @@ use partner_center_carts::PartnerCenter;
 use partner_center_carts::retry::RetryPolicy;
 use serde_json::Value;
 
+pub mod logs;
 pub mod redis;
 pub mod scripted;
 
