@@ -11,8 +11,8 @@
 //! of its own (this binary again). Printed: goodput (the requests of the flows that finished,
 //! four each, a second until the last worker finished, as a share of the limit), 429s as a
 //! share of the requests the service received, failed flows, and when the first and the last
-//! worker finished. Drawn: `benches/fleet.svg`, each worker's admitted requests a second for
-//! four processes of 16 tasks, paced and shared.
+//! worker finished. Drawn: `benches/fleet.svg`, each worker's admitted requests a second
+//! (averaged over 10 s) for four processes of 16 tasks, paced and shared.
 //!
 //! ```sh
 //! cargo bench --bench fleet --features redis                          # about 40 minutes
@@ -275,6 +275,21 @@ enum Side {
     Sdk(SdkLike),
 }
 
+/// Seconds over which the picture averages a worker's rate: turns come to a worker's tasks in
+/// runs, so second by second its rate swings between nothing and the whole limit.
+const AVERAGED: usize = 10;
+
+/// A timeline's rate over the last [`AVERAGED`] seconds, at each second.
+fn averaged(timeline: &[u32]) -> Vec<(f64, f64)> {
+    (0..timeline.len())
+        .map(|s| {
+            let window = &timeline[s.saturating_sub(AVERAGED - 1)..=s];
+            let sum: u32 = window.iter().sum();
+            (s as f64 + 1.0, f64::from(sum) / window.len() as f64)
+        })
+        .collect()
+}
+
 /// Each worker's admitted requests a second, and the limit, one panel per contender.
 fn draw(
     path: &str,
@@ -291,7 +306,9 @@ fn draw(
     for ((contender, timelines), area) in runs.iter().zip(root.split_evenly((runs.len(), 1))) {
         let mut chart = ChartBuilder::on(&area)
             .caption(
-                format!("4 processes x 16 tasks, {contender}: admitted requests a second"),
+                format!(
+                    "4 processes x 16 tasks, {contender}: admitted requests a second, {AVERAGED} s average"
+                ),
                 ("sans-serif", 18),
             )
             .margin(10)
@@ -313,13 +330,7 @@ fn draw(
         for (i, timeline) in timelines.iter().enumerate() {
             let color = Palette99::pick(i).to_rgba();
             chart
-                .draw_series(LineSeries::new(
-                    timeline
-                        .iter()
-                        .enumerate()
-                        .map(|(s, &n)| (s as f64 + 0.5, f64::from(n))),
-                    color,
-                ))?
+                .draw_series(LineSeries::new(averaged(timeline), color.stroke_width(2)))?
                 .label(format!("worker {}", i + 1))
                 .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], color));
         }
