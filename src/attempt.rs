@@ -138,7 +138,7 @@ pub(crate) async fn send(
         && seen.status == 429
     {
         let wait = seen.retry_after.unwrap_or(Duration::from_secs(1));
-        fleet.throttled(&*shared.clock, wait, path).await;
+        fleet.throttled(&*shared.clock, wait, path, deadline).await;
     }
     let elapsed_ms = || sent.map(|sent| sent.elapsed().as_millis() as u64);
     let (error, ended, seen) = match answer {

@@ -11,8 +11,9 @@
 //! way are throttled with it. With the AWS constants, a burst of 64 throttled requests cut
 //! the rate 64 times, to its floor. Above the learnt rate the growth stays slow for a
 //! plateau, then accelerates, as TCP CUBIC's probing past its last maximum does: a client
-//! alone at the limit is throttled again within the plateau, so it never accelerates, while
-//! one of a fleet whose peers finished climbs to their room in seconds.
+//! alone at the limit is throttled again within the plateau (with the default margin and
+//! growth: from 0.95 of the limit, 2% a second passes it in 2.6 s), so it never accelerates,
+//! while one of a fleet whose peers finished climbs to their room in seconds.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -26,8 +27,8 @@ use crate::clock::Clock;
 /// service first answers 429 nothing waits (each answer is counted, under an uncontended lock);
 /// then the client sends at most [`margin`](Self::margin) times the rate the service admitted
 /// in the last [`window`](Self::window), growing by [`growth`](Self::growth) a second until the
-/// next 429, and stops pacing after [`quiet`](Self::quiet) without one. After 15 seconds above
-/// the rate it learnt without a 429, the growth doubles each second (up to 64 times): when
+/// next 429, and stops pacing after [`quiet`](Self::quiet) without one. After 15 seconds at
+/// or above that pace without a 429, the growth doubles each second (up to 64 times): when
 /// other clients of the tenant finish, the room they leave is found in seconds. One pace serves the
 /// client and its clones, so a 429 for one customer (the service also limits per partner and
 /// customer) slows the requests for the others too.

@@ -20,6 +20,12 @@
 -- Returns, for "take", the microseconds to wait before sending, the turn reserved; or, when
 -- that is longer than the request accepts, minus that wait, and nothing is reserved.
 
+-- Before Redis 5 a script may write after TIME only with effects replication, asked for here
+-- (from Redis 7 the call is a no-op kept for compatibility).
+if redis.replicate_commands then
+  redis.replicate_commands()
+end
+
 local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) * 1000000 + tonumber(now_parts[2])
 local ttl = tonumber(ARGV[3])
@@ -41,20 +47,24 @@ local function put(key, field, value)
   redis.call('HSET', key, field, string.format('%.0f', value))
 end
 
+-- An idle scope is forgotten TTL after its last turn or block has passed, never before.
+local function keep(key, until_)
+  redis.call('PEXPIRE', key, ttl + math.ceil(math.max(0, until_ - now) / 1000))
+end
+
 if ARGV[1] == 'throttled' then
   local until_ = now + tonumber(ARGV[2])
   for _, key in ipairs(KEYS) do
     local h = redis.call('HMGET', key, 'blocked', 'scale', 'scaled')
-    if until_ > (tonumber(h[1]) or 0) then
-      put(key, 'blocked', until_)
-    end
+    local blocked = math.max(until_, tonumber(h[1]) or 0)
+    put(key, 'blocked', blocked)
     local scaled = tonumber(h[3]) or 0
     if now - scaled >= 1000000 then
       local scale = math.max(MIN_SCALE, scale_now(h[2], h[3]) * CUT)
       redis.call('HSET', key, 'scale', tostring(scale))
       put(key, 'scaled', now)
     end
-    redis.call('PEXPIRE', key, ttl)
+    keep(key, blocked)
   end
   return 0
 end
@@ -67,11 +77,12 @@ for i, key in ipairs(KEYS) do
   local burst = tonumber(ARGV[3 + 2 * i])
   local h = redis.call('HMGET', key, 'tat', 'blocked', 'scale', 'scaled')
   local interval = 1000000 / (rate * scale_now(h[3], h[4]))
-  local tat = tonumber(h[1]) or 0
   local blocked = tonumber(h[2]) or 0
+  -- After a block the turns start one at a time at its end, not as a burst.
+  local tat = math.max(tonumber(h[1]) or 0, blocked + (burst - 1) * interval)
   -- GCRA: a request may go while the arrival time runs at most (burst - 1) intervals ahead.
-  local base = math.max(tat, now, blocked)
-  send_at = math.max(send_at, blocked, base - (burst - 1) * interval)
+  local base = math.max(tat, now)
+  send_at = math.max(send_at, base - (burst - 1) * interval)
   scopes[i] = { tat = tat, interval = interval }
 end
 local wait = math.ceil(send_at - now)
@@ -79,7 +90,8 @@ if wait > tonumber(ARGV[2]) then
   return -wait
 end
 for i, key in ipairs(KEYS) do
-  put(key, 'tat', math.max(scopes[i].tat, send_at) + scopes[i].interval)
-  redis.call('PEXPIRE', key, ttl)
+  local tat = math.max(scopes[i].tat, send_at) + scopes[i].interval
+  put(key, 'tat', tat)
+  keep(key, tat)
 end
 return wait

@@ -69,9 +69,10 @@ impl fmt::Debug for SharedLimit {
 }
 
 impl SharedLimit {
-    /// A limit kept in the Redis at `url` (`redis://[:password@]host[:port][/db]`, or
-    /// `rediss://` for TLS) under `scope`, the name every client of the fleet gives it (the
-    /// partner tenant's id, say). By default 500 requests a minute (the limit the Order
+    /// A limit kept in the Redis at `url` (`redis://[:password@]host[:port][/db]`: one
+    /// server or a primary, Redis 5 or later; TLS and cluster redirections are not supported)
+    /// under `scope`, the name every client of the fleet gives it (the partner tenant's id,
+    /// say). By default 500 requests a minute (the limit the Order
     /// resource documents for a tenant) in turns of at most 1 at once; set yours with
     /// [`rate`](Self::rate).
     ///
@@ -96,10 +97,10 @@ impl SharedLimit {
         })
     }
 
-    /// The fleet's rate, in requests a second (at least 0.01; not a number is ignored).
+    /// The fleet's rate, in requests a second (0.01 to 100,000; not a number is ignored).
     pub fn rate(mut self, per_second: f64) -> Self {
         if !per_second.is_nan() {
-            self.rate = per_second.clamp(0.01, 1e6);
+            self.rate = per_second.clamp(MIN_RATE, MAX_RATE);
         }
         self
     }
@@ -114,24 +115,29 @@ impl SharedLimit {
     /// path), besides the tenant's.
     pub fn per_customer(mut self, per_second: f64, burst: u32) -> Self {
         if !per_second.is_nan() {
-            self.per_customer = Some((per_second.clamp(0.01, 1e6), burst.max(1)));
+            self.per_customer = Some((per_second.clamp(MIN_RATE, MAX_RATE), burst.max(1)));
         }
         self
     }
 
-    /// How long one turn may wait for Redis's answer before the client paces itself instead
-    /// (200 ms by default).
+    /// How long one call may wait for Redis's answer before the client paces itself instead
+    /// (200 ms by default, at least 1 ms; never longer than the operation has left).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.timeout = timeout.max(Duration::from_millis(1));
         self
     }
 
-    /// The Redis key of the tenant's limit. Every key of one limit holds `{scope}`, Redis
-    /// Cluster's hash tag, so that one script may update them together.
+    /// The Redis key of the tenant's limit. Every key of one limit holds `{scope}` (a Redis
+    /// Cluster hash tag), so that one script may update them together on any deployment.
     fn tenant_key(&self) -> String {
         format!("partner-center-carts:limit:{{{}}}", self.scope)
     }
 }
+
+/// The rates a limit accepts: GCRA's times are whole microseconds in Redis, so the interval
+/// of the highest rate is still 10 of them.
+const MIN_RATE: f64 = 0.01;
+const MAX_RATE: f64 = 1e5;
 
 /// What the shared limit said about a request.
 #[derive(Debug, PartialEq, Eq)]
@@ -142,6 +148,14 @@ pub(crate) enum Turn {
     Unreachable,
     /// Its turn would come after the operation's deadline.
     TooLate,
+}
+
+/// Why a call to Redis has no answer.
+enum NoAnswer {
+    /// Redis failed, or did not answer within the limit's time-out.
+    Failed(String),
+    /// The operation's time ran out before the limit's time-out.
+    OutOfTime,
 }
 
 /// A [`SharedLimit`] in use by one client and its clones.
@@ -187,7 +201,7 @@ impl Fleet {
         }
         let left = deadline.saturating_duration_since(clock.now());
         let accepted = left.as_micros().min(i64::MAX as u128).to_string();
-        match self.run(&["take", &accepted], path).await {
+        match self.run(&["take", &accepted], path, left).await {
             Ok(0) => Turn::Taken,
             Ok(wait) if wait > 0 => {
                 clock
@@ -195,8 +209,8 @@ impl Fleet {
                     .await;
                 Turn::Taken
             }
-            Ok(_) => Turn::TooLate,
-            Err(e) => {
+            Ok(_) | Err(NoAnswer::OutOfTime) => Turn::TooLate,
+            Err(NoAnswer::Failed(e)) => {
                 self.went_down(clock.now(), &e);
                 Turn::Unreachable
             }
@@ -205,15 +219,22 @@ impl Fleet {
 
     /// Shares a 429: every client of the fleet waits `retry_after` from now, and the fleet's
     /// rate is cut.
-    pub async fn throttled(&self, clock: &dyn Clock, retry_after: Duration, path: &str) {
-        if self.is_down(clock.now()) {
+    pub async fn throttled(
+        &self,
+        clock: &dyn Clock,
+        retry_after: Duration,
+        path: &str,
+        deadline: Instant,
+    ) {
+        let left = deadline.saturating_duration_since(clock.now());
+        if self.is_down(clock.now()) || left.is_zero() {
             return;
         }
         let micros = retry_after
             .as_micros()
             .min(u128::from(u32::MAX))
             .to_string();
-        if let Err(e) = self.run(&["throttled", &micros], path).await {
+        if let Err(NoAnswer::Failed(e)) = self.run(&["throttled", &micros], path, left).await {
             self.went_down(clock.now(), &e);
         }
     }
@@ -235,9 +256,10 @@ impl Fleet {
     }
 
     /// Runs the script for the scopes of a request to `path`; `Err` says why Redis did not
-    /// answer (within the limit's time-out).
-    async fn run(&self, event: &[&str; 2], path: &str) -> Result<i64, String> {
+    /// answer within the limit's time-out (or `left`, the operation's time, if shorter).
+    async fn run(&self, event: &[&str; 2], path: &str, left: Duration) -> Result<i64, NoAnswer> {
         let limit = &self.limit;
+        let within = limit.timeout.min(left);
         let attempt = async {
             let connection = self
                 .connection
@@ -267,10 +289,12 @@ impl Fleet {
                 .invoke_async::<i64>(&mut connection.clone())
                 .await
         };
-        let answer = match tokio::time::timeout(limit.timeout, attempt).await {
+        let answer = match tokio::time::timeout(within, attempt).await {
             Ok(Ok(wait)) => Ok(wait),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("no answer within {:?}", limit.timeout)),
+            Ok(Err(e)) => Err(NoAnswer::Failed(e.to_string())),
+            // The operation's time ran out first: that says nothing about Redis.
+            Err(_) if within < limit.timeout => Err(NoAnswer::OutOfTime),
+            Err(_) => Err(NoAnswer::Failed(format!("no answer within {within:?}"))),
         };
         if answer.is_ok() && self.warned.swap(false, Ordering::Relaxed) {
             tracing::info!(scope = %limit.scope, "the shared rate limit answers again");
