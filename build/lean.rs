@@ -1,16 +1,11 @@
-//! Costs of every request in progenitor's generated code, taken out (BENCHMARKS.md). Each
-//! rewrite recognises the code it changes by its syntax tree, and stops the build
-//! ([`Unrecognised`]) on an operation whose code is not of the shape it was written for: it
-//! never leaves progenitor's code in place quietly.
+//! Costs of every request in progenitor's generated code, taken out (BENCHMARKS.md), in each
+//! operation's `send`, where no generator setting reaches:
 //!
-//! In each operation's `send`:
 //! - the URL is built from the client's base URL, parsed once when the client was built, with
 //!   each path parameter pushed as one percent-encoded segment (`crate::path::url`), instead of
 //!   formatted as text for reqwest to parse again, host and all. What differs, on purpose
 //!   (`src/path.rs`): a parameter `.`, `..` or with a tab or line break is refused rather than
 //!   sent to another resource, and `\` is escaped rather than read as `/`;
-//! - the `api-version` header progenitor gives every request (from `info.version`) is not
-//!   added: Partner Center defines none;
 //! - the map of the headers the caller set on the builder starts empty (`HeaderMap::new()`, no
 //!   allocation) instead of with room for every documented header: the wrapper sets them, so it
 //!   is usually empty;
@@ -18,21 +13,28 @@
 //!   `ResponseValue::from_response`: its headers taken rather than copied, its body checked for
 //!   UTF-8 once rather than string by string.
 //!
-//! In each operation builder with a body: the body set with `body(value)` is kept as that value
-//! (`crate::request_body::Body`), instead of being turned into the schema's builder and back.
+//! Each rewrite recognises the code it changes by its syntax tree. An operation whose `send` is
+//! not wholly of the shape they were written for is left as progenitor wrote it, and reported
+//! ([`Unrecognised`]): it still works, at progenitor's cost, and the front door's checks of
+//! ids still refuse `.` and `..`.
 
 use syn::visit_mut::{self, VisitMut};
 
 use crate::shape::{
-    Unrecognised, builder_module, called_path, impl_target, is_ident, is_str, macro_args,
-    path_ends_with, path_is, str_value, type_arguments, type_path,
+    Unrecognised, called_path, impl_target, is_ident, macro_args, path_ends_with, path_is,
+    str_value,
 };
 
-/// Applies every rewrite to the generated client.
-pub fn requests(items: &mut [syn::Item]) -> Result<(), Unrecognised> {
-    let builders = builder_module(items)
-        .ok_or_else(|| Unrecognised::new("requests", "no `mod builder` of operation builders"))?;
-    bodies_as_set(builders)?;
+/// Rewrites every operation's `send` whose shape is known; returns one report for each that
+/// is left as generated.
+pub fn requests(items: &mut [syn::Item]) -> Vec<Unrecognised> {
+    let Some(builders) = crate::shape::builder_module(items) else {
+        return vec![Unrecognised::new(
+            "requests",
+            "no `mod builder` of operation builders",
+        )];
+    };
+    let mut left = Vec::new();
     for item in builders.iter_mut() {
         let syn::Item::Impl(implementation) = item else {
             continue;
@@ -44,11 +46,16 @@ pub fn requests(items: &mut [syn::Item]) -> Result<(), Unrecognised> {
             if let syn::ImplItem::Fn(send) = member
                 && send.sig.ident == "send"
             {
-                lean_send(&operation, &mut send.block)?;
+                // On a copy: the operation is rewritten whole, or not at all.
+                let mut block = send.block.clone();
+                match lean_send(&operation, &mut block) {
+                    Ok(()) => send.block = block,
+                    Err(e) => left.push(e),
+                }
             }
         }
     }
-    Ok(())
+    left
 }
 
 /// The rewrites of one operation's `send`, each of which must apply: once, or (the decoding)
@@ -57,7 +64,6 @@ fn lean_send(operation: &str, block: &mut syn::Block) -> Result<(), Unrecognised
     let mut send = Send {
         operation,
         url: 0,
-        api_version: 0,
         header_map: 0,
         decode: 0,
         error: None,
@@ -71,11 +77,6 @@ fn lean_send(operation: &str, block: &mut syn::Block) -> Result<(), Unrecognised
             "url",
             send.url,
             "`let url = format!(\"{}/...\", client.baseurl, ...)`",
-        ),
-        (
-            "drop_api_version",
-            send.api_version,
-            "`header_map.append(HeaderName::from_static(\"api-version\"), ...)`",
         ),
         (
             "header_map",
@@ -104,7 +105,6 @@ fn lean_send(operation: &str, block: &mut syn::Block) -> Result<(), Unrecognised
 struct Send<'a> {
     operation: &'a str,
     url: u32,
-    api_version: u32,
     header_map: u32,
     decode: u32,
     /// The first shape met that a rewrite does not know.
@@ -112,13 +112,6 @@ struct Send<'a> {
 }
 
 impl VisitMut for Send<'_> {
-    fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        let before = block.stmts.len();
-        block.stmts.retain(|stmt| !appends_api_version(stmt));
-        self.api_version += (before - block.stmts.len()) as u32;
-        visit_mut::visit_block_mut(self, block);
-    }
-
     fn visit_local_mut(&mut self, local: &mut syn::Local) {
         visit_mut::visit_local_mut(self, local);
         let (syn::Pat::Ident(name), Some(init)) = (&local.pat, &mut local.init) else {
@@ -178,18 +171,6 @@ impl Send<'_> {
             ));
         }
     }
-}
-
-/// `header_map.append(HeaderName::from_static("api-version"), ..);`
-fn appends_api_version(stmt: &syn::Stmt) -> bool {
-    let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
-        return false;
-    };
-    call.method == "append"
-        && is_ident(&call.receiver, "header_map")
-        && matches!(call.args.first(), Some(syn::Expr::Call(name))
-            if called_path(name).is_some_and(|f| path_ends_with(f, &["HeaderName", "from_static"]))
-                && name.args.first().is_some_and(|a| is_str(a, "api-version")))
 }
 
 /// `format!("{}/v1/customers/{}/carts", client.baseurl, encode_path(&customer_id.to_string()))`
@@ -274,197 +255,4 @@ fn encoded_value(arg: &syn::Expr) -> Option<&syn::Expr> {
         }
         _ => None,
     }
-}
-
-/// In each operation builder whose body is a schema's builder (`Result<types::builder::Cart,
-/// String>`): the field holds a `crate::request_body::Body`; `new` starts it `Unset`, `body`
-/// keeps the value, `body_map` works on the schema's builder, and `send` takes the value out.
-/// (A body that is no schema's builder, an array say, is never copied, and stays.)
-fn bodies_as_set(builders: &mut [syn::Item]) -> Result<(), Unrecognised> {
-    let mut with_body = Vec::new();
-    for item in builders.iter_mut() {
-        let syn::Item::Struct(builder) = item else {
-            continue;
-        };
-        let Some(field) = builder
-            .fields
-            .iter_mut()
-            .find(|f| f.ident.as_ref().is_some_and(|i| i == "body"))
-        else {
-            continue;
-        };
-        match schema_of_builder(&field.ty) {
-            Some(schema) => {
-                field.ty = syn::parse_quote!(
-                    Result<crate::request_body::Body<types::#schema, types::builder::#schema>, String>
-                );
-                with_body.push(builder.ident.clone());
-            }
-            None if mentions(&field.ty, "builder") => {
-                return Err(Unrecognised::new(
-                    "bodies_as_set",
-                    format!(
-                        "operation {}: a body field that names a builder, but is not \
-                         `Result<types::builder::Schema, String>`",
-                        builder.ident
-                    ),
-                ));
-            }
-            None => {}
-        }
-    }
-    for name in with_body {
-        let implementation = builders
-            .iter_mut()
-            .find_map(|item| match item {
-                syn::Item::Impl(i) if i.trait_.is_none() && impl_target(i) == Some(&name) => {
-                    Some(i)
-                }
-                _ => None,
-            })
-            .ok_or_else(|| {
-                Unrecognised::new(
-                    "bodies_as_set",
-                    format!("operation {name}: no `impl` block"),
-                )
-            })?;
-        let mut methods = BodyMethods::default();
-        methods.visit_item_impl_mut(implementation);
-        if let Some(missing) = methods.missing() {
-            return Err(Unrecognised::new(
-                "bodies_as_set",
-                format!("operation {name}: no {missing}"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `Schema` of `Result<types::builder::Schema, String>`.
-fn schema_of_builder(ty: &syn::Type) -> Option<syn::Ident> {
-    let result = type_path(ty)?;
-    if !path_is(result, &["Result"]) {
-        return None;
-    }
-    let [ok, err] = type_arguments(result)[..] else {
-        return None;
-    };
-    let ok = type_path(ok)?;
-    let [types, builder, schema] = &ok.segments.iter().collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    (ok.leading_colon.is_none()
-        && types.ident == "types"
-        && builder.ident == "builder"
-        && path_ends_with(type_path(err)?, &["String"]))
-    .then(|| schema.ident.clone())
-}
-
-/// Whether a type names `name` anywhere in its paths.
-fn mentions(ty: &syn::Type, name: &str) -> bool {
-    type_path(ty).is_some_and(|path| {
-        path.segments.iter().any(|s| s.ident == name)
-            || type_arguments(path).into_iter().any(|t| mentions(t, name))
-    })
-}
-
-/// The four places of a builder's `impl` that handle its body; each records that it was found
-/// and rewritten.
-#[derive(Default)]
-struct BodyMethods {
-    method: Option<String>,
-    unset: bool,
-    value: bool,
-    map: bool,
-    send: bool,
-}
-
-impl BodyMethods {
-    /// The first place not found, as progenitor wrote it.
-    fn missing(&self) -> Option<&'static str> {
-        [
-            (self.unset, "`body: Ok(Default::default())` in `new`"),
-            (self.value, "`.map(From::from)` in `body`"),
-            (self.map, "`.map(f)` in `body_map`"),
-            (
-                self.send,
-                "`.and_then(|v| Schema::try_from(v).map_err(..))` in `send`",
-            ),
-        ]
-        .into_iter()
-        .find_map(|(found, what)| (!found).then_some(what))
-    }
-}
-
-impl VisitMut for BodyMethods {
-    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-        self.method = Some(f.sig.ident.to_string());
-        visit_mut::visit_impl_item_fn_mut(self, f);
-        self.method = None;
-    }
-
-    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
-        visit_mut::visit_field_value_mut(self, field);
-        if self.method.as_deref() == Some("new")
-            && matches!(&field.member, syn::Member::Named(n) if n == "body")
-            && is_ok_of_default(&field.expr)
-        {
-            field.expr = syn::parse_quote!(Ok(crate::request_body::Body::Unset));
-            self.unset = true;
-        }
-    }
-
-    fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
-        visit_mut::visit_expr_method_call_mut(self, call);
-        let [arg] = &call.args.iter().collect::<Vec<_>>()[..] else {
-            return;
-        };
-        match (self.method.as_deref(), call.method.to_string().as_str()) {
-            (Some("body"), "map") if is_path(arg, &["From", "from"]) => {
-                call.args = syn::parse_quote!(crate::request_body::Body::Value);
-                self.value = true;
-            }
-            (Some("body_map"), "map") if is_ident(arg, "f") => {
-                call.args = syn::parse_quote!(|body| crate::request_body::Body::Built(Box::new(
-                    f(body.into_builder())
-                )));
-                self.map = true;
-            }
-            (Some("send"), "and_then") if is_try_from_closure(arg) => {
-                call.args = syn::parse_quote!(crate::request_body::Body::into_value);
-                self.send = true;
-            }
-            _ => {}
-        }
-    }
-}
-
-/// `Ok(::std::default::Default::default())`
-fn is_ok_of_default(expr: &syn::Expr) -> bool {
-    let syn::Expr::Call(ok) = expr else {
-        return false;
-    };
-    called_path(ok).is_some_and(|f| path_is(f, &["Ok"]))
-        && matches!(&ok.args.iter().collect::<Vec<_>>()[..], [syn::Expr::Call(default)]
-            if default.args.is_empty()
-                && called_path(default)
-                    .is_some_and(|f| path_ends_with(f, &["Default", "default"])))
-}
-
-/// Whether `expr` is exactly the path `segments`.
-fn is_path(expr: &syn::Expr, segments: &[&str]) -> bool {
-    matches!(expr, syn::Expr::Path(p) if p.qself.is_none() && path_is(&p.path, segments))
-}
-
-/// `|v| types::Schema::try_from(v).map_err(..)`
-fn is_try_from_closure(expr: &syn::Expr) -> bool {
-    let syn::Expr::Closure(closure) = expr else {
-        return false;
-    };
-    let syn::Expr::MethodCall(map_err) = &*closure.body else {
-        return false;
-    };
-    map_err.method == "map_err"
-        && matches!(&*map_err.receiver, syn::Expr::Call(try_from)
-            if called_path(try_from).is_some_and(|f| path_ends_with(f, &["try_from"])))
 }

@@ -2,7 +2,8 @@
 //! `when.ms_correlation_id(Some("..."))` (progenitor asks for a `&String`, and a literal then
 //! fails to compile inside `OUT_DIR/mock.rs`). A path id is matched as text: escaped in the
 //! path's regular expression, where a `.` would match any character and a `(` would make
-//! `Regex::new` fail.
+//! `Regex::new` fail. A method of a shape the rewrite does not know is left as generated, and
+//! reported.
 
 use quote::quote;
 use syn::visit_mut::{self, VisitMut};
@@ -11,16 +12,33 @@ use crate::shape::{
     Unrecognised, called_path, is_to_string_of, macro_args, path_ends_with, path_is,
 };
 
-/// Applies the rewrite to the generated mocks.
-pub fn ids_as_str(items: &mut [syn::Item]) -> Result<(), Unrecognised> {
-    let mut ids = Ids {
-        method: String::new(),
-        error: None,
-    };
+/// Applies the rewrite to each method of the generated mocks whose shape it knows; returns one
+/// report for each method left as generated.
+pub fn ids_as_str(items: &mut [syn::Item]) -> Vec<Unrecognised> {
+    let mut methods = Methods(Vec::new());
     for item in items.iter_mut() {
-        ids.visit_item_mut(item);
+        methods.visit_item_mut(item);
     }
-    ids.error.map_or(Ok(()), Err)
+    methods.0
+}
+
+/// Walks to every method, and rewrites each on a copy: whole, or not at all.
+struct Methods(Vec<Unrecognised>);
+
+impl VisitMut for Methods {
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        let mut ids = Ids {
+            method: f.sig.ident.to_string(),
+            error: None,
+        };
+        let mut copy = f.clone();
+        StrNotString.visit_signature_mut(&mut copy.sig);
+        ids.visit_block_mut(&mut copy.block);
+        match ids.error {
+            None => *f = copy,
+            Some(error) => self.0.push(error),
+        }
+    }
 }
 
 struct Ids {
@@ -30,12 +48,6 @@ struct Ids {
 }
 
 impl VisitMut for Ids {
-    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
-        self.method = f.sig.ident.to_string();
-        StrNotString.visit_signature_mut(&mut f.sig);
-        visit_mut::visit_impl_item_fn_mut(self, f);
-    }
-
     fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
         visit_mut::visit_expr_call_mut(self, call);
         if !called_path(call).is_some_and(|f| path_ends_with(f, &["Regex", "new"])) {

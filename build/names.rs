@@ -1,98 +1,103 @@
-//! `operation_name`: the spec's `operationId` of each generated operation, from the name
-//! progenitor gives it in `OperationInfo` (`get_cart` for `getCart`), for errors and traces.
+//! `Operation`: the spec's operations as a type, so that the wrapper names each by a variant
+//! the spec made (never by hand-typed text), errors and traces carry the spec's `operationId`,
+//! and the pipeline knows each generated operation from the name progenitor gives it in
+//! `OperationInfo` (`get_cart` for `getCart`).
+//!
+//! Made from the spec alone: progenitor's snake-case name is made here the way progenitor makes
+//! it (heck's snake case, as `progenitor-impl`'s `sanitize`), and should a release make it
+//! another way, `Operation::from_generated` still finds the operation by its letters and
+//! digits, at a small cost.
 
+use heck::{ToPascalCase, ToSnakeCase};
 use openapiv3::OpenAPI;
-use syn::visit::Visit;
 
-use crate::shape::{Unrecognised, path_ends_with, str_value};
+/// The `Operation` enum and its impls, or the spec's problem with it.
+pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
+    let mut variants = Vec::new();
+    let mut ids = Vec::new();
+    let mut generated = Vec::new();
+    let mut writes = Vec::new();
+    let mut docs = Vec::new();
+    for (path, method, operation) in spec.operations() {
+        let Some(id) = operation.operation_id.clone() else {
+            return Err(format!("has `{method} {path}` without an operationId"));
+        };
+        let variant = quote::format_ident!("{}", sanitize(&id).to_pascal_case());
+        docs.push(format!("`{id}`: `{} {path}`", method.to_uppercase()));
+        writes.push(!method.eq_ignore_ascii_case("get"));
+        generated.push(sanitize(&id).to_snake_case());
+        variants.push(variant);
+        ids.push(id);
+    }
+    let file: syn::File = syn::parse_quote! {
+        /// An operation of the spec, by its `operationId`: what [`Error::operation`](crate::Error::operation)
+        /// names, and what the pipeline's traces record as `operation`. Generated from the spec,
+        /// so a spec with another operation has another variant.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum Operation {
+            #(#[doc = #docs] #variants,)*
+        }
 
-/// The `operation_name` function, or what in the generated client is not as expected.
-pub fn operation_names(spec: &OpenAPI, client: &[syn::Item]) -> Result<syn::Item, Unrecognised> {
-    let mut found = OperationInfos::default();
-    for item in client {
-        found.visit_item(item);
-    }
-    let sends = count_sends(client);
-    if found.names.len() != sends {
-        return Err(Unrecognised::new(
-            "operation_names",
-            format!(
-                "{} `OperationInfo {{ operation_id: \"...\" }}` for {sends} operations",
-                found.names.len()
-            ),
-        ));
-    }
-    let squash = |id: &str| -> String {
-        id.chars()
-            .filter(char::is_ascii_alphanumeric)
-            .map(|c| c.to_ascii_lowercase())
-            .collect()
+        impl Operation {
+            /// Every operation of the spec, in its order.
+            pub const ALL: &'static [Operation] = &[#(Operation::#variants),*];
+
+            /// The spec's `operationId`, such as `getCart`.
+            pub const fn name(self) -> &'static str {
+                match self {
+                    #(Operation::#variants => #ids,)*
+                }
+            }
+
+            /// Whether the operation can change the service's state (its method is not GET):
+            /// only then can its outcome be unknown.
+            pub const fn writes(self) -> bool {
+                match self {
+                    #(Operation::#variants => #writes,)*
+                }
+            }
+
+            /// The operation progenitor names `generated` in its `OperationInfo` (`get_cart`).
+            pub fn from_generated(generated: &str) -> Option<Operation> {
+                match generated {
+                    #(#generated => Some(Operation::#variants),)*
+                    other => Operation::ALL
+                        .iter()
+                        .copied()
+                        .find(|op| same_letters(op.name(), other)),
+                }
+            }
+        }
+
+        impl ::std::fmt::Display for Operation {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+
+        /// Whether two names have the same letters and digits, case aside (`getCart`,
+        /// `get_cart`).
+        fn same_letters(a: &str, b: &str) -> bool {
+            let a = a.chars().filter(char::is_ascii_alphanumeric);
+            let b = b.chars().filter(char::is_ascii_alphanumeric);
+            a.map(|c| c.to_ascii_lowercase()).eq(b.map(|c| c.to_ascii_lowercase()))
+        }
     };
-    let ids: Vec<String> = spec
-        .operations()
-        .filter_map(|(_, _, op)| op.operation_id.clone())
-        .collect();
-    let mut generated = found.names;
-    generated.sort();
-    generated.dedup();
-    let (snake, id): (Vec<String>, Vec<String>) = generated
-        .into_iter()
-        .map(|snake| {
-            let id = ids
-                .iter()
-                .find(|id| squash(id) == squash(&snake))
-                .cloned()
-                .unwrap_or_else(|| snake.clone());
-            (snake, id)
+    Ok(file.items)
+}
+
+/// As progenitor cleans an `operationId` before it changes its case: quotes dropped, and any
+/// character that cannot continue an identifier a `-`.
+fn sanitize(id: &str) -> String {
+    id.replace('\'', "")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
         })
-        .unzip();
-    Ok(syn::parse_quote! {
-        /// The spec's `operationId` of a generated operation, from the name progenitor gives it
-        /// in `OperationInfo` (`get_cart` for `getCart`).
-        pub fn operation_name(generated: &'static str) -> &'static str {
-            match generated {
-                #(#snake => #id,)*
-                other => other,
-            }
-        }
-    })
-}
-
-/// Every `OperationInfo { operation_id: "..." }` progenitor wrote.
-#[derive(Default)]
-struct OperationInfos {
-    names: Vec<String>,
-}
-
-impl Visit<'_> for OperationInfos {
-    fn visit_expr_struct(&mut self, info: &syn::ExprStruct) {
-        syn::visit::visit_expr_struct(self, info);
-        if !path_ends_with(&info.path, &["OperationInfo"]) {
-            return;
-        }
-        let id = info.fields.iter().find_map(|field| match &field.member {
-            syn::Member::Named(name) if name == "operation_id" => str_value(&field.expr),
-            _ => None,
-        });
-        // One without a literal id is counted as missing, below.
-        self.names.extend(id);
-    }
-}
-
-/// How many operations the client has: `send` methods of its builders.
-fn count_sends(client: &[syn::Item]) -> usize {
-    #[derive(Default)]
-    struct Sends(usize);
-    impl Visit<'_> for Sends {
-        fn visit_impl_item_fn(&mut self, f: &syn::ImplItemFn) {
-            if f.sig.ident == "send" {
-                self.0 += 1;
-            }
-        }
-    }
-    let mut sends = Sends::default();
-    for item in client {
-        sends.visit_item(item);
-    }
-    sends.0
+        .collect()
 }

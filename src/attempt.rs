@@ -13,7 +13,7 @@ use crate::auth::AccessToken;
 use crate::classify::{attempt_error, from_status};
 use crate::client::Shared;
 use crate::error::{Error, ErrorKind};
-use crate::read::{Seen, read_bounded};
+use crate::read::{Limits, Seen, read_bounded};
 use crate::retry::Admission;
 #[cfg(feature = "redis")]
 use crate::retry::Turn;
@@ -53,6 +53,7 @@ pub(crate) async fn send(
     shared: &Shared,
     original: &mut Option<reqwest::Request>,
     deadline: Instant,
+    customer: Option<&str>,
     number: u32,
 ) -> Attempt {
     let left = deadline.saturating_duration_since(shared.clock.now());
@@ -70,18 +71,15 @@ pub(crate) async fn send(
     // from every answer, to be ready).
     #[cfg(feature = "redis")]
     let fleet = match &shared.fleet {
-        Some(fleet) => {
-            let path = original.as_ref().map_or("", |r| r.url().path()).to_owned();
-            match fleet.acquire(&*shared.clock, deadline, &path).await {
-                Turn::Taken => Some((fleet, path)),
-                Turn::Unreachable => None,
-                Turn::TooLate => return Attempt::NotMade(Some(Error::timeout())),
-            }
-        }
+        Some(fleet) => match fleet.acquire(&*shared.clock, deadline, customer).await {
+            Turn::Taken => Some(fleet),
+            Turn::Unreachable => None,
+            Turn::TooLate => return Attempt::NotMade(Some(Error::timeout())),
+        },
         None => None,
     };
     #[cfg(not(feature = "redis"))]
-    let fleet: Option<()> = None;
+    let (fleet, _): (Option<()>, _) = (None, customer);
     let permit = match &shared.rate {
         Some(rate) if fleet.is_some() => Some(rate.permit_now()),
         Some(rate) => match rate.acquire(&*shared.clock, deadline).await {
@@ -117,7 +115,7 @@ pub(crate) async fn send(
     );
     // Only for the debug events' `elapsed_ms`: reading the clock costs each request.
     let sent = tracing::enabled!(tracing::Level::DEBUG).then(Instant::now);
-    let limit = shared.max_response_bytes;
+    let limit = shared.response_limits;
     let answer = if attempt_span.is_disabled() {
         exchange(&shared.http, request, limit).await
     } else {
@@ -134,11 +132,13 @@ pub(crate) async fn send(
         rate.observe(permit, admission, &*shared.clock);
     }
     #[cfg(feature = "redis")]
-    if let (Some((fleet, path)), Ok((_, seen, _))) = (&fleet, &answer)
+    if let (Some(fleet), Ok((_, seen, _))) = (fleet, &answer)
         && seen.status == 429
     {
         let wait = seen.retry_after.unwrap_or(Duration::from_secs(1));
-        fleet.throttled(&*shared.clock, wait, path, deadline).await;
+        fleet
+            .throttled(&*shared.clock, wait, customer, deadline)
+            .await;
     }
     let elapsed_ms = || sent.map(|sent| sent.elapsed().as_millis() as u64);
     let (error, ended, seen) = match answer {
@@ -170,7 +170,7 @@ pub(crate) async fn send(
 async fn exchange(
     http: &reqwest::Client,
     request: reqwest::Request,
-    limit: usize,
+    limit: Limits,
 ) -> reqwest::Result<(reqwest::Response, Seen, bytes::Bytes)> {
     read_bounded(http.execute(request).await?, limit).await
 }

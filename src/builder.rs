@@ -7,11 +7,12 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use crate::auth::{StaticToken, TokenProvider};
+use crate::client::PartnerCenter;
 use crate::client::Shared;
 use crate::clock::{Clock, SystemClock};
+use crate::error::Error;
 use crate::headers::{DEFAULT_LOCALE, client_headers};
 use crate::retry::{AdaptiveRate, RateAdaptation, RetryBudget, RetryPolicy};
-use crate::{Error, PartnerCenter};
 
 /// The global Partner Center.
 pub const DEFAULT_BASE_URL: &str = "https://api.partnercenter.microsoft.com";
@@ -28,6 +29,11 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The largest answer read by default; a larger one is an error, not an allocation.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
+/// The most objects and arrays an answer may hold by default: each decodes to a value of
+/// hundreds of bytes, so this bounds what an answer decodes to (about 100 MB), where the bytes
+/// alone would not (16 MiB of `{},` decodes to gigabytes). Thousands of orders fit.
+pub const DEFAULT_MAX_RESPONSE_OBJECTS: usize = 100_000;
+
 /// Builds a [`PartnerCenter`]. Every setting has a default but the token.
 ///
 /// | setting | default |
@@ -40,6 +46,7 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 /// | [`attempt_timeout`](Self::attempt_timeout) | 120 s |
 /// | [`connect_timeout`](Self::connect_timeout) | 10 s |
 /// | [`max_response_bytes`](Self::max_response_bytes) | 16 MiB |
+/// | [`max_response_objects`](Self::max_response_objects) | 100,000 |
 ///
 /// ```
 /// use partner_center_carts::PartnerCenter;
@@ -62,6 +69,7 @@ pub struct PartnerCenterBuilder {
     attempt_timeout: Duration,
     connect_timeout: Duration,
     max_response_bytes: usize,
+    max_response_objects: usize,
     root_certificates: Vec<Vec<u8>>,
     clock: Arc<dyn Clock>,
     rate_adaptation: Option<RateAdaptation>,
@@ -90,6 +98,7 @@ impl Default for PartnerCenterBuilder {
             attempt_timeout: DEFAULT_ATTEMPT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_response_objects: DEFAULT_MAX_RESPONSE_OBJECTS,
             root_certificates: Vec::new(),
             clock: Arc::new(SystemClock),
             rate_adaptation: Some(RateAdaptation::default()),
@@ -163,9 +172,20 @@ impl PartnerCenterBuilder {
         self
     }
 
-    /// The largest answer body read; a larger one fails the operation.
+    /// The largest answer body read; a larger one fails the operation, with
+    /// [`Undecodable::exceeded`](crate::error::Undecodable::exceeded) saying so.
     pub fn max_response_bytes(mut self, bytes: usize) -> Self {
         self.max_response_bytes = bytes;
+        self
+    }
+
+    /// The most objects and arrays (JSON's `{` and `[`) an answer may hold; one with more
+    /// fails the operation before it is decoded, with
+    /// [`Undecodable::exceeded`](crate::error::Undecodable::exceeded) saying so. This bounds
+    /// the memory an answer decodes to, which its size in bytes does not: an empty object is
+    /// two bytes, and decodes to hundreds.
+    pub fn max_response_objects(mut self, objects: usize) -> Self {
+        self.max_response_objects = objects;
         self
     }
 
@@ -247,7 +267,10 @@ impl PartnerCenterBuilder {
             retry: self.retry,
             budget: self.budget,
             attempt_timeout: self.attempt_timeout,
-            max_response_bytes: self.max_response_bytes,
+            response_limits: crate::read::Limits {
+                bytes: self.max_response_bytes,
+                objects: self.max_response_objects,
+            },
             rate: self
                 .rate_adaptation
                 .map(|adaptation| AdaptiveRate::new(adaptation, self.clock.now())),
@@ -271,6 +294,7 @@ impl fmt::Debug for PartnerCenterBuilder {
             .field("attempt_timeout", &self.attempt_timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_response_objects", &self.max_response_objects)
             .finish_non_exhaustive()
     }
 }

@@ -32,15 +32,16 @@ pub(crate) fn classify<T>(result: Generated<T>, seen: Option<Seen>) -> Result<T,
                 return Err(undecodable(0, &bytes, decode_error.to_string()));
             };
             let prefix = seen.body_prefix;
-            let reason = if seen.oversized {
-                format!("the body is larger than {} bytes", seen.max_response_bytes)
-            } else {
-                decode_error.to_string()
+            let reason = match seen.exceeded {
+                Some(limit) => format!("the answer is {limit}"),
+                None => decode_error.to_string(),
             };
             if (200..300).contains(&seen.status) {
                 // The whole body stays with the error: a success the client cannot read may
                 // still say what the service did (the orders a checkout placed).
-                Err(undecodable(seen.status, &prefix, reason).with_body(bytes))
+                let error = Undecodable::new(seen.status, text_prefix(&prefix), reason)
+                    .exceeding(seen.exceeded);
+                Err(Error::new(ErrorKind::Undecodable(error)).with_body(bytes))
             } else {
                 // An error status whose body is not the documented JSON (a proxy's HTML page, an
                 // empty 401): the status still says what happened.
@@ -88,7 +89,13 @@ pub(crate) fn from_status(
 
 /// The error for a failure of the HTTP stack.
 pub(crate) fn from_reqwest(e: reqwest::Error) -> Error {
-    attempt_error(&e).with_source(e)
+    let error = attempt_error(&e);
+    // A connection failure's words already hold its whole chain of causes (reqwest's own are
+    // often only "error sending request"): as a source too, a report would print them twice.
+    match error.kind() {
+        ErrorKind::Transport(_) => error,
+        _ => error.with_source(e),
+    }
 }
 
 /// What a failure of the HTTP stack means, for the retry decision (without its source).

@@ -47,7 +47,7 @@ pub(crate) struct Shared {
     pub retry: RetryPolicy,
     pub budget: Arc<RetryBudget>,
     pub attempt_timeout: Duration,
-    pub max_response_bytes: usize,
+    pub response_limits: crate::read::Limits,
     pub clock: Arc<dyn Clock>,
     /// The pace of every request, once the service has throttled the client.
     pub rate: Option<AdaptiveRate>,
@@ -100,7 +100,8 @@ impl fmt::Debug for PartnerCenter {
             .field("retry", &s.retry)
             .field("budget", &s.budget)
             .field("attempt_timeout", &s.attempt_timeout)
-            .field("max_response_bytes", &s.max_response_bytes)
+            .field("max_response_bytes", &s.response_limits.bytes)
+            .field("max_response_objects", &s.response_limits.objects)
             .finish_non_exhaustive()
     }
 }

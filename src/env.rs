@@ -3,7 +3,9 @@
 //! `kube::Client::try_default` do for theirs).
 
 use crate::auth::ClientCredentials;
-use crate::{Error, PartnerCenter, PartnerCenterBuilder};
+use crate::builder::PartnerCenterBuilder;
+use crate::client::PartnerCenter;
+use crate::error::Error;
 
 /// The variables [`PartnerCenterBuilder::from_env`] reads, and what each is for. The table in
 /// `docs/client.md` and `pc-carts --help` are this list.
@@ -47,10 +49,6 @@ const CREDENTIALS: [&str; 3] = [
 impl PartnerCenterBuilder {
     /// A builder set from the [`VARIABLES`] of the environment (an empty one counts as unset);
     /// its other settings can still be changed before [`build`](Self::build).
-    ///
-    /// Fails with [`ErrorKind::InvalidInput`](crate::ErrorKind::InvalidInput) naming the
-    /// variables to set when there is no token and the client-credentials variables are not
-    /// all set.
     ///
     /// # Errors
     ///

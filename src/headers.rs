@@ -6,19 +6,20 @@
 //! An operation's request gets its `MS-RequestId` and `MS-CorrelationId` once, before its
 //! first attempt, wherever the caller did not set them on the generated builder; every
 //! attempt is a copy of it, with `Authorization` added. `Accept`, `Content-Type` and `If-Match`
-//! come from the generated code (the spec).
-
-use std::borrow::Cow;
+//! come from the generated code (the spec); the `api-version` progenitor gives every request
+//! (from the spec's `info.version`) is taken off: Partner Center defines none.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use uuid::Uuid;
 
-use crate::Error;
+use crate::error::Error;
+use crate::ids::{OperationIds, RequestId};
 
 /// `X-Locale` when the builder sets none.
 pub const DEFAULT_LOCALE: &str = "en-US";
 
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
 const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
 const X_LOCALE: HeaderName = HeaderName::from_static("x-locale");
@@ -32,56 +33,6 @@ const CONTRACT_VERSION: HeaderValue = HeaderValue::from_static("v1");
 
 /// `MS-PartnerCenter-Client`: this crate's name and version.
 const CLIENT_NAME: &str = concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"));
-
-/// The ids of one operation.
-///
-/// `MS-RequestId` is the service's idempotency key: a new GUID per operation, the same on every
-/// attempt of it, so a retried create or checkout is not placed twice. `MS-CorrelationId` ties the
-/// operations of one flow together: new per operation unless the caller fixes it (and `modify`
-/// uses one for its GET and its PUT).
-///
-/// Kept as the header values they are sent as, and written as text only for an error or a
-/// trace: the text, the header and the copies every attempt makes of it were six allocations
-/// an operation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct OperationIds {
-    pub request_id: HeaderValue,
-    pub correlation_id: HeaderValue,
-}
-
-impl OperationIds {
-    /// Fresh ids, or the ones the caller fixed.
-    pub fn new(request_id: Option<Uuid>, correlation_id: Option<Uuid>) -> Self {
-        // Both ids' text in one buffer, each header value a view of it.
-        let mut text = Vec::with_capacity(2 * uuid::fmt::Hyphenated::LENGTH);
-        for id in [request_id, correlation_id] {
-            let id = id.unwrap_or_else(Uuid::new_v4);
-            let mut buffer = Uuid::encode_buffer();
-            text.extend_from_slice(id.hyphenated().encode_lower(&mut buffer).as_bytes());
-        }
-        let text = Bytes::from(text);
-        let (request_id, correlation_id) = text.split_at(uuid::fmt::Hyphenated::LENGTH);
-        let value = |id: &[u8]| {
-            // A GUID's text is always a valid header value.
-            HeaderValue::from_maybe_shared(text.slice_ref(id))
-                .unwrap_or_else(|_| HeaderValue::from_static(""))
-        };
-        Self {
-            request_id: value(request_id),
-            correlation_id: value(correlation_id),
-        }
-    }
-
-    /// The request id, as text.
-    pub fn request_text(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(self.request_id.as_bytes())
-    }
-
-    /// The correlation id, as text.
-    pub fn correlation_text(&self) -> Cow<'_, str> {
-        String::from_utf8_lossy(self.correlation_id.as_bytes())
-    }
-}
 
 /// The headers every request of a client carries, checked to be sendable.
 pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<HeaderMap, Error> {
@@ -106,24 +57,63 @@ pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<
 }
 
 /// Gives a request the operation's ids, where the caller did not set them on the generated
-/// builder (a caller's own values win). Returns the ids the request carries. Done once per
-/// operation, before its first attempt: every attempt is a copy of this request. (The client's
-/// headers are the HTTP client's default headers, which it adds the same way; progenitor's
-/// `api-version` is taken out of the generated code by `build.rs`: Partner Center defines
-/// none.)
-pub(crate) fn prepare(headers: &mut HeaderMap, ids: OperationIds) -> OperationIds {
-    OperationIds {
-        request_id: id_header(headers, MS_REQUEST_ID, ids.request_id),
-        correlation_id: id_header(headers, MS_CORRELATION_ID, ids.correlation_id),
+/// builder (a caller's own values win, and must be GUIDs), and takes off progenitor's
+/// `api-version`. Returns the ids the request carries. Done once per operation, before its
+/// first attempt: every attempt is a copy of this request. (The client's headers are the HTTP
+/// client's default headers, which it adds the same way.)
+///
+/// # Errors
+///
+/// An id set on the builder that is not a GUID, which the service would refuse.
+pub(crate) fn prepare(headers: &mut HeaderMap, ids: OperationIds) -> Result<OperationIds, Error> {
+    headers.remove(API_VERSION);
+    let theirs = |name: &HeaderName| -> Result<Option<Uuid>, Error> {
+        let Some(value) = headers.get(name) else {
+            return Ok(None);
+        };
+        let id = value
+            .to_str()
+            .ok()
+            .and_then(|text| Uuid::parse_str(text).ok());
+        id.map(Some).ok_or_else(|| {
+            Error::invalid_input(format!(
+                "the {name} set on the generated builder is not a GUID"
+            ))
+        })
+    };
+    let (request_id, correlation_id) = (theirs(&MS_REQUEST_ID)?, theirs(&MS_CORRELATION_ID)?);
+    let ids = OperationIds {
+        request_id: request_id.map_or(ids.request_id, RequestId::from),
+        correlation_id: correlation_id.unwrap_or(ids.correlation_id),
+    };
+    if request_id.is_none() || correlation_id.is_none() {
+        let (request_value, correlation_value) = id_values(&ids);
+        if request_id.is_none() {
+            headers.insert(MS_REQUEST_ID, request_value);
+        }
+        if correlation_id.is_none() {
+            headers.insert(MS_CORRELATION_ID, correlation_value);
+        }
     }
+    Ok(ids)
 }
 
-/// The id the request carries in `name`: the caller's, or `fresh`, which it then carries.
-fn id_header(headers: &mut HeaderMap, name: HeaderName, fresh: HeaderValue) -> HeaderValue {
-    match headers.entry(name) {
-        http::header::Entry::Occupied(theirs) => theirs.get().clone(),
-        http::header::Entry::Vacant(slot) => slot.insert(fresh).clone(),
+/// The two ids as header values, each a view of one buffer: the text of both made with one
+/// allocation, and never copied again however many attempts copy the request.
+fn id_values(ids: &OperationIds) -> (HeaderValue, HeaderValue) {
+    let mut text = Vec::with_capacity(2 * uuid::fmt::Hyphenated::LENGTH);
+    for id in [ids.request_id.as_uuid(), ids.correlation_id] {
+        let mut buffer = Uuid::encode_buffer();
+        text.extend_from_slice(id.hyphenated().encode_lower(&mut buffer).as_bytes());
     }
+    let text = Bytes::from(text);
+    let (request, correlation) = text.split_at(uuid::fmt::Hyphenated::LENGTH);
+    let value = |id: &[u8]| {
+        // A GUID's text is always a valid header value.
+        HeaderValue::from_maybe_shared(text.slice_ref(id))
+            .unwrap_or_else(|_| HeaderValue::from_static(""))
+    };
+    (value(request), value(correlation))
 }
 
 #[cfg(test)]
@@ -136,14 +126,12 @@ mod tests {
         let b = OperationIds::new(None, None);
         assert_ne!(a.request_id, b.request_id);
         assert_ne!(a.correlation_id, b.correlation_id);
-        assert_ne!(a.request_id, a.correlation_id);
-        assert!(Uuid::parse_str(&a.request_text()).is_ok());
-        assert!(Uuid::parse_str(&a.correlation_text()).is_ok());
+        assert_ne!(a.request_id.as_uuid(), a.correlation_id);
 
         let fixed = Uuid::new_v4();
-        let c = OperationIds::new(Some(fixed), Some(fixed));
-        assert_eq!(c.request_text(), fixed.to_string());
-        assert_eq!(c.correlation_text(), fixed.to_string());
+        let c = OperationIds::new(Some(fixed.into()), Some(fixed));
+        assert_eq!(c.request_id.as_uuid(), fixed);
+        assert_eq!(c.correlation_id, fixed);
     }
 
     #[test]
@@ -164,17 +152,34 @@ mod tests {
     fn a_request_gets_its_ids_where_the_caller_set_none() {
         let ids = OperationIds::new(None, None);
         let mut headers = HeaderMap::new();
-        let sent = prepare(&mut headers, ids.clone());
+        headers.insert(API_VERSION, HeaderValue::from_static("1.0.0"));
+        let sent = prepare(&mut headers, ids).unwrap();
         assert_eq!(sent, ids);
-        assert_eq!(headers["ms-requestid"], ids.request_id);
-        assert_eq!(headers["ms-correlationid"], ids.correlation_id);
+        assert_eq!(headers["ms-requestid"], ids.request_id.to_string());
+        assert_eq!(headers["ms-correlationid"], ids.correlation_id.to_string());
+        assert!(
+            !headers.contains_key("api-version"),
+            "Partner Center has none"
+        );
 
         let mut theirs = HeaderMap::new();
-        let fixed = Uuid::new_v4().to_string();
-        theirs.insert(MS_REQUEST_ID, HeaderValue::from_str(&fixed).unwrap());
-        let sent = prepare(&mut theirs, ids.clone());
-        assert_eq!(sent.request_text(), fixed, "the caller's value wins");
+        let fixed = Uuid::new_v4();
+        theirs.insert(
+            MS_REQUEST_ID,
+            HeaderValue::from_str(&fixed.to_string()).unwrap(),
+        );
+        let sent = prepare(&mut theirs, ids).unwrap();
+        assert_eq!(sent.request_id.as_uuid(), fixed, "the caller's value wins");
         assert_eq!(sent.correlation_id, ids.correlation_id);
+        assert_eq!(theirs["ms-correlationid"], ids.correlation_id.to_string());
+
+        let mut wrong = HeaderMap::new();
+        wrong.insert(MS_CORRELATION_ID, HeaderValue::from_static("not-a-guid"));
+        let refused = prepare(&mut wrong, ids).unwrap_err().to_string();
+        assert!(
+            refused.contains("ms-correlationid") && refused.contains("GUID"),
+            "{refused}"
+        );
     }
 
     #[test]

@@ -47,6 +47,8 @@
 //!   HTTP stack or async runtime.
 //! - `mock`: typed [httpmock](https://docs.rs/httpmock) helpers, one per operation.
 //! - `azure_identity`: any `azure_core` `TokenCredential` as the token source.
+//! - `redis`: one rate limit shared by every client of a fleet, kept in Redis
+//!   ([`retry::SharedLimit`]).
 //!
 //! The emulator of the service and the `pc-carts` command are crates of their own
 //! (`partner-center-carts-emulator`, `pc-carts`), so a user of the client compiles neither.
@@ -133,14 +135,17 @@ mod doc_examples {
     struct Fleet;
 }
 
-// The client, in the order a request travels: configuration, the front door, the two levels
-// of the request path and what they use, the hooks that put every generated operation on it.
+// The client. A request's path: the front door (`operations`) -> `call` (one operation in,
+// its typed result out) -> the generated code -> `hooks` (its `exec`) -> `pipeline` (the
+// operation: ids, headers, retries) -> `attempt` (token, pace, send, read, classify).
 #[cfg(feature = "client")]
 mod attempt;
 #[cfg(feature = "client")]
 pub mod auth;
 #[cfg(feature = "client")]
 mod builder;
+#[cfg(feature = "client")]
+mod call;
 #[cfg(feature = "client")]
 mod classify;
 #[cfg(feature = "client")]
@@ -156,6 +161,8 @@ mod headers;
 #[cfg(feature = "client")]
 mod hooks;
 #[cfg(feature = "client")]
+mod ids;
+#[cfg(feature = "client")]
 mod operations;
 #[cfg(feature = "client")]
 mod path;
@@ -163,8 +170,6 @@ mod path;
 mod pipeline;
 #[cfg(feature = "client")]
 mod read;
-#[cfg(feature = "client")]
-mod request_body;
 #[cfg(feature = "client")]
 pub mod retry;
 #[cfg(feature = "client")]
@@ -175,14 +180,18 @@ pub mod validate;
 #[cfg(feature = "client")]
 pub use builder::{
     CHINA_BASE_URL, DEFAULT_ATTEMPT_TIMEOUT, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES, PartnerCenterBuilder,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_MAX_RESPONSE_OBJECTS, PartnerCenterBuilder,
 };
 #[cfg(feature = "client")]
 pub use client::PartnerCenter;
 #[cfg(feature = "client")]
 pub use error::{Error, ErrorKind};
 #[cfg(feature = "client")]
+pub use generated::Operation;
+#[cfg(feature = "client")]
 pub use headers::DEFAULT_LOCALE;
+#[cfg(feature = "client")]
+pub use ids::RequestId;
 #[cfg(feature = "client")]
 pub use operations::{
     CartRef, CheckoutOutcome, Customer, OrderRef, Orders, SubscriptionRef, WithRequestId,
@@ -192,8 +201,8 @@ pub use operations::{
 /// (`api.get_cart().customer_id(..).cart_id(..).send()`), every documented header a setter.
 /// Every operation it sends runs through the wrapper's pipeline (its `exec` hook); call one
 /// through [`PartnerCenter::call`] to get this crate's [`Error`], or get the client itself from
-/// [`PartnerCenter::generated`]. `operation_name` maps progenitor's name of an operation to the
-/// spec's `operationId`.
+/// [`PartnerCenter::generated`]. [`Operation`](generated::Operation) names the spec's
+/// operations.
 #[cfg(feature = "client")]
 pub mod generated {
     #![allow(clippy::all, clippy::missing_errors_doc, missing_docs)]

@@ -14,18 +14,20 @@
 use std::time::Instant;
 
 use tracing::{Instrument, field};
-use uuid::Uuid;
 
 use crate::attempt::{self, Attempt, Ended};
+use crate::classify;
+use crate::client::PartnerCenter;
 use crate::error::effect::{self, Attempt as AttemptEffect};
 use crate::error::{Effect, Error};
-use crate::headers::{OperationIds, prepare};
+use crate::generated::Operation;
+use crate::headers::prepare;
+use crate::ids::{OperationIds, RequestId};
 use crate::read::Seen;
 use crate::retry::{Next, Strategy};
-use crate::{PartnerCenter, classify};
 
-/// How one operation is sent: its ids, when the caller's operation began, and what earlier
-/// sendings of this same request did.
+/// How one operation is sent: its ids, when the caller's operation began, what earlier
+/// sendings of this same request did, and the customer it is for.
 #[derive(Clone, Debug)]
 pub(crate) struct Sending {
     pub ids: OperationIds,
@@ -35,15 +37,29 @@ pub(crate) struct Sending {
     /// [`Effect::Unknown`] when this request is sent again to learn the outcome of an earlier
     /// sending whose answer was lost.
     pub prior: Effect,
+    /// The customer's tenant id, for the fleet's per-customer limit; `None` for an operation
+    /// of the generated client, which counts against the tenant's limit alone.
+    pub customer: Option<String>,
+}
+
+impl Sending {
+    /// The operation is for this customer.
+    pub(crate) fn for_customer(self, customer: &str) -> Self {
+        Self {
+            customer: Some(customer.to_string()),
+            ..self
+        }
+    }
 }
 
 impl PartnerCenter {
     /// A new operation, starting now: with the request id the caller fixed, or a fresh one.
-    pub(crate) fn sending(&self, request_id: Option<Uuid>) -> Sending {
+    pub(crate) fn sending(&self, request_id: Option<RequestId>) -> Sending {
         Sending {
             ids: OperationIds::new(request_id, self.correlation_id()),
             started: self.now(),
             prior: Effect::None,
+            customer: None,
         }
     }
 }
@@ -51,8 +67,8 @@ impl PartnerCenter {
 /// What the pipeline saw of one operation.
 #[derive(Debug)]
 pub(crate) struct Record {
-    /// The spec's `operationId`.
-    pub operation: &'static str,
+    /// The spec's operation (`None` only for a name progenitor gave that the spec lacks).
+    pub operation: Option<Operation>,
     /// Whether it changes the service's state (anything but a GET): only then can its outcome
     /// be unknown.
     pub writes: bool,
@@ -78,24 +94,28 @@ pub(crate) struct Record {
 pub(crate) async fn run(
     pc: &PartnerCenter,
     mut request: reqwest::Request,
-    operation: &'static str,
-    sending: Sending,
+    operation: Option<Operation>,
+    sending: &Sending,
 ) -> (Option<Ended>, Record) {
     let writes = request.method() != reqwest::Method::GET;
     let Sending {
         ids,
         started,
         prior,
+        customer,
     } = sending;
-    let ids = prepare(request.headers_mut(), ids);
+    let (ids, refused) = match prepare(request.headers_mut(), *ids) {
+        Ok(ids) => (ids, None),
+        Err(error) => (*ids, Some(error)),
+    };
     // Field names follow OpenTelemetry's HTTP client conventions where there is one, beside
     // the Partner Center ids (docs/retries-and-errors.md, "Telemetry").
     let url = request.url();
     let span = tracing::info_span!(
         "partner_center",
-        operation,
-        request_id = %ids.request_text(),
-        correlation_id = %ids.correlation_text(),
+        operation = operation.map_or("", Operation::name),
+        request_id = %ids.request_id,
+        correlation_id = %ids.correlation_id,
         attempts = field::Empty,
         "otel.kind" = "client",
         "http.request.method" = %request.method(),
@@ -109,21 +129,26 @@ pub(crate) async fn run(
         writes,
         ids,
         attempts: 0,
-        before_last: prior,
-        effect: prior,
+        before_last: *prior,
+        effect: *prior,
         seen: None,
-        aborted: None,
+        aborted: refused,
         request: None,
     };
+    if record.aborted.is_some() {
+        return (None, record);
+    }
 
     let mut request = Some(request);
+    let started = *started;
+    let customer = customer.as_deref();
     // Wrapped in its span only when something listens: the wrapper is one more copy of the
     // whole future on every operation. (Awaited where it is made: a future first kept in a
     // variable is copied whole again.)
     let ended = if span.is_disabled() {
-        attempts(pc, &mut request, started, &mut record).await
+        attempts(pc, &mut request, started, customer, &mut record).await
     } else {
-        attempts(pc, &mut request, started, &mut record)
+        attempts(pc, &mut request, started, customer, &mut record)
             .instrument(span.clone())
             .await
     };
@@ -162,6 +187,7 @@ async fn attempts(
     pc: &PartnerCenter,
     original: &mut Option<reqwest::Request>,
     started: Instant,
+    customer: Option<&str>,
     record: &mut Record,
 ) -> Option<Ended> {
     let shared = &pc.shared;
@@ -173,7 +199,7 @@ async fn attempts(
     let mut last = None;
     loop {
         let number = record.attempts + 1;
-        let failed = match attempt::send(shared, original, deadline, number).await {
+        let failed = match attempt::send(shared, original, deadline, customer, number).await {
             Attempt::Answered(response, seen) => {
                 record.attempts = number;
                 strategy.succeeded();

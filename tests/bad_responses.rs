@@ -2,8 +2,9 @@
 
 mod support;
 
+use partner_center_carts::error::{Effect, ResponseLimit};
 use partner_center_carts::types::Cart;
-use partner_center_carts::{Error, ErrorKind, PartnerCenter};
+use partner_center_carts::{DEFAULT_MAX_RESPONSE_OBJECTS, Error, ErrorKind, PartnerCenter};
 use proptest::prelude::*;
 use serde_json::{Value, json};
 use support::scripted::{Answer, Scripted};
@@ -406,4 +407,61 @@ fn reading_text_reports_bad_utf8_and_escapes_as_serde_json_does() {
         decodes_as_serde_json_does(bytes)
             .unwrap_or_else(|e| panic!("{}: {e}", String::from_utf8_lossy(bytes)));
     }
+}
+
+/// A list of `n` empty orders: 3 bytes an order, each of which decodes to hundreds.
+fn empty_orders(n: usize) -> String {
+    format!(
+        "{{\"totalCount\": {n}, \"items\": [{}]}}",
+        vec!["{}"; n].join(",")
+    )
+}
+
+#[tokio::test]
+async fn an_answer_of_too_many_objects_is_refused_before_it_is_decoded() {
+    // A million empty orders (3 MB) decoded to 800 MB before there was a bound.
+    let server = Scripted::start().await;
+    server.always(
+        Answer::raw(200, empty_orders(1_000_000)).header("content-type", "application/json"),
+    );
+    let pc = builder_at(&server.url).build().unwrap();
+    let err = pc.customer(CUSTOMER).orders().list().await.unwrap_err();
+    let ErrorKind::Undecodable(undecodable) = err.kind() else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        undecodable.exceeded(),
+        Some(ResponseLimit::Objects(DEFAULT_MAX_RESPONSE_OBJECTS))
+    );
+    assert!(
+        err.to_string()
+            .contains("more than 100000 objects and arrays"),
+        "{err}"
+    );
+    assert_eq!(err.attempts(), 1, "a bound is not retried");
+    assert_eq!(err.effect(), Effect::None, "a list changes nothing");
+
+    // The bound is the client's: up to it a list decodes, over it it is refused.
+    let server = Scripted::start().await;
+    server.then(Answer::raw(200, empty_orders(998)).header("content-type", "application/json"));
+    server.then(Answer::raw(200, empty_orders(999)).header("content-type", "application/json"));
+    let pc_here = || {
+        builder_at(&server.url)
+            .max_response_objects(1_000)
+            .build()
+            .unwrap()
+    };
+    let listed = pc_here().customer(CUSTOMER).orders().list().await.unwrap();
+    assert_eq!(
+        listed.orders().len(),
+        998,
+        "998 orders, their array and the answer: 1,000"
+    );
+    let err = pc_here()
+        .customer(CUSTOMER)
+        .orders()
+        .list()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("more than 1000 objects"), "{err}");
 }

@@ -1,8 +1,9 @@
 //! The rewrites of progenitor's output (`build/`) recognise the code they change by its syntax
-//! tree, and stop the build on a shape they do not know, with one line that names the rewrite
-//! and the progenitor release they were written for. Here each is fed one operation as
-//! progenitor 0.15.1 generates it (trimmed to one header), then that operation with one detail
-//! changed, as another release might write it.
+//! tree, and leave code of a shape they do not know as progenitor wrote it, with one line that
+//! names the rewrite and the progenitor release they were written for (a `cargo:warning`; an
+//! error where the build is strict). Here each is fed one operation as progenitor 0.15.1
+//! generates it (trimmed to one header), then that operation with one detail changed, as
+//! another release might write it.
 
 #[path = "../build/lean.rs"]
 mod lean;
@@ -138,16 +139,17 @@ pub mod operations {
 }
 "#;
 
-fn client(source: &str) -> Result<String, Unrecognised> {
+/// The rewritten code, and the reports of what was left as generated.
+fn client(source: &str) -> (String, Vec<Unrecognised>) {
     let mut file = syn::parse_file(source).expect("the fixture parses");
-    lean::requests(&mut file.items)?;
-    Ok(prettyplease::unparse(&file))
+    let left = lean::requests(&mut file.items);
+    (prettyplease::unparse(&file), left)
 }
 
-fn mock(source: &str) -> Result<String, Unrecognised> {
+fn mock(source: &str) -> (String, Vec<Unrecognised>) {
     let mut file = syn::parse_file(source).expect("the fixture parses");
-    mocks::ids_as_str(&mut file.items)?;
-    Ok(prettyplease::unparse(&file))
+    let left = mocks::ids_as_str(&mut file.items);
+    (prettyplease::unparse(&file), left)
 }
 
 /// `UPDATE_CART` with `from` replaced by `to`, which must be in it.
@@ -156,27 +158,32 @@ fn changed(from: &str, to: &str) -> String {
     UPDATE_CART.replacen(from, to, 1)
 }
 
-/// The error's one line names the rewrite and the release, and says what to do.
-fn assert_stops(result: Result<String, Unrecognised>, rewrite: &str, found: &str) {
-    let error = result.expect_err("the rewrite refuses the changed shape");
-    assert_eq!(error.rewrite, rewrite, "{error}");
-    let line = error.to_string();
+/// The operation is left exactly as generated, and reported.
+fn assert_left(source: &str, rewritten: (String, Vec<Unrecognised>), rewrite: &str, found: &str) {
+    let (code, left) = rewritten;
+    let as_generated = prettyplease::unparse(&syn::parse_file(source).unwrap());
+    assert_eq!(code, as_generated, "left as generated");
+    assert_report(&left, rewrite, found);
+}
+
+/// One report, of one line, names the rewrite, the release and what it found.
+fn assert_report(left: &[Unrecognised], rewrite: &str, found: &str) {
+    let [report] = left else {
+        panic!("one report: {left:?}")
+    };
+    assert_eq!(report.rewrite, rewrite, "{report}");
+    let line = report.to_string();
     assert!(!line.contains('\n'), "one line: {line}");
     assert!(line.contains(&format!("`{rewrite}`")), "{line}");
-    assert!(
-        line.contains(&format!("progenitor ={PROGENITOR}")),
-        "{line}"
-    );
-    assert!(
-        line.contains("keep that version, or update the rewrite"),
-        "{line}"
-    );
+    assert!(line.contains(&format!("progenitor {PROGENITOR}")), "{line}");
+    assert!(line.contains("left as progenitor wrote it"), "{line}");
     assert!(line.contains(found), "{line}");
 }
 
 #[test]
 fn the_operation_as_generated_is_rewritten_whole() {
-    let rewritten = client(UPDATE_CART).unwrap();
+    let (rewritten, left) = client(UPDATE_CART);
+    assert!(left.is_empty(), "{left:?}");
     for expected in [
         "let url = crate::path::url(",
         "crate::path::Piece::Fixed(\"v1\")",
@@ -184,60 +191,52 @@ fn the_operation_as_generated_is_rewritten_whole() {
         "crate::path::Piece::Param(&cart_id)",
         "HeaderMap::new()",
         "crate::read::decode(response)",
-        "crate::request_body::Body<types::Cart, types::builder::Cart>",
-        "Ok(crate::request_body::Body::Unset)",
-        ".map(crate::request_body::Body::Value)",
-        ".and_then(crate::request_body::Body::into_value)",
     ] {
         assert!(rewritten.contains(expected), "{expected} in\n{rewritten}");
     }
-    for gone in [
-        "api-version",
-        "encode_path",
-        "from_response",
-        "with_capacity",
-        "try_from",
-    ] {
+    for gone in ["encode_path", "from_response", "with_capacity"] {
         assert!(!rewritten.contains(gone), "{gone} left in\n{rewritten}");
     }
 }
 
 #[test]
-fn a_url_built_another_way_stops_the_build() {
-    assert_stops(
-        client(&changed("client.baseurl,", "client.baseurl(),")),
-        "url",
-        "operation UpdateCart: a URL that does not start with `client.baseurl`",
-    );
-    assert_stops(
-        client(&changed(
+fn a_url_built_another_way_is_left_as_generated() {
+    for (from, to, found) in [
+        (
+            "client.baseurl,",
+            "client.baseurl(),",
+            "operation UpdateCart: a URL that does not start with `client.baseurl`",
+        ),
+        (
             "encode_path(& cart_id.to_string())",
             "encode_path(cart_id.as_str())",
-        )),
-        "url",
-        "encode_path(&value.to_string())",
-    );
-    assert_stops(
-        client(&changed("let url = format!(", "let url = concat_url!(")),
-        "url",
-        "not built with `format!`",
-    );
+            "encode_path(&value.to_string())",
+        ),
+        (
+            "let url = format!(",
+            "let url = concat_url!(",
+            "not built with `format!`",
+        ),
+    ] {
+        let source = changed(from, to);
+        assert_left(&source, client(&source), "url", found);
+    }
 }
 
 #[test]
-fn a_path_the_url_rewrite_cannot_send_as_written_stops_the_build() {
-    assert_stops(
-        client(&changed("/carts/{}\"", "/carts/{}:validate\"")),
+fn a_path_the_url_rewrite_cannot_send_as_written_is_left_as_generated() {
+    let source = changed("/carts/{}\"", "/carts/{}:validate\"");
+    assert_left(
+        &source,
+        client(&source),
         "url",
         "mixes a parameter with text",
     );
-    assert_stops(
-        client(&changed("/v1/customers/", "/v1/../customers/")),
-        "url",
-        "the segment \"..\"",
-    );
+    let source = changed("/v1/customers/", "/v1/../customers/");
+    assert_left(&source, client(&source), "url", "the segment \"..\"");
     // Any other character a path segment may hold as it is, is sent as it is.
-    let rewritten = client(&changed("/carts/{}\"", "/carts/{}/a:b@c$d\"")).unwrap();
+    let (rewritten, left) = client(&changed("/carts/{}\"", "/carts/{}/a:b@c$d\""));
+    assert!(left.is_empty(), "{left:?}");
     assert!(
         rewritten.contains("Piece::Fixed(\"a:b@c$d\")"),
         "{rewritten}"
@@ -245,36 +244,24 @@ fn a_path_the_url_rewrite_cannot_send_as_written_stops_the_build() {
 }
 
 #[test]
-fn an_api_version_header_set_another_way_stops_the_build() {
-    assert_stops(
-        client(&changed(
-            "header_map\n                .append(",
-            "header_map.insert(",
-        )),
-        "drop_api_version",
-        "0 of `header_map.append(HeaderName::from_static(\"api-version\"), ...)`",
-    );
-}
-
-#[test]
-fn a_header_map_made_another_way_stops_the_build() {
-    assert_stops(
-        client(&changed(
-            "HeaderMap::with_capacity(2usize)",
-            "HeaderMap::default()",
-        )),
+fn a_header_map_made_another_way_is_left_as_generated() {
+    let source = changed("HeaderMap::with_capacity(2usize)", "HeaderMap::default()");
+    assert_left(
+        &source,
+        client(&source),
         "header_map",
         "not made by `HeaderMap::with_capacity`",
     );
 }
 
 #[test]
-fn an_answer_decoded_another_way_stops_the_build() {
+fn an_answer_decoded_another_way_is_left_as_generated() {
     let source = UPDATE_CART.replace(
         "ResponseValue::from_response(response)",
         "ResponseValue::from_json(response)",
     );
-    assert_stops(
+    assert_left(
+        &source,
         client(&source),
         "decode",
         "operation UpdateCart: no `ResponseValue::from_response(response)`",
@@ -282,33 +269,9 @@ fn an_answer_decoded_another_way_stops_the_build() {
 }
 
 #[test]
-fn a_body_handled_another_way_stops_the_build() {
-    assert_stops(
-        client(&changed(
-            ".and_then(|v| types::Cart::try_from(v).map_err(|e| e.to_string()))",
-            ".and_then(|v| v.build())",
-        )),
-        "bodies_as_set",
-        "in `send`",
-    );
-    assert_stops(
-        client(&changed("self.body.map(f)", "self.body.map(|b| f(b))")),
-        "bodies_as_set",
-        "`.map(f)` in `body_map`",
-    );
-    assert_stops(
-        client(&changed(
-            "body: Result<types::builder::Cart, String>",
-            "body: Result<Box<types::builder::Cart>, String>",
-        )),
-        "bodies_as_set",
-        "a body field that names a builder",
-    );
-}
-
-#[test]
 fn mock_ids_are_str_and_matched_as_text() {
-    let rewritten = mock(GET_CART_WHEN).unwrap();
+    let (rewritten, left) = mock(GET_CART_WHEN);
+    assert!(left.is_empty(), "{left:?}");
     assert!(rewritten.contains("value: &str"), "{rewritten}");
     assert!(rewritten.contains("Into<Option<&'a str>>"), "{rewritten}");
     assert!(!rewritten.contains("String"), "{rewritten}");
@@ -322,36 +285,46 @@ fn mock_ids_are_str_and_matched_as_text() {
 }
 
 #[test]
-fn a_mock_path_matched_another_way_stops_the_build() {
+fn a_mock_path_matched_another_way_is_left_as_generated() {
+    // That method alone: the others are still rewritten.
     let source = GET_CART_WHEN.replace("value.to_string()),", "value.as_str()),");
-    assert_stops(
-        mock(&source),
+    let (code, left) = mock(&source);
+    assert_report(
+        &left,
         "ids_as_str",
         "mock method cart_id: a path regular expression not made from `value.to_string()`",
     );
+    assert!(
+        code.contains("pub fn cart_id(self, value: &::std::string::String)"),
+        "{code}"
+    );
+    assert!(code.contains("value.as_str()"), "{code}");
+    assert!(code.contains("Into<Option<&'a str>>"), "{code}");
+
     let source = GET_CART_WHEN.replace(
         "&format!(\"^/v1/customers/.*/carts/{}$\", value.to_string())",
         "&path_regex(value)",
     );
-    assert_stops(
-        mock(&source),
-        "ids_as_str",
-        "something other than `format!`",
-    );
+    let (code, left) = mock(&source);
+    assert_report(&left, "ids_as_str", "something other than `format!`");
+    assert!(code.contains("&path_regex(value)"), "{code}");
 }
 
-/// The versions the rewrites were written for are the versions the build gets.
+/// A library must resolve beside other clients of the same generator: no exact requirement
+/// anywhere in the client's manifest, and the generator's crates within the 0.15 line.
 #[test]
-fn the_generator_is_pinned_to_the_release_the_rewrites_know() {
+fn no_dependency_is_pinned_exactly() {
     let manifest = include_str!("../Cargo.toml");
-    for name in ["progenitor-client", "progenitor", "progenitor-impl"] {
+    let pinned: Vec<&str> = manifest
+        .lines()
+        .filter(|line| line.contains("version = \"=") || line.contains(" = \"="))
+        .collect();
+    assert!(pinned.is_empty(), "exact requirements: {pinned:?}");
+    for name in ["progenitor-client", "progenitor"] {
         let line = manifest
             .lines()
             .find(|line| line.starts_with(&format!("{name} = ")))
             .unwrap_or_else(|| panic!("Cargo.toml names {name}"));
-        assert!(
-            line.contains(&format!("version = \"={PROGENITOR}\"")),
-            "{line}"
-        );
+        assert!(line.contains("version = \"0.15."), "{line}");
     }
 }

@@ -201,3 +201,33 @@ async fn control_characters_in_the_services_words_are_escaped_in_display_and_kep
     );
     assert_eq!(err.code(), None, "not a number");
 }
+
+/// A refused connection names its cause once: in the message, where a reader of `Display`
+/// alone sees it, and not again as a source, where a report that walks the chain would print
+/// it a second time.
+#[tokio::test]
+async fn a_connection_error_names_its_cause_once() {
+    // A port nothing listens on: a listener bound and dropped.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = builder_at(&format!("http://127.0.0.1:{port}"))
+        .retry_policy(partner_center_carts::retry::RetryPolicy::none())
+        .build()
+        .unwrap()
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Transport(_)), "{err:?}");
+    let mut report = err.to_string();
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        report.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    assert_eq!(report.matches("Connection refused").count(), 1, "{report}");
+}

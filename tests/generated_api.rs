@@ -168,9 +168,9 @@ fn client() {
     ))));
 }
 
-/// `build/lean.rs` rewrote every operation of the spec: none builds its URL as text, decodes
-/// with progenitor's `from_response`, or turns its body into the schema's builder. (A change of
-/// progenitor that its rewrites no longer match fails here, not silently.)
+/// `build/lean.rs` rewrote every operation of the spec: none builds its URL as text or decodes
+/// with progenitor's `from_response`. (A change of progenitor that its rewrites no longer match
+/// leaves the code as generated with a warning; it fails here, and CI's strict build stops.)
 #[cfg(feature = "client")]
 #[test]
 fn every_operation_is_sent_the_lean_way() {
@@ -178,11 +178,7 @@ fn every_operation_is_sent_the_lean_way() {
     let operations = client.matches("pub async fn send(").count();
     assert!(operations >= 6, "{operations} operations");
     assert_eq!(client.matches("crate::path::url(").count(), operations);
-    for progenitors in [
-        "encode_path(&",
-        "ResponseValue::from_response(",
-        "types::builder::Cart, String>",
-    ] {
+    for progenitors in ["encode_path(&", "ResponseValue::from_response("] {
         assert!(
             !client.contains(progenitors),
             "{progenitors} is left in the generated client"

@@ -4,6 +4,7 @@ mod support;
 
 use httpmock::prelude::*;
 use partner_center_carts::PartnerCenter;
+use partner_center_carts::RequestId;
 use partner_center_carts::types::Cart;
 use support::*;
 use uuid::Uuid;
@@ -175,7 +176,7 @@ async fn a_fixed_request_id_goes_on_that_one_operation_only() {
     // The same handle, before and after: only the operation given the id sends it.
     let cart = pc.customer(CUSTOMER).cart(CART);
     assert!(
-        cart.with_request_id(fixed)
+        cart.with_request_id(RequestId::from(fixed))
             .checkout()
             .await
             .unwrap()
@@ -184,12 +185,12 @@ async fn a_fixed_request_id_goes_on_that_one_operation_only() {
     assert!(cart.checkout().await.unwrap().is_complete());
     cart.get().await.unwrap();
     pc.customer(CUSTOMER)
-        .with_request_id(fixed)
+        .with_request_id(RequestId::from(fixed))
         .create(&new_cart())
         .await
         .unwrap();
     // A modify sends it on its PUT; its GET has its own.
-    cart.with_request_id(for_modify)
+    cart.with_request_id(RequestId::from(for_modify))
         .modify(|c| c.line_items[0].quantity += 1)
         .await
         .unwrap();
@@ -307,7 +308,7 @@ async fn through_call_a_callers_own_header_values_win() {
     let request_id = uuid::Uuid::new_v4().to_string();
 
     let (id, locale) = (request_id.clone(), "de-DE");
-    pc.call(|api| async move {
+    pc.call(async move |api| {
         api.get_cart()
             .customer_id(CUSTOMER)
             .cart_id(CART)

@@ -1,14 +1,16 @@
-//! No module imports one that imports it back, in any crate of the workspace: the client's
-//! layout tells a request's path, and each module leans only on those below it.
+//! No module imports one that imports it back, in any crate of the workspace, file by file:
+//! the client's layout tells a request's path, and each file leans only on those below it. And
+//! no file imports through the crate root: `lib.rs` is the crate's face, not a hub.
 //!
-//! The graph is read from the sources with syn: an edge from one top-level module (a file or
-//! folder under `src/`) to another for every path in its code that leads there (`crate::`,
-//! `super::` out of the module, and at the crate root `self::` and module names), `use`
-//! included; a name the crate root re-exports (`crate::Error`) counts as the module it comes
-//! from. Tests
-//! (`#[cfg(test)]` modules and `tests.rs` files) and doc comments are left out. The generated
-//! modules (`types`, `generated`, `mock`) are progenitor's, whose hooks the client must
-//! implement for them, and are not nodes.
+//! The graph is read from the sources with syn. Its nodes are the crate's modules, each a file
+//! (`operations::cart` is `src/operations/cart.rs`; an inline module belongs to its file). An
+//! edge runs from a file to the module each path in its code leads to (`crate::`, `super::`,
+//! `self::`, a child module's name), `use` included; a name a module re-exports
+//! (`pub use cart::CartRef` in `operations`) counts as the module it comes from, followed down
+//! to the file that defines it. A `pub` or `pub(crate)` `use` re-exports, and imports nothing;
+//! `mod x;` declares, and imports nothing. Tests (`#[cfg(test)]` items and `tests.rs` files) and
+//! doc comments are left out. The generated modules (`types`, `generated`, `mock`) are
+//! progenitor's, whose hooks the client must implement for them, and are not nodes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -20,28 +22,56 @@ const ROOT: &str = "(crate root)";
 /// Modules written by progenitor, not by hand.
 const GENERATED: [&str; 3] = ["types", "generated", "mock"];
 
-/// Where each top-level module refers to another: `from -> to -> the first file and path`.
+/// Where each module refers to another: `from -> to -> the first file and path`.
 type Graph = BTreeMap<String, BTreeMap<String, String>>;
+
+const CRATES: [(&str, &str, usize); 3] = [
+    // The crate, its root file, and the fewest edges its graph can have: a graph with fewer
+    // was not read (a change of layout the reader does not follow).
+    ("partner-center-carts", "src/lib.rs", 150),
+    ("partner-center-carts-emulator", "emulator/src/lib.rs", 30),
+    ("pc-carts", "cli/src/main.rs", 15),
+];
 
 #[test]
 fn no_module_imports_one_that_imports_it_back() {
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut circles = Vec::new();
-    for (krate, root) in [
-        ("partner-center-carts", "src/lib.rs"),
-        ("partner-center-carts-emulator", "emulator/src/lib.rs"),
-        ("pc-carts", "cli/src/main.rs"),
-    ] {
-        let graph = graph_of(&workspace.join(root));
-        assert!(graph.len() > 3, "{krate}: {} modules read", graph.len());
-        for circle in circles_in(&graph) {
-            circles.push(format!("{krate}: {}", describe(&graph, &circle)));
+    for (krate, root, fewest) in CRATES {
+        let crate_graph = read(&workspace.join(root));
+        let edges: usize = crate_graph.graph.values().map(BTreeMap::len).sum();
+        assert!(
+            crate_graph.graph.len() > 3 && edges >= fewest,
+            "{krate}: {} modules and {edges} edges read",
+            crate_graph.graph.len()
+        );
+        for circle in circles_in(&crate_graph.graph) {
+            circles.push(format!(
+                "{krate}: {}",
+                describe(&crate_graph.graph, &circle)
+            ));
         }
     }
     assert!(
         circles.is_empty(),
         "modules that import each other:\n{}",
         circles.join("\n")
+    );
+}
+
+#[test]
+fn no_module_imports_through_the_crate_root() {
+    let workspace = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut through = Vec::new();
+    for (krate, root, _) in CRATES {
+        for path in read(&workspace.join(root)).through_root {
+            through.push(format!("{krate}: {path}"));
+        }
+    }
+    assert!(
+        through.is_empty(),
+        "imports of a name the crate root re-exports, rather than of its module:\n{}",
+        through.join("\n")
     );
 }
 
@@ -71,152 +101,230 @@ fn a_circle_is_found_and_a_line_is_not() {
     assert!(describe(&three, &circles_in(&three)[0]).contains("a -> b (a.rs)"));
 }
 
-/// The module graph of the crate whose root file is `root`.
-fn graph_of(root: &Path) -> Graph {
+/// Files are nodes of their own: a circle between two files of one folder is found, as are
+/// a path through a re-export and an import through the crate root.
+#[test]
+fn files_are_read_one_by_one() {
+    let dir = std::env::temp_dir().join(format!("module-graph-{}", std::process::id()));
+    let write = |path: &str, text: &str| {
+        let path = dir.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("lib.rs", "mod ops;\nmod low;\npub use low::Low;\n");
+    write("low.rs", "pub struct Low;\n");
+    write(
+        "ops/mod.rs",
+        "mod a;\nmod b;\npub use a::A;\nfn shared() -> crate::Low { crate::low::Low }\n",
+    );
+    write("ops/a.rs", "use super::b::B;\npub struct A(B);\n");
+    write(
+        "ops/b.rs",
+        "pub struct B;\nfn f() -> super::A { todo!() }\n",
+    );
+    let read = read(&dir.join("lib.rs"));
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(circles_in(&read.graph), vec![vec!["ops::a", "ops::b"]]);
+    assert!(read.graph["ops"].contains_key("low"), "{:?}", read.graph);
+    assert_eq!(read.through_root, ["ops/mod.rs: crate::Low"]);
+}
+
+/// What is read of one crate.
+struct Read {
+    graph: Graph,
+    /// Paths that import a name through the crate root's re-exports (`crate::Error`), each
+    /// with its file.
+    through_root: Vec<String>,
+}
+
+/// A module of the crate: its path (`["operations", "cart"]`, empty for the root), its file,
+/// and its child modules' names.
+struct Module {
+    path: Vec<String>,
+    file: PathBuf,
+    parsed: syn::File,
+    children: BTreeSet<String>,
+}
+
+impl Module {
+    fn name(&self) -> String {
+        match self.path.is_empty() {
+            true => ROOT.to_string(),
+            false => self.path.join("::"),
+        }
+    }
+}
+
+/// The graph of the crate whose root file is `root`.
+fn read(root: &Path) -> Read {
+    let modules = modules_of(root);
+    let by_path: BTreeMap<Vec<String>, &Module> =
+        modules.iter().map(|m| (m.path.clone(), m)).collect();
+    let reexports: BTreeMap<Vec<String>, BTreeMap<String, Vec<String>>> = modules
+        .iter()
+        .map(|m| (m.path.clone(), reexports_of(m)))
+        .collect();
     let dir = root.parent().unwrap();
-    let root_file = syn::parse_file(&std::fs::read_to_string(root).unwrap()).unwrap();
-    let mut reexports = BTreeMap::new();
-    let mut modules = BTreeSet::new();
-    for item in &root_file.items {
-        match item {
-            syn::Item::Mod(m) if !is_test(&m.attrs) => {
-                modules.insert(m.ident.to_string());
-            }
-            syn::Item::Use(u) => reexported(&u.tree, None, &mut reexports),
-            _ => {}
-        }
-    }
     let mut graph = Graph::new();
-    let mut files = vec![(root.to_path_buf(), ROOT.to_string(), 0)];
+    let mut through_root = Vec::new();
     for module in &modules {
-        for (file, depth) in module_files(dir, module) {
-            files.push((file, module.clone(), depth));
+        if GENERATED.contains(&module.name().as_str()) {
+            continue;
         }
-    }
-    for (file, module, depth) in files {
-        let parsed = syn::parse_file(&std::fs::read_to_string(&file).unwrap())
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let mut refs = CrateRefs {
-            depth,
-            modules: &modules,
-            found: Vec::new(),
-        };
-        refs.visit_file(&parsed);
-        let edges = graph.entry(module.clone()).or_default();
-        for (name, path) in refs.found {
-            let target = if modules.contains(&name) {
-                name
-            } else if let Some(from) = reexports.get(&name) {
-                from.clone()
-            } else {
-                ROOT.to_string()
+        let mut refs = Refs::default();
+        refs.visit_file(&module.parsed);
+        let edges = graph.entry(module.name()).or_default();
+        let file = module
+            .file
+            .strip_prefix(dir)
+            .unwrap_or(&module.file)
+            .display();
+        for path in refs.found {
+            let Some(absolute) = absolute(module, &path) else {
+                continue;
             };
-            if target != module && !GENERATED.contains(&target.as_str()) {
-                let file = file.strip_prefix(dir).unwrap_or(&file).display();
+            let Some(target) = resolve(&by_path, &reexports, &absolute, 0) else {
+                continue;
+            };
+            let root_reexport = !module.path.is_empty()
+                && path.first().is_some_and(|s| s == "crate")
+                && !absolute.is_empty()
+                && reexports[&Vec::new()].contains_key(&absolute[0]);
+            if root_reexport {
+                through_root.push(format!("{file}: {}", path.join("::")));
+            }
+            let target = by_path[&target].name();
+            if target != module.name() && !GENERATED.contains(&target.as_str()) {
                 edges
                     .entry(target)
-                    .or_insert_with(|| format!("{file}: {path}"));
+                    .or_insert_with(|| format!("{file}: {}", path.join("::")));
             }
         }
     }
-    for generated in GENERATED {
-        graph.remove(generated);
+    Read {
+        graph,
+        through_root,
     }
-    graph
 }
 
-/// The files of a top-level module, with how deep each is in the module tree (1 for the
-/// module itself): `name.rs` or `name/mod.rs`, and every file under `name/`, but test files.
-fn module_files(dir: &Path, name: &str) -> Vec<(PathBuf, usize)> {
-    let mut files = Vec::new();
-    let single = dir.join(format!("{name}.rs"));
-    if single.exists() {
-        files.push((single, 1));
+/// Every module of the crate, from its root file down, tests left out.
+fn modules_of(root: &Path) -> Vec<Module> {
+    let mut modules = Vec::new();
+    let mut pending = vec![(Vec::new(), root.to_path_buf())];
+    while let Some((path, file)) = pending.pop() {
+        let parsed = syn::parse_file(&std::fs::read_to_string(&file).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        // Where this file's child modules are: beside it for the root and a `mod.rs`, else in
+        // the folder of its name.
+        let is_dir_owner = path.is_empty() || file.file_name().is_some_and(|n| n == "mod.rs");
+        let folder = match is_dir_owner {
+            true => file.parent().unwrap().to_path_buf(),
+            false => file.with_extension(""),
+        };
+        let mut children = BTreeSet::new();
+        for item in &parsed.items {
+            let syn::Item::Mod(m) = item else { continue };
+            if is_test(&m.attrs) {
+                continue;
+            }
+            let name = m.ident.to_string();
+            let mut child = path.clone();
+            child.push(name.clone());
+            if m.content.is_none() {
+                let single = folder.join(format!("{name}.rs"));
+                let nested = folder.join(&name).join("mod.rs");
+                let child_file = if single.exists() { single } else { nested };
+                if child_file.file_name().is_some_and(|n| n != "tests.rs") && child_file.exists() {
+                    pending.push((child, child_file));
+                }
+            }
+            children.insert(name);
+        }
+        modules.push(Module {
+            path,
+            file,
+            parsed,
+            children,
+        });
     }
-    let mut folders = vec![(dir.join(name), 1)];
-    while let Some((folder, depth)) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
+    modules
+}
+
+/// The names a module re-exports (`pub use cart::CartRef`, `pub(crate) use ..`), each with
+/// the absolute path it stands for.
+fn reexports_of(module: &Module) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for item in &module.parsed.items {
+        let syn::Item::Use(u) = item else { continue };
+        if matches!(u.vis, syn::Visibility::Inherited) || is_test(&u.attrs) {
             continue;
-        };
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                folders.push((path, depth + 1));
-            } else if path.file_name().is_some_and(|n| n == "mod.rs") {
-                files.push((path, depth));
-            } else if path.extension().is_some_and(|e| e == "rs")
-                && path.file_name().is_some_and(|n| n != "tests.rs")
-            {
-                files.push((path, depth + 1));
+        }
+        let mut paths = Vec::new();
+        use_paths(&u.tree, &mut Vec::new(), &mut paths);
+        for (name, path) in paths {
+            if let Some(absolute) = absolute(module, &path) {
+                out.insert(name, absolute);
             }
         }
     }
-    files
+    out
 }
 
-/// The names the crate root re-exports (`pub use error::{Error, ErrorKind}`), with the module
-/// each comes from.
-fn reexported(tree: &syn::UseTree, module: Option<&str>, out: &mut BTreeMap<String, String>) {
-    match tree {
-        syn::UseTree::Path(p) => {
-            let next = p.ident.to_string();
-            let module = match module {
-                None if next == "crate" || next == "self" => None,
-                None => Some(next.as_str()),
-                Some(m) => Some(m),
-            };
-            reexported(&p.tree, module, out);
+/// A path as written in `module`'s file, made absolute from the crate root; `None` for one
+/// that leaves the crate (`std::`, another crate) or names a local item.
+fn absolute(module: &Module, path: &[String]) -> Option<Vec<String>> {
+    let first = path.first()?;
+    // The module whose children `super::` and `self::` name.
+    let here = &module.path;
+    let absolute = match first.as_str() {
+        "crate" => path[1..].to_vec(),
+        "super" => {
+            let supers = path.iter().take_while(|s| *s == "super").count();
+            let base = here.len().checked_sub(supers)?;
+            [&here[..base], &path[supers..]].concat()
         }
-        syn::UseTree::Name(n) => {
-            if let Some(m) = module {
-                out.insert(n.ident.to_string(), m.to_string());
-            }
-        }
-        syn::UseTree::Rename(r) => {
-            if let Some(m) = module {
-                out.insert(r.rename.to_string(), m.to_string());
-            }
-        }
-        syn::UseTree::Group(g) => {
-            for tree in &g.items {
-                reexported(tree, module, out);
-            }
-        }
-        syn::UseTree::Glob(_) => {}
-    }
+        "self" => [&here[..], &path[1..]].concat(),
+        child if module.children.contains(child) => [&here[..], path].concat(),
+        _ => return None,
+    };
+    (!absolute.is_empty()).then_some(absolute)
 }
 
-/// Every top-level name a file's code refers to: the name, and the path for the report.
-struct CrateRefs<'a> {
-    /// How deep the file is in the module tree: 0 for the crate root.
+/// The module an absolute path leads to: the longest prefix that is a module, followed through
+/// that module's re-exports to the one that defines the name.
+fn resolve(
+    modules: &BTreeMap<Vec<String>, &Module>,
+    reexports: &BTreeMap<Vec<String>, BTreeMap<String, Vec<String>>>,
+    path: &[String],
     depth: usize,
-    /// The crate root's modules.
-    modules: &'a BTreeSet<String>,
-    found: Vec<(String, String)>,
-}
-
-impl CrateRefs<'_> {
-    /// The top-level name a path starting with `segments` leads to, if it leaves the file's
-    /// own top-level module: `crate::x`, as many `super::` as the file is deep then `x`, and
-    /// at the crate root `self::x` or a module `x`.
-    fn record(&mut self, segments: &[String]) {
-        let supers = segments.iter().take_while(|s| *s == "super").count();
-        let name = match segments.first().map(String::as_str) {
-            Some("crate") => segments.get(1),
-            Some("super") if supers >= self.depth => segments.get(supers),
-            Some("self") if self.depth == 0 => segments.get(1),
-            Some(first) if self.depth == 0 && self.modules.contains(first) => segments.first(),
-            _ => None,
-        };
-        if let Some(name) = name {
-            self.found.push((name.clone(), segments.join("::")));
-        }
+) -> Option<Vec<String>> {
+    let module = (0..=path.len())
+        .rev()
+        .map(|n| path[..n].to_vec())
+        .find(|prefix| modules.contains_key(prefix))?;
+    let rest = &path[module.len()..];
+    if depth < 8
+        && let Some(first) = rest.first()
+        && let Some(target) = reexports.get(&module).and_then(|r| r.get(first))
+        && target.as_slice() != path
+    {
+        let followed = [&target[..], &rest[1..]].concat();
+        return resolve(modules, reexports, &followed, depth + 1).or(Some(module));
     }
+    Some(module)
 }
 
-impl Visit<'_> for CrateRefs<'_> {
+/// Every path a file's code names, `use` trees included; a public `use` re-exports, and
+/// imports nothing.
+#[derive(Default)]
+struct Refs {
+    found: Vec<Vec<String>>,
+}
+
+impl Visit<'_> for Refs {
     fn visit_item_mod(&mut self, m: &syn::ItemMod) {
-        if !is_test(&m.attrs) {
+        // A child module's own file is its own node; an inline one belongs to this file.
+        if !is_test(&m.attrs) && m.content.is_some() {
             syn::visit::visit_item_mod(self, m);
         }
     }
@@ -228,16 +336,12 @@ impl Visit<'_> for CrateRefs<'_> {
     }
 
     fn visit_item_use(&mut self, u: &syn::ItemUse) {
-        // At the crate root a public `use` re-exports, which imports nothing.
-        let reexport = self.depth == 0 && matches!(u.vis, syn::Visibility::Public(_));
-        if reexport || is_test(&u.attrs) {
+        if !matches!(u.vis, syn::Visibility::Inherited) || is_test(&u.attrs) {
             return;
         }
         let mut paths = Vec::new();
         use_paths(&u.tree, &mut Vec::new(), &mut paths);
-        for path in paths {
-            self.record(&path);
-        }
+        self.found.extend(paths.into_iter().map(|(_, path)| path));
     }
 
     // Doc comments, `cfg`s and derives are not imports.
@@ -245,19 +349,19 @@ impl Visit<'_> for CrateRefs<'_> {
 
     fn visit_path(&mut self, path: &syn::Path) {
         if path.segments.len() >= 2 && path.leading_colon.is_none() {
-            let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
-            self.record(&segments);
+            self.found
+                .push(path.segments.iter().map(|s| s.ident.to_string()).collect());
         }
         syn::visit::visit_path(self, path);
     }
 }
 
-/// The paths of a `use` tree, each as its segments.
-fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<Vec<String>>) {
-    let mut found = |last: String| {
+/// The paths of a `use` tree, each as the name it brings in and its segments.
+fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
+    let mut found = |name: String, last: String| {
         let mut path = prefix.clone();
         path.push(last);
-        out.push(path);
+        out.push((name, path));
     };
     match tree {
         syn::UseTree::Path(p) => {
@@ -265,9 +369,13 @@ fn use_paths(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<Vec<St
             use_paths(&p.tree, prefix, out);
             prefix.pop();
         }
-        syn::UseTree::Name(n) => found(n.ident.to_string()),
-        syn::UseTree::Rename(r) => found(r.ident.to_string()),
-        syn::UseTree::Glob(_) => found("*".to_string()),
+        syn::UseTree::Name(n) if n.ident == "self" => {
+            let name = prefix.last().cloned().unwrap_or_default();
+            out.push((name, prefix.clone()));
+        }
+        syn::UseTree::Name(n) => found(n.ident.to_string(), n.ident.to_string()),
+        syn::UseTree::Rename(r) => found(r.rename.to_string(), r.ident.to_string()),
+        syn::UseTree::Glob(_) => out.push(("*".to_string(), prefix.clone())),
         syn::UseTree::Group(g) => {
             for tree in &g.items {
                 use_paths(tree, prefix, out);

@@ -4,6 +4,7 @@ mod support;
 
 use httpmock::prelude::*;
 use partner_center_carts::ErrorKind;
+use partner_center_carts::Operation;
 use partner_center_carts::error::Effect;
 use partner_center_carts::types::Cart;
 use serde_json::json;
@@ -220,7 +221,7 @@ async fn a_get_answered_with_another_cart_is_a_mismatch_that_changed_nothing() {
         reason.contains(OTHER_CART) && reason.contains(CART),
         "{reason}"
     );
-    assert_eq!(err.operation(), Some("getCart"));
+    assert_eq!(err.operation().map(Operation::name), Some("getCart"));
     assert_eq!(err.effect(), Effect::None, "a read changes nothing");
     assert!(!err.outcome_unknown());
     assert!(!err.is_retryable());
@@ -255,7 +256,7 @@ async fn a_put_answered_with_another_cart_is_a_mismatch_of_unknown_outcome() {
     };
     let reason = mismatch.reason();
     assert!(reason.contains(OTHER_CART), "{reason}");
-    assert_eq!(err.operation(), Some("updateCart"));
+    assert_eq!(err.operation().map(Operation::name), Some("updateCart"));
     assert_eq!(
         err.effect(),
         Effect::Unknown,
@@ -330,7 +331,7 @@ async fn the_generated_client_refuses_a_path_parameter_that_names_another_resour
     let pc = client(&server);
     for id in [".", "..", "a\tb", "a\nb"] {
         let err = pc
-            .call(|api| async move {
+            .call(async move |api| {
                 api.get_order()
                     .customer_id(CUSTOMER)
                     .order_id(id)
@@ -358,7 +359,7 @@ async fn the_generated_client_refuses_a_path_parameter_that_names_another_resour
         })
         .await;
     let err = pc
-        .call(|api| async move {
+        .call(async move |api| {
             api.get_order()
                 .customer_id(CUSTOMER)
                 .order_id("a/b\\c")

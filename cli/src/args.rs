@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use partner_center_carts::validate;
+use partner_center_carts::{RequestId, validate};
 use secrecy::SecretString;
 use uuid::Uuid;
 
@@ -338,8 +338,8 @@ pub struct Connection {
     #[arg(long, env = "PARTNER_CENTER_LOCALE", default_value = "en-US")]
     pub locale: String,
     /// The MS-RequestId of the operation (a GUID; to replay it safely).
-    #[arg(long, value_parser = uuid)]
-    pub request_id: Option<Uuid>,
+    #[arg(long, value_parser = request_id)]
+    pub request_id: Option<RequestId>,
     /// The MS-CorrelationId of the operation (a GUID).
     #[arg(long, value_parser = uuid)]
     pub correlation_id: Option<Uuid>,
@@ -425,6 +425,10 @@ fn guid(value: &str) -> Result<String, String> {
     validate::guid("argument", value).map_err(|_| {
         format!("expected a GUID, such as d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d; got {value:?}")
     })
+}
+
+fn request_id(value: &str) -> Result<RequestId, String> {
+    uuid(value).map(RequestId::from)
 }
 
 fn uuid(value: &str) -> Result<Uuid, String> {

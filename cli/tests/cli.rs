@@ -2,7 +2,10 @@
 
 mod support;
 
+use std::sync::Arc;
+
 use assert_cmd::Command;
+use partner_center_carts::clock::VirtualClock;
 use partner_center_carts_emulator::Emulator;
 use serde_json::{Value, json};
 use support::CUSTOMER;
@@ -545,11 +548,17 @@ async fn an_order(
     delay: std::time::Duration,
     catalog: &str,
 ) -> (partner_center_carts_emulator::RunningEmulator, String) {
-    let emulator = Emulator::new()
-        .provisioning_delay(delay)
-        .start()
-        .await
-        .unwrap();
+    an_order_of(Emulator::new(), delay, catalog).await
+}
+
+/// An order placed with `emulator`, provisioned `delay` after its checkout on the emulator's
+/// clock.
+async fn an_order_of(
+    emulator: Emulator,
+    delay: std::time::Duration,
+    catalog: &str,
+) -> (partner_center_carts_emulator::RunningEmulator, String) {
+    let emulator = emulator.provisioning_delay(delay).start().await.unwrap();
     let pc = emulator.client().build().unwrap();
     let mut cart = support::one_line_cart(1);
     cart.line_items[0].catalog_item_id = catalog.into();
@@ -859,11 +868,12 @@ impl Drop for Terminal {
 /// stderr is not a terminal.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_wait_shows_its_progress_in_a_terminal_only() {
-    let (emulator, order) = an_order(
-        std::time::Duration::from_secs(3),
-        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
-    )
-    .await;
+    // The emulator's clock stands still: the order is pending at every poll, however slow
+    // the machine, until the test moves the clock.
+    let clock = Arc::new(VirtualClock::new());
+    let hour = std::time::Duration::from_secs(3600);
+    let emulator = Emulator::new().clock(clock.clone());
+    let (emulator, order) = an_order_of(emulator, hour, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
     let bin = assert_cmd::cargo::cargo_bin("pc-carts");
     let line = format!(
         "{} order wait --base-url {} --token t --customer {CUSTOMER} --order {order} --timeout 30 \
@@ -871,7 +881,7 @@ async fn order_wait_shows_its_progress_in_a_terminal_only() {
         bin.display(),
         emulator.url()
     );
-    // Until the progress line shows, or 20 s (the order is provisioned after 3).
+    // Until the progress line shows, or 20 s.
     let screen = Terminal::run(&line, 10)
         .screen_once(|screen| screen.contains("line items still provisioning"))
         .await;
@@ -882,15 +892,27 @@ async fn order_wait_shows_its_progress_in_a_terminal_only() {
         "{screen}"
     );
 
-    // Not a terminal: the same wait, and no progress on stderr.
-    let (emulator, order) = an_order(
-        std::time::Duration::from_secs(1),
-        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
-    )
-    .await;
+    // Not a terminal: the same wait, and no progress on stderr. The order is provisioned once
+    // the first poll has found it pending.
+    let clock = Arc::new(VirtualClock::new());
+    let emulator = Emulator::new().clock(clock.clone());
+    let (emulator, order) = an_order_of(emulator, hour, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
     let mut wait = order_command(&emulator.url(), "wait", &order);
     wait.args(["--timeout", "30"]);
-    let output = run(wait).await;
+    let waiting = tokio::spawn(run(wait));
+    // Polls come every 2 s at first; 20 s is ample, and bounds the wait if none comes.
+    for _ in 0..200 {
+        if status_polls(&emulator, &order) >= 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        status_polls(&emulator, &order) >= 1,
+        "a first poll, pending"
+    );
+    clock.advance(hour);
+    let output = waiting.await.unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
     assert!(status_polls(&emulator, &order) >= 2, "it did wait");
@@ -903,11 +925,12 @@ async fn order_wait_shows_its_progress_in_a_terminal_only() {
 /// selects. No panic, no "Broken pipe" anywhere on the screen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_terminal_pipelines_and_queries_work_with_the_customer_from_the_environment() {
-    let (emulator, order) = an_order(
-        std::time::Duration::from_secs(2),
-        "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
-    )
-    .await;
+    // The order is provisioned when the test moves the emulator's clock: after the wait's
+    // first poll, so `true` has long exited when the wait writes (2 s later, at its next poll).
+    let clock = Arc::new(VirtualClock::new());
+    let hour = std::time::Duration::from_secs(3600);
+    let emulator = Emulator::new().clock(clock.clone());
+    let (emulator, order) = an_order_of(emulator, hour, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
     let pc = emulator.client().build().unwrap();
     let cart = pc
         .customer(CUSTOMER)
@@ -927,6 +950,14 @@ async fn in_a_terminal_pipelines_and_queries_work_with_the_customer_from_the_env
         emulator.url()
     );
     let terminal = Terminal::run(&line, 40);
+    // 20 s at most for the first poll (it comes at once); the screen is read either way.
+    for _ in 0..200 {
+        if status_polls(&emulator, &order) >= 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    clock.advance(hour);
     let screen = terminal
         .screen_once(|screen| screen.contains("query="))
         .await;
@@ -1043,4 +1074,52 @@ async fn every_command_the_guide_shows_runs() {
     assert_eq!(orders.len(), 1, "the one checkout placed");
     assert_eq!(orders[0].status.as_deref(), Some("cancelled"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A hostile list answer that would decode to gigabytes (16.5 MB of empty orders: before the
+/// bound, 3.36 GB asked for and the process aborted) is an error, exit 1, naming the bound,
+/// under a 3 GB address-space limit; never an abort.
+#[test]
+fn a_list_answer_that_would_decode_to_gigabytes_is_an_error_not_an_abort() {
+    use std::io::{BufRead, BufReader, Write};
+
+    let body = format!(
+        "{{\"totalCount\": 5500000, \"items\": [{}]}}",
+        vec!["{}"; 5_500_000].join(",")
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        // One answer is all it takes; a few in case the client asks again.
+        for stream in listener.incoming().take(3) {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    });
+    let bin = assert_cmd::cargo::cargo_bin("pc-carts");
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 3000000 && exec '{}' order list --customer {CUSTOMER} --base-url {url} \
+             --token t --max-attempts 1",
+            bin.display()
+        ))
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("more than 100000 objects and arrays"),
+        "{stderr}"
+    );
 }

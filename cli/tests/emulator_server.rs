@@ -150,11 +150,19 @@ async fn a_killed_emulator_started_again_has_every_acknowledged_write() {
         }));
     }
     // Every writer has its cart, and updates are streaming in: kill it in their middle.
-    while created.load(Ordering::SeqCst) < WRITERS
-        || updated.load(Ordering::SeqCst) < ACKNOWLEDGED_BEFORE_KILL
-    {
+    // A minute at most: writers that never get there fail the test, not hang it.
+    for _ in 0..12_000 {
+        if created.load(Ordering::SeqCst) >= WRITERS
+            && updated.load(Ordering::SeqCst) >= ACKNOWLEDGED_BEFORE_KILL
+        {
+            break;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
+    assert!(
+        updated.load(Ordering::SeqCst) >= ACKNOWLEDGED_BEFORE_KILL,
+        "the writers did not get going within a minute"
+    );
     emulator.kill();
     for writer in writers {
         writer.await.unwrap();
@@ -192,7 +200,7 @@ async fn with_rust_log_info_it_logs_one_line_per_request_and_answers_its_health_
         .await
         .unwrap();
     assert_eq!(health.status(), 200);
-    let request_id = uuid::Uuid::new_v4();
+    let request_id = partner_center_carts::RequestId::new();
     let created = client(&url)
         .customer(customer(0))
         .with_request_id(request_id)

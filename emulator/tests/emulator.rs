@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_center_carts::PartnerCenter;
+use partner_center_carts::RequestId;
 use partner_center_carts::clock::VirtualClock;
 use partner_center_carts::retry::{RetryBudget, RetryPolicy};
 use partner_center_carts::types::{Cart, CartLineItem};
@@ -157,7 +158,7 @@ async fn a_checkout_replayed_with_its_request_id_places_one_order() {
     let first = pc
         .customer(CUSTOMER)
         .cart(&id)
-        .with_request_id(request_id)
+        .with_request_id(RequestId::from(request_id))
         .checkout()
         .await
         .unwrap();
@@ -165,7 +166,7 @@ async fn a_checkout_replayed_with_its_request_id_places_one_order() {
     let replay = pc
         .customer(CUSTOMER)
         .cart(&id)
-        .with_request_id(request_id)
+        .with_request_id(RequestId::from(request_id))
         .checkout()
         .await
         .unwrap();
@@ -406,13 +407,13 @@ async fn a_request_id_reused_for_a_different_request_is_refused() {
     let request_id = Uuid::new_v4();
     let customer = pc.customer(CUSTOMER);
     let first = customer
-        .with_request_id(request_id)
+        .with_request_id(RequestId::from(request_id))
         .create(&new_cart(1))
         .await
         .unwrap();
     assert_eq!(
         customer
-            .with_request_id(request_id)
+            .with_request_id(RequestId::from(request_id))
             .create(&new_cart(1))
             .await
             .unwrap(),
@@ -421,7 +422,7 @@ async fn a_request_id_reused_for_a_different_request_is_refused() {
     );
 
     let err = customer
-        .with_request_id(request_id)
+        .with_request_id(RequestId::from(request_id))
         .create(&new_cart(2))
         .await
         .unwrap_err();
@@ -434,7 +435,7 @@ async fn a_request_id_reused_for_a_different_request_is_refused() {
     assert_eq!(emulator.stats().replayed, 1);
 
     // No id given (an optional one, unset): each create is a new request, a new cart.
-    let none: Option<Uuid> = None;
+    let none: Option<RequestId> = None;
     let one = customer
         .with_request_id(none)
         .create(&new_cart(1))
@@ -495,7 +496,7 @@ async fn repeats_sent_at_the_same_time_are_done_once() {
             let customer = pc.customer(CUSTOMER);
             tokio::spawn(async move {
                 customer
-                    .with_request_id(request_id)
+                    .with_request_id(RequestId::from(request_id))
                     .create(&new_cart(1))
                     .await
                     .unwrap()

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use partner_center_carts::PartnerCenter;
+use partner_center_carts::RequestId;
 use partner_center_carts::clock::VirtualClock;
 use partner_center_carts::retry::{RetryBudget, RetryPolicy};
 use partner_center_carts::types::Cart;
@@ -347,7 +348,7 @@ async fn started_again_on_its_data_directory_it_has_every_cart_order_and_answer(
     let customer = pc.customer(CUSTOMER);
     let request_id = Uuid::new_v4();
     let created = customer
-        .with_request_id(request_id)
+        .with_request_id(RequestId::from(request_id))
         .create(&one_line_cart(1))
         .await
         .unwrap();
@@ -380,7 +381,7 @@ async fn started_again_on_its_data_directory_it_has_every_cart_order_and_answer(
     );
     // The create sent again with its MS-RequestId is answered as the first time, not done again.
     let again = customer
-        .with_request_id(request_id)
+        .with_request_id(RequestId::from(request_id))
         .create(&one_line_cart(1))
         .await
         .unwrap();

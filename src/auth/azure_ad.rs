@@ -11,8 +11,8 @@ use serde::Deserialize;
 use super::cache::TokenCache;
 use super::{AccessToken, TokenFuture, TokenProvider};
 use crate::error::Auth;
+use crate::error::{Error, ErrorKind};
 use crate::read::read_capped;
-use crate::{Error, ErrorKind};
 
 /// The public Azure AD authority.
 pub const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";

@@ -12,7 +12,7 @@ use azure_core::time::OffsetDateTime;
 use super::cache::TokenCache;
 use super::{AccessToken, PARTNER_CENTER_SCOPE, TokenFuture, TokenProvider};
 use crate::error::Auth;
-use crate::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
 
 /// A [`TokenProvider`] over an `azure_core` [`TokenCredential`], asking it for the Partner
 /// Center scope.

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use super::AccessToken;
-use crate::Error;
+use crate::error::Error;
 
 /// Holds the current token. Readers take it without waiting; when it is due for refresh, one
 /// caller fetches a new one while the others wait for that fetch instead of starting their own.

@@ -23,7 +23,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A boxed future of a token, as [`TokenProvider::token`] returns it.
 pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, Error>> + Send + 'a>>;

@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::{TokenFuture, TokenProvider};
 use crate::error::Auth;
-use crate::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
 
 /// How long before its expiry a token is replaced (at most; see [`AccessToken::new`]).
 const REFRESH_AHEAD: Duration = Duration::from_secs(300);

@@ -245,12 +245,37 @@ impl NotYetListed {
     }
 }
 
+/// A limit of the client's on what an answer may be, which one was over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ResponseLimit {
+    /// The body has more bytes than this.
+    Bytes(usize),
+    /// The body opens more objects and arrays than this.
+    Objects(usize),
+}
+
+impl fmt::Display for ResponseLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseLimit::Bytes(limit) => write!(f, "larger than {limit} bytes"),
+            ResponseLimit::Objects(limit) => {
+                write!(
+                    f,
+                    "more than {limit} objects and arrays (max_response_objects)"
+                )
+            }
+        }
+    }
+}
+
 /// An answer whose body could not be decoded.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Undecodable {
     status: u16,
     body_prefix: String,
     reason: String,
+    exceeded: Option<ResponseLimit>,
 }
 
 impl Undecodable {
@@ -259,7 +284,20 @@ impl Undecodable {
             status,
             body_prefix,
             reason,
+            exceeded: None,
         }
+    }
+
+    pub(crate) fn exceeding(mut self, limit: Option<ResponseLimit>) -> Self {
+        self.exceeded = limit;
+        self
+    }
+
+    /// The client's limit the answer was over, when that is why it was not decoded
+    /// ([`max_response_bytes`](crate::PartnerCenterBuilder::max_response_bytes),
+    /// [`max_response_objects`](crate::PartnerCenterBuilder::max_response_objects)).
+    pub fn exceeded(&self) -> Option<ResponseLimit> {
+        self.exceeded
     }
 
     /// The HTTP status of the answer.

@@ -13,12 +13,16 @@ mod unconfirmed;
 use std::fmt;
 use std::time::Duration;
 
+use uuid::Uuid;
+
 use crate::codes;
+use crate::generated::Operation;
+use crate::ids::{OperationIds, RequestId};
 
 pub use category::ErrorCategory;
 pub use effect::Effect;
 pub use kind::{
-    Auth, Config, ErrorKind, InvalidInput, Mismatch, NotYetListed, NothingOrdered,
+    Auth, Config, ErrorKind, InvalidInput, Mismatch, NotYetListed, NothingOrdered, ResponseLimit,
     StillProvisioning, Throttled, Timeout, Transport, Undecodable,
 };
 pub use service::ServiceError;
@@ -45,9 +49,9 @@ pub struct Error(Box<Inner>);
 
 struct Inner {
     kind: ErrorKind,
-    operation: Option<&'static str>,
-    request_id: Option<String>,
-    correlation_id: Option<String>,
+    operation: Option<Operation>,
+    request_id: Option<RequestId>,
+    correlation_id: Option<Uuid>,
     attempts: u32,
     effect: Effect,
     /// Whether the attempt's request was (at least partly) sent: a time-out or a broken
@@ -115,6 +119,15 @@ impl Error {
         self
     }
 
+    /// Says where a write was sent, when its outcome is unknown and its body was kept, so that
+    /// it can be sent again as the same request.
+    pub(crate) fn unconfirmed_at(self, write: Unconfirmed) -> Self {
+        match self.outcome_unknown() && self.request_body().is_some() {
+            true => self.with_unconfirmed(write),
+            false => self,
+        }
+    }
+
     pub(crate) fn unconfirmed(&self) -> Option<&Unconfirmed> {
         self.0.unconfirmed.as_deref()
     }
@@ -154,7 +167,7 @@ impl Error {
     }
 
     /// Names the operation (for an error raised before anything was sent).
-    pub(crate) fn named(mut self, operation: &'static str) -> Self {
+    pub(crate) fn named(mut self, operation: Operation) -> Self {
         self.0.operation.get_or_insert(operation);
         self
     }
@@ -163,20 +176,15 @@ impl Error {
     /// kept if already set.
     pub(crate) fn in_operation(
         mut self,
-        operation: &'static str,
-        request_id: &str,
-        correlation_id: &str,
+        operation: Option<Operation>,
+        ids: OperationIds,
         attempts: u32,
     ) -> Self {
         let inner = &mut self.0;
         inner.attempts = attempts;
-        inner.operation.get_or_insert(operation);
-        inner
-            .request_id
-            .get_or_insert_with(|| request_id.to_string());
-        inner
-            .correlation_id
-            .get_or_insert_with(|| correlation_id.to_string());
+        inner.operation = inner.operation.or(operation);
+        inner.request_id.get_or_insert(ids.request_id);
+        inner.correlation_id.get_or_insert(ids.correlation_id);
         self
     }
 
@@ -185,20 +193,22 @@ impl Error {
         &self.0.kind
     }
 
-    /// The operation (`createCart`, `getCart`, `updateCart`, `checkoutCart`), when one was
-    /// under way.
-    pub fn operation(&self) -> Option<&'static str> {
+    /// The operation that failed, when one was under way: one of the spec's
+    /// ([`Operation::name`] is its `operationId`, such as `getCart`).
+    pub fn operation(&self) -> Option<Operation> {
         self.0.operation
     }
 
-    /// The `MS-RequestId` the operation was sent with.
-    pub fn request_id(&self) -> Option<&str> {
-        self.0.request_id.as_deref()
+    /// The `MS-RequestId` the operation was sent with: the id to send it again with, as the
+    /// same request ([`PartnerCenter::resend`](crate::PartnerCenter::resend), or
+    /// `with_request_id`), and to quote to Microsoft support.
+    pub fn request_id(&self) -> Option<RequestId> {
+        self.0.request_id
     }
 
     /// The `MS-CorrelationId` the operation was sent with.
-    pub fn correlation_id(&self) -> Option<&str> {
-        self.0.correlation_id.as_deref()
+    pub fn correlation_id(&self) -> Option<Uuid> {
+        self.0.correlation_id
     }
 
     /// How many attempts of the operation were sent (0 when nothing was). Retries and the

@@ -1,67 +1,13 @@
 //! One cart: get and put. Checking out is in `checkout.rs`, get-modify-put in `modify.rs`.
 
-use uuid::Uuid;
-
-use super::Answer;
-use super::{Customer, WithRequestId, checked, checked_cart, unconfirmed};
-use crate::error::Unconfirmed;
+use super::checks::{Answer, checked, checked_cart};
+use super::refs::CartRef;
+use crate::error::{Error, Unconfirmed};
+use crate::generated::{Client, Operation};
 use crate::pipeline::Sending;
 use crate::types::Cart;
-use crate::{Error, PartnerCenter};
-
-/// One of a customer's carts. Get one from [`Customer::cart`](crate::Customer::cart).
-#[derive(Clone, Debug)]
-pub struct CartRef {
-    pub(super) pc: PartnerCenter,
-    customer_id: String,
-    cart_id: String,
-}
 
 impl CartRef {
-    pub(crate) fn new(pc: PartnerCenter, customer_id: String, cart_id: String) -> Self {
-        Self {
-            pc,
-            customer_id,
-            cart_id,
-        }
-    }
-
-    /// The customer's tenant id, as given.
-    pub fn customer_id(&self) -> &str {
-        &self.customer_id
-    }
-
-    /// The customer whose cart this is.
-    pub fn customer(&self) -> Customer {
-        Customer::new(self.pc.clone(), self.customer_id.clone())
-    }
-
-    /// The cart's id, as given.
-    pub fn id(&self) -> &str {
-        &self.cart_id
-    }
-
-    /// One operation on this cart, sent with this `MS-RequestId` instead of a new one (for
-    /// `modify`, its first PUT). The service treats a repeat with the same id as the same
-    /// request: keep the id of a checkout before sending it, and a checkout replayed after a
-    /// crash places nothing twice. The returned value is used up by its operation, so the id
-    /// can never go on a second, different one.
-    ///
-    /// ```no_run
-    /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
-    /// let request_id = uuid::Uuid::new_v4(); // stored before sending
-    /// let cart = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d")
-    ///     .cart("65faf57b-0205-47ee-92b3-08dcf233ea73");
-    /// let result = cart.with_request_id(request_id).checkout().await?;
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// It takes an `Option<Uuid>` too: `None` sends the operation with a new id, as without
-    /// this call, so an id that may or may not have been given needs no `match`.
-    pub fn with_request_id(&self, request_id: impl Into<Option<Uuid>>) -> WithRequestId<CartRef> {
-        WithRequestId::new(self.clone(), request_id.into())
-    }
-
     /// Gets the cart (`GET /v1/customers/{customer-id}/carts/{cart-id}`).
     ///
     /// # Errors
@@ -98,42 +44,40 @@ impl CartRef {
     }
 
     pub(super) async fn get_with(&self, sending: Sending) -> Result<Cart, Error> {
-        let (customer, cart) = self.checked_ids("getCart")?;
-        let call = self.pc.begin(Some(sending));
-        let result = call
-            .api
-            .get_cart()
-            .customer_id(customer)
-            .cart_id(&cart)
-            .send()
-            .await;
-        call.kept
-            .finish(result, |answer: &Cart| answer.refusal(Some(&cart)))
+        let (customer, cart) = self.checked_ids(Operation::GetCart)?;
+        let send = async |api: &Client| {
+            let get = api.get_cart().customer_id(&customer).cart_id(&cart);
+            get.send().await
+        };
+        let check = |answer: &Cart| answer.refusal(Some(&cart));
+        self.pc
+            .invoke(sending.for_customer(&customer), send, check)
+            .await
     }
 
     pub(super) async fn put_with(&self, body: Cart, sending: Sending) -> Result<Cart, Error> {
-        const OP: &str = "updateCart";
+        const OP: Operation = Operation::UpdateCart;
         let (customer, cart) = self.checked_ids(OP)?;
         checked_cart(OP, &body)?;
         // The cart's etag, as a precaution: no cart page documents one.
         let etag = body.attributes.as_ref().and_then(|a| a.etag.clone());
-        let call = self.pc.begin(Some(sending));
-        let mut put = call
-            .api
-            .update_cart()
-            .customer_id(customer)
-            .cart_id(&cart)
-            .body(body);
-        if let Some(etag) = etag {
-            put = put.if_match(etag);
-        }
-        let result = put.send().await;
-        call.kept
-            .finish(result, |answer: &Cart| answer.refusal(Some(&cart)))
-            .map_err(|e| unconfirmed(e, Unconfirmed::cart(&self.customer_id, Some(&self.cart_id))))
+        let send = async |api: &Client| {
+            let mut put = api.update_cart().customer_id(&customer).cart_id(&cart);
+            if let Some(etag) = etag {
+                put = put.if_match(etag);
+            }
+            put.body(body).send().await
+        };
+        let check = |answer: &Cart| answer.refusal(Some(&cart));
+        self.pc
+            .invoke(sending.for_customer(&customer), send, check)
+            .await
+            .map_err(|e| {
+                e.unconfirmed_at(Unconfirmed::cart(&self.customer_id, Some(&self.cart_id)))
+            })
     }
 
-    pub(super) fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {
+    pub(super) fn checked_ids(&self, operation: Operation) -> Result<(String, String), Error> {
         Ok((
             checked(operation, "customer", &self.customer_id)?,
             checked(operation, "cart", &self.cart_id)?,

@@ -2,11 +2,13 @@
 
 use uuid::Uuid;
 
-use super::{Answer, CartRef, Customer, OrderRef};
-use crate::Error;
-use crate::error::{Effect, ServiceError};
-use crate::headers::OperationIds;
+use super::checks::Answer;
+use super::refs::{CartRef, Customer, OrderRef};
+use crate::error::Error;
+use crate::generated::{Client, Operation};
+use crate::ids::{OperationIds, RequestId};
 use crate::pipeline::Sending;
+use crate::retry::{Again, Round, Rounds};
 use crate::types::{CartCheckoutResult, Order, OrderError};
 
 /// What a checkout placed: its orders, and the order groups that could not be placed.
@@ -145,40 +147,40 @@ impl CartRef {
 
     pub(super) async fn checkout_with(
         &self,
-        mut request_id: Option<Uuid>,
+        mut request_id: Option<RequestId>,
         customer_user_upn: Option<&str>,
     ) -> Result<CheckoutOutcome, Error> {
-        const OP: &str = "checkoutCart";
+        const OP: Operation = Operation::CheckoutCart;
         let (customer, cart) = self.checked_ids(OP)?;
         let shared = &self.pc.shared;
         let started = self.pc.now();
         let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);
-        let mut round = 0;
-        // Requests sent by earlier rounds, and what those rounds took from the retry budget.
-        let (mut sent, mut withdrawn) = (0, 0);
+        let mut rounds = Rounds::new(Round::Busy, &shared.retry, &shared.budget, started);
+        // Requests sent by earlier rounds.
+        let mut sent = 0;
         loop {
-            round += 1;
+            // Each round a new request (a fixed id goes on the first), in one flow and one
+            // time budget.
             let sending = Sending {
                 ids: OperationIds::new(request_id.take(), Some(correlation)),
                 started,
-                prior: Effect::None,
+                ..self.pc.sending(None)
             };
-            let call = self.pc.begin(Some(sending));
-            let mut request = call
-                .api
-                .checkout_cart()
-                .customer_id(&customer)
-                .cart_id(&cart);
-            if let Some(upn) = customer_user_upn {
-                request = request.x_ms_customeruser_upn(upn);
-            }
-            let result = request.send().await;
-            let answer = call
-                .kept
-                .finish(result, |answer: &CartCheckoutResult| answer.refusal(None));
-            let error = match answer {
+            let send = async |api: &Client| {
+                let mut request = api.checkout_cart().customer_id(&customer).cart_id(&cart);
+                if let Some(upn) = customer_user_upn {
+                    request = request.x_ms_customeruser_upn(upn);
+                }
+                request.send().await
+            };
+            let check = |answer: &CartCheckoutResult| answer.refusal(None);
+            let error = match self
+                .pc
+                .invoke(sending.for_customer(&customer), send, check)
+                .await
+            {
                 Ok(result) => {
-                    shared.budget.deposit(withdrawn);
+                    rounds.succeeded();
                     return Ok(placed(self.customer(), result));
                 }
                 Err(e) => {
@@ -186,28 +188,14 @@ impl CartRef {
                     e.with_attempts(sent)
                 }
             };
-            let busy = error.service_error().is_some_and(ServiceError::is_busy);
             if error.code() == Some(crate::codes::CART_ALREADY_SUBMITTED) {
                 return Err(error.with_hint(ALREADY_SUBMITTED));
             }
-            // Still busy after the retries of one request: ask again as a new request (as the
-            // service asks after any answer), unless this request's own outcome is unknown.
-            if !busy || error.effect() != Effect::None {
-                return Err(error);
-            }
-            // As many new requests as the policy allows attempts, within its time budget.
-            let wait = shared.retry.backoff(round);
-            let elapsed = self.pc.now().saturating_duration_since(started);
-            if round >= shared.retry.attempts() || !shared.retry.leaves_time_for(elapsed, wait) {
-                return Err(error);
-            }
-            // A new request is a retry too: it draws on the client's retry budget.
-            let Some(cost) = shared.budget.withdraw(false) else {
+            let Again::After(wait) = rounds.next(&error, self.pc.now()) else {
                 return Err(error);
             };
-            withdrawn += cost;
             tracing::info!(
-                round,
+                round = rounds.made(),
                 wait_ms = wait.as_millis() as u64,
                 error = %error,
                 "the cart is busy with an earlier checkout; asking again"
@@ -233,7 +221,7 @@ fn placed(customer: Customer, result: CartCheckoutResult) -> CheckoutOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::error::ErrorKind;
 
     #[test]
     fn a_checkout_is_complete_only_without_order_errors() {
@@ -242,7 +230,7 @@ mod tests {
             "orderErrors": [{"orderGroupId": "1", "code": "800010"}]
         }))
         .unwrap();
-        let pc = crate::PartnerCenter::builder()
+        let pc = crate::client::PartnerCenter::builder()
             .bearer_token("t")
             .build()
             .unwrap();
@@ -264,7 +252,7 @@ mod tests {
 
     #[test]
     fn a_checkout_that_placed_nothing_is_refused_with_its_order_errors() {
-        use crate::operations::Answer;
+        use crate::operations::checks::Answer;
         let result: CartCheckoutResult = serde_json::from_value(serde_json::json!({
             "orders": [],
             "orderErrors": [{"orderGroupId": "0", "code": 8_000_100_000_i64}]

@@ -1,32 +1,9 @@
 //! One operation with an `MS-RequestId` the caller chose.
 
-use uuid::Uuid;
-
-use super::{CartRef, CheckoutOutcome, Customer};
-use crate::Error;
+use super::checkout::CheckoutOutcome;
+use super::refs::{CartRef, Customer, WithRequestId};
+use crate::error::Error;
 use crate::types::Cart;
-
-/// One operation, sent with an `MS-RequestId` the caller chose (or, given `None`, a new one as
-/// usual): from [`CartRef::with_request_id`] or [`Customer::with_request_id`].
-///
-/// Every method takes it by value, and it cannot be cloned: the id goes on exactly one
-/// operation, and another operation on the same cart gets a new one, as the service requires.
-#[derive(Debug)]
-pub struct WithRequestId<T> {
-    target: T,
-    request_id: Option<Uuid>,
-}
-
-impl<T> WithRequestId<T> {
-    pub(super) fn new(target: T, request_id: Option<Uuid>) -> Self {
-        Self { target, request_id }
-    }
-
-    /// The request id it will send, if the caller chose one.
-    pub fn request_id(&self) -> Option<Uuid> {
-        self.request_id
-    }
-}
 
 impl WithRequestId<CartRef> {
     /// [`CartRef::get`] with this request id.

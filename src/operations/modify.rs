@@ -3,11 +3,11 @@
 
 use uuid::Uuid;
 
-use super::CartRef;
-use crate::Error;
-use crate::error::Effect;
-use crate::headers::OperationIds;
+use super::refs::CartRef;
+use crate::error::Error;
+use crate::ids::{OperationIds, RequestId};
 use crate::pipeline::Sending;
+use crate::retry::{Again, Round, Rounds};
 use crate::types::Cart;
 
 impl CartRef {
@@ -109,7 +109,7 @@ impl CartRef {
 
     pub(super) async fn modify_with<F, E>(
         &self,
-        mut request_id: Option<Uuid>,
+        mut request_id: Option<RequestId>,
         mut change: F,
     ) -> Result<Cart, E>
     where
@@ -123,11 +123,10 @@ impl CartRef {
         let sending = |request_id| Sending {
             ids: OperationIds::new(request_id, Some(correlation)),
             started,
-            prior: Effect::None,
+            ..self.pc.sending(None)
         };
-        let mut round = 0;
+        let mut rounds = Rounds::new(Round::Conflict, &shared.retry, &shared.budget, started);
         loop {
-            round += 1;
             let current = self.get_with(sending(None)).await?;
             let mut changed = current.clone();
             change(&mut changed)?;
@@ -142,17 +141,13 @@ impl CartRef {
             };
             // Only a conflict the service judged, with nothing of ours in, is tried again on a
             // new read. A PUT whose outcome is unknown must not be applied a second time.
-            if !error.is_conflict() || error.effect() != Effect::None {
-                return Err(error.into());
-            }
-            let wait = shared.retry.conflict_backoff(round);
-            let elapsed = self.pc.now().saturating_duration_since(started);
-            if round >= shared.retry.modify_rounds() || !shared.retry.leaves_time_for(elapsed, wait)
-            {
-                return Err(error.gave_up_after(round).into());
-            }
+            let wait = match rounds.next(&error, self.pc.now()) {
+                Again::After(wait) => wait,
+                Again::Stop => return Err(error.into()),
+                Again::GaveUp => return Err(error.gave_up_after(rounds.made()).into()),
+            };
             tracing::info!(
-                round,
+                round = rounds.made(),
                 wait_ms = wait.as_millis() as u64,
                 error = %error,
                 "the cart changed under the update; reading it again"

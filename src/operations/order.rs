@@ -4,24 +4,17 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use super::{checked, poll, unconfirmed};
-use crate::error::{Effect, Mismatch, StillProvisioning, Unconfirmed};
+use super::checks::checked;
+use super::poll;
+use super::refs::OrderRef;
+use crate::error::{Effect, Error, ErrorKind, Mismatch, StillProvisioning, Unconfirmed};
+use crate::generated::{Client, Operation};
 use crate::pipeline::Sending;
 use crate::types::{ActivationLinks, Order, OrderProvisioningStatuses, SubscriptionCollection};
-use crate::{Error, ErrorKind, PartnerCenter};
 
 /// What the service answers a provisioning status asked with an app-only token with.
 const NEEDS_USER: &str = "the provisioning status is answered to app+user tokens only (a \
      RefreshToken provider, or a user's token), not to app-only ones (ClientCredentials)";
-
-/// One of a customer's orders. Get one from [`Customer::order`](crate::Customer::order), with
-/// an id from a checkout's answer.
-#[derive(Clone, Debug)]
-pub struct OrderRef {
-    pc: PartnerCenter,
-    customer_id: String,
-    order_id: String,
-}
 
 impl OrderRef {
     /// The first wait between two polls of [`OrderRef::wait_until_provisioned`] (and of
@@ -31,19 +24,6 @@ impl OrderRef {
 
     /// The longest wait between two polls.
     pub const POLL_CEILING: Duration = poll::CEILING;
-
-    pub(crate) fn new(pc: PartnerCenter, customer_id: String, order_id: String) -> Self {
-        Self {
-            pc,
-            customer_id,
-            order_id,
-        }
-    }
-
-    /// The order's id, as given.
-    pub fn id(&self) -> &str {
-        &self.order_id
-    }
 
     /// Gets the order (`GET /v1/customers/{customer-id}/orders/{order-id}`).
     ///
@@ -68,15 +48,17 @@ impl OrderRef {
     }
 
     async fn get_with(&self, include_price: bool) -> Result<Order, Error> {
-        let (customer, order) = self.checked_ids("getOrder")?;
-        let call = self.pc.begin(None);
-        let mut request = call.api.get_order().customer_id(customer).order_id(&order);
-        if include_price {
-            request = request.include_price(true);
-        }
-        let result = request.send().await;
-        call.kept
-            .finish(result, |answer: &Order| is_for(answer, &order))
+        let (customer, order) = self.checked_ids(Operation::GetOrder)?;
+        let send = async |api: &Client| {
+            let mut request = api.get_order().customer_id(&customer).order_id(&order);
+            if include_price {
+                request = request.include_price(true);
+            }
+            request.send().await
+        };
+        let check = |answer: &Order| is_for(answer, &order);
+        let sending = self.pc.sending(None).for_customer(&customer);
+        self.pc.invoke(sending, send, check).await
     }
 
     /// Changes the order (`PATCH /v1/customers/{customer-id}/orders/{order-id}`, the target of
@@ -122,24 +104,20 @@ impl OrderRef {
         change: Order,
         sending: Sending,
     ) -> Result<Order, Error> {
-        const OP: &str = "updateOrder";
-        let (customer, order) = self.checked_ids(OP)?;
+        let (customer, order) = self.checked_ids(Operation::UpdateOrder)?;
         let change = Order {
             id: Some(change.id.unwrap_or_else(|| order.clone())),
             ..change
         };
-        let call = self.pc.begin(Some(sending));
-        let result = call
-            .api
-            .update_order()
-            .customer_id(customer)
-            .order_id(&order)
-            .body(change)
-            .send()
-            .await;
-        call.kept
-            .finish(result, |answer: &Order| is_for(answer, &order))
-            .map_err(|e| unconfirmed(e, Unconfirmed::order(&self.customer_id, &self.order_id)))
+        let send = async |api: &Client| {
+            let update = api.update_order().customer_id(&customer).order_id(&order);
+            update.body(change).send().await
+        };
+        let check = |answer: &Order| is_for(answer, &order);
+        self.pc
+            .invoke(sending.for_customer(&customer), send, check)
+            .await
+            .map_err(|e| e.unconfirmed_at(Unconfirmed::order(&self.customer_id, &self.order_id)))
     }
 
     /// Cancels the order: [`update`](Self::update) with `status` `cancelled`. The service allows
@@ -166,16 +144,13 @@ impl OrderRef {
     ///
     /// As [`get`](Self::get)'s.
     pub async fn activation_links(&self) -> Result<ActivationLinks, Error> {
-        let (customer, order) = self.checked_ids("getOrderActivationLinks")?;
-        let call = self.pc.begin(None);
-        let result = call
-            .api
-            .get_order_activation_links()
-            .customer_id(customer)
-            .order_id(order)
-            .send()
-            .await;
-        call.kept.finish(result, |_: &ActivationLinks| None)
+        let (customer, order) = self.checked_ids(Operation::GetOrderActivationLinks)?;
+        let send = async |api: &Client| {
+            let get = api.get_order_activation_links();
+            get.customer_id(&customer).order_id(&order).send().await
+        };
+        let sending = self.pc.sending(None).for_customer(&customer);
+        self.pc.invoke(sending, send, |_| None).await
     }
 
     /// The activation link of one line item, by its `lineItemNumber`
@@ -189,7 +164,7 @@ impl OrderRef {
         &self,
         line_item_number: i32,
     ) -> Result<ActivationLinks, Error> {
-        const OP: &str = "getOrderLineItemActivationLinks";
+        const OP: Operation = Operation::GetOrderLineItemActivationLinks;
         let (customer, order) = self.checked_ids(OP)?;
         if line_item_number < 0 {
             return Err(Error::invalid_input(format!(
@@ -197,16 +172,13 @@ impl OrderRef {
             ))
             .named(OP));
         }
-        let call = self.pc.begin(None);
-        let result = call
-            .api
-            .get_order_line_item_activation_links()
-            .customer_id(customer)
-            .order_id(order)
-            .line_item_number(line_item_number)
-            .send()
-            .await;
-        call.kept.finish(result, |_: &ActivationLinks| None)
+        let send = async |api: &Client| {
+            let get = api.get_order_line_item_activation_links();
+            let get = get.customer_id(&customer).order_id(&order);
+            get.line_item_number(line_item_number).send().await
+        };
+        let sending = self.pc.sending(None).for_customer(&customer);
+        self.pc.invoke(sending, send, |_| None).await
     }
 
     /// The subscriptions the order created
@@ -217,16 +189,13 @@ impl OrderRef {
     ///
     /// As [`get`](Self::get)'s.
     pub async fn subscriptions(&self) -> Result<SubscriptionCollection, Error> {
-        let (customer, order) = self.checked_ids("listSubscriptionsByOrder")?;
-        let call = self.pc.begin(None);
-        let result = call
-            .api
-            .list_subscriptions_by_order()
-            .customer_id(customer)
-            .order_id(order)
-            .send()
-            .await;
-        call.kept.finish(result, |_: &SubscriptionCollection| None)
+        let (customer, order) = self.checked_ids(Operation::ListSubscriptionsByOrder)?;
+        let send = async |api: &Client| {
+            let list = api.list_subscriptions_by_order();
+            list.customer_id(&customer).order_id(&order).send().await
+        };
+        let sending = self.pc.sending(None).for_customer(&customer);
+        self.pc.invoke(sending, send, |_| None).await
     }
 
     /// How far each line item of the order has been provisioned
@@ -237,17 +206,15 @@ impl OrderRef {
     ///
     /// As [`get`](Self::get)'s; a 401 or 403 with an app-only token.
     pub async fn provisioning_status(&self) -> Result<OrderProvisioningStatuses, Error> {
-        let (customer, order) = self.checked_ids("getOrderProvisioningStatus")?;
-        let call = self.pc.begin(None);
-        let result = call
-            .api
-            .get_order_provisioning_status()
-            .customer_id(customer)
-            .order_id(order)
-            .send()
-            .await;
-        call.kept
-            .finish(result, |_: &OrderProvisioningStatuses| None)
+        let (customer, order) = self.checked_ids(Operation::GetOrderProvisioningStatus)?;
+        let send = async |api: &Client| {
+            let get = api.get_order_provisioning_status();
+            get.customer_id(&customer).order_id(&order).send().await
+        };
+        let sending = self.pc.sending(None).for_customer(&customer);
+        self.pc
+            .invoke(sending, send, |_| None)
+            .await
             .map_err(|e| match e.status() {
                 Some(401 | 403) => e.with_hint(NEEDS_USER),
                 _ => e,
@@ -326,12 +293,12 @@ impl OrderRef {
                 ran_out.asks,
                 ran_out.last,
             )))
-            .named("getOrderProvisioningStatus")
+            .named(Operation::GetOrderProvisioningStatus)
             .with_effect(Effect::None)
         })
     }
 
-    fn checked_ids(&self, operation: &'static str) -> Result<(String, String), Error> {
+    fn checked_ids(&self, operation: Operation) -> Result<(String, String), Error> {
         let customer = checked(operation, "customer", &self.customer_id)?;
         let order = crate::validate::order_id(&self.order_id)
             .map_err(|e| Error::from(e).named(operation))?;

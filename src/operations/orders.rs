@@ -3,10 +3,12 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use super::{checked, poll};
-use crate::error::{Effect, NotYetListed};
+use super::checks::checked;
+use super::poll;
+use crate::client::PartnerCenter;
+use crate::error::{Effect, Error, ErrorKind, NotYetListed};
+use crate::generated::{Client, Operation};
 use crate::types::{Order, OrderCollection};
-use crate::{Error, ErrorKind, PartnerCenter};
 
 /// A customer's orders, as a query: what to list, then [`list`](Self::list) or
 /// [`wait_for`](Self::wait_for). Get one from [`Customer::orders`](crate::Customer::orders).
@@ -75,23 +77,25 @@ impl Orders {
     /// [`ErrorKind::InvalidInput`], sending nothing, when the customer id is not a GUID;
     /// otherwise the operation's own, as [`Error`] describes them.
     pub async fn list(&self) -> Result<OrderCollection, Error> {
-        let customer = checked("listOrders", "customer", &self.customer_id)?;
-        let call = self.pc.begin(None);
-        let mut request = call.api.list_orders().customer_id(customer);
-        if let Some(billing_type) = &self.billing_type {
-            request = request.billing_type(billing_type.as_str());
-        }
-        if self.include_price {
-            request = request.include_price(true);
-        }
-        if let Some(reseller) = &self.indirect_reseller_id {
-            request = request.indirect_reseller_id(reseller.as_str());
-        }
-        if self.include_system_purchases {
-            request = request.include_system_purchases(true);
-        }
-        let result = request.send().await;
-        call.kept.finish(result, |_: &OrderCollection| None)
+        let customer = checked(Operation::ListOrders, "customer", &self.customer_id)?;
+        let send = async |api: &Client| {
+            let mut request = api.list_orders().customer_id(&customer);
+            if let Some(billing_type) = &self.billing_type {
+                request = request.billing_type(billing_type.as_str());
+            }
+            if self.include_price {
+                request = request.include_price(true);
+            }
+            if let Some(reseller) = &self.indirect_reseller_id {
+                request = request.indirect_reseller_id(reseller.as_str());
+            }
+            if self.include_system_purchases {
+                request = request.include_system_purchases(true);
+            }
+            request.send().await
+        };
+        let sending = self.pc.sending(None).for_customer(&customer);
+        self.pc.invoke(sending, send, |_| None).await
     }
 
     /// Lists the orders until one for which `wanted` is true appears, and returns it: an order
@@ -142,7 +146,7 @@ impl Orders {
                 ran_out.waited,
                 ran_out.asks,
             )))
-            .named("listOrders")
+            .named(Operation::ListOrders)
             .with_effect(Effect::None)
         })
     }

@@ -4,8 +4,9 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
+use crate::client::PartnerCenter;
 use crate::clock::Clock;
-use crate::{Error, PartnerCenter};
+use crate::error::Error;
 
 /// The first wait between two asks, and the shortest: the throttling guidance warns against
 /// polling continuously.

@@ -1,19 +1,11 @@
 //! A write whose outcome is unknown, sent again as the same request to learn it.
 
-use super::{CartRef, Customer, OrderRef};
-use crate::error::{Effect, Unconfirmed};
-use crate::headers::OperationIds;
+use super::refs::{CartRef, Customer, OrderRef};
+use crate::client::PartnerCenter;
+use crate::error::{Effect, Error, Unconfirmed};
+use crate::ids::OperationIds;
 use crate::pipeline::Sending;
 use crate::types::{Cart, Order};
-use crate::{Error, PartnerCenter};
-
-/// `error`, saying where a write was sent if its outcome is unknown.
-pub(super) fn unconfirmed(error: Error, write: Unconfirmed) -> Error {
-    if !error.outcome_unknown() || error.request_body().is_none() {
-        return error;
-    }
-    error.with_unconfirmed(write)
-}
 
 impl PartnerCenter {
     /// Sends again, as the same request, the cart write whose outcome `error` left unknown
@@ -90,21 +82,10 @@ impl PartnerCenter {
         };
         // The same request id and correlation id: the same request, in the same flow; and its
         // outcome stays unknown until the service judges it.
-        // They were sent as headers once, so they can be again.
-        let header = |id: &str| {
-            http::HeaderValue::from_str(id)
-                .map_err(|_| Error::invalid_input(format!("the id {id:?} cannot be sent again")))
-        };
         let sending = Sending {
-            ids: OperationIds {
-                request_id: header(request_id)?,
-                correlation_id: match error.correlation_id() {
-                    Some(id) => header(id)?,
-                    None => OperationIds::new(None, None).correlation_id,
-                },
-            },
-            started: self.now(),
+            ids: OperationIds::new(Some(request_id), error.correlation_id()),
             prior: Effect::Unknown,
+            ..self.sending(None)
         };
         // The body as sent; it encodes back to the same bytes (this crate wrote them).
         let body = crate::json::from_slice(body)

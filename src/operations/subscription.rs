@@ -1,8 +1,10 @@
 //! One subscription: how far it has been provisioned.
 
-use super::checked;
+use super::checks::checked;
+use crate::client::PartnerCenter;
+use crate::error::Error;
+use crate::generated::{Client, Operation};
 use crate::types::SubscriptionProvisioningStatus;
-use crate::{Error, PartnerCenter};
 
 /// One of a customer's subscriptions, by its id (an order line item's `subscriptionId`). Get
 /// one from [`Customer::subscription`](crate::Customer::subscription); the subscriptions an
@@ -37,18 +39,15 @@ impl SubscriptionRef {
     /// is not a GUID; a 404 ([`Error::is_not_found`]) for a subscription the service does not
     /// know; otherwise the operation's own, as [`Error`] describes them.
     pub async fn provisioning_status(&self) -> Result<SubscriptionProvisioningStatus, Error> {
-        const OP: &str = "getSubscriptionProvisioningStatus";
+        const OP: Operation = Operation::GetSubscriptionProvisioningStatus;
         let customer = checked(OP, "customer", &self.customer_id)?;
         let subscription = checked(OP, "subscription", &self.subscription_id)?;
-        let call = self.pc.begin(None);
-        let result = call
-            .api
-            .get_subscription_provisioning_status()
-            .customer_id(customer)
-            .subscription_id(subscription)
-            .send()
-            .await;
-        call.kept
-            .finish(result, |_: &SubscriptionProvisioningStatus| None)
+        let send = async |api: &Client| {
+            let get = api.get_subscription_provisioning_status();
+            let get = get.customer_id(&customer).subscription_id(&subscription);
+            get.send().await
+        };
+        let sending = self.pc.sending(None).for_customer(&customer);
+        self.pc.invoke(sending, send, |_| None).await
     }
 }

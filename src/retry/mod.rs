@@ -1,4 +1,7 @@
-//! What is retried, how long to wait, and when to stop.
+//! What is retried, how long to wait, and when to stop: every retry is decided here, at two
+//! levels. [`Strategy`] is asked after each failed attempt of a request; [`Rounds`], after a
+//! whole request of a compound operation failed, whether to make another (a checkout while the
+//! cart is busy, `modify` after a conflict).
 //!
 //! - Retried: 408, 429, 500, 502, 503, 504, 409 with 800064 or 800060 (the cart is busy),
 //!   connection failures and attempt time-outs; never any other 4xx, never 501. Every method is
@@ -17,6 +20,7 @@
 mod adaptive;
 mod budget;
 pub(crate) mod policy;
+mod rounds;
 #[cfg(feature = "redis")]
 mod shared_limit;
 mod strategy;
@@ -25,6 +29,7 @@ pub use adaptive::RateAdaptation;
 pub(crate) use adaptive::{AdaptiveRate, Admission};
 pub use budget::RetryBudget;
 pub use policy::RetryPolicy;
+pub(crate) use rounds::{Again, Round, Rounds};
 #[cfg(feature = "redis")]
 pub use shared_limit::SharedLimit;
 #[cfg(feature = "redis")]

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::honours_retry_after;
-use crate::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind};
 
 /// How an operation is retried. [`RetryPolicy::default`] suits most callers;
 /// [`RetryPolicy::none`] sends each operation once.

@@ -111,8 +111,9 @@ impl SharedLimit {
         self
     }
 
-    /// A second limit, per partner and customer (the customer read from each request's
-    /// path), besides the tenant's.
+    /// A second limit, per partner and customer (the customer of each operation of the front
+    /// door: `pc.customer(id)`), besides the tenant's. An operation of the generated client
+    /// ([`PartnerCenter::call`](crate::PartnerCenter::call)) counts against the tenant's alone.
     pub fn per_customer(mut self, per_second: f64, burst: u32) -> Self {
         if !per_second.is_nan() {
             self.per_customer = Some((per_second.clamp(MIN_RATE, MAX_RATE), burst.max(1)));
@@ -193,15 +194,21 @@ impl Fleet {
         }
     }
 
-    /// Waits, on `clock`, for a turn of the shared limit for a request to `path`: one round
-    /// trip to Redis reserves it (the wait is Redis's time, slept on `clock`).
-    pub async fn acquire(&self, clock: &dyn Clock, deadline: Instant, path: &str) -> Turn {
+    /// Waits, on `clock`, for a turn of the shared limit for a request for `customer` (the
+    /// tenant's limit alone when `None`): one round trip to Redis reserves it (the wait is
+    /// Redis's time, slept on `clock`).
+    pub async fn acquire(
+        &self,
+        clock: &dyn Clock,
+        deadline: Instant,
+        customer: Option<&str>,
+    ) -> Turn {
         if self.is_down(clock.now()) {
             return Turn::Unreachable;
         }
         let left = deadline.saturating_duration_since(clock.now());
         let accepted = left.as_micros().min(i64::MAX as u128).to_string();
-        match self.run(&["take", &accepted], path, left).await {
+        match self.run(&["take", &accepted], customer, left).await {
             Ok(0) => Turn::Taken,
             Ok(wait) if wait > 0 => {
                 clock
@@ -223,7 +230,7 @@ impl Fleet {
         &self,
         clock: &dyn Clock,
         retry_after: Duration,
-        path: &str,
+        customer: Option<&str>,
         deadline: Instant,
     ) {
         let left = deadline.saturating_duration_since(clock.now());
@@ -234,7 +241,7 @@ impl Fleet {
             .as_micros()
             .min(u128::from(u32::MAX))
             .to_string();
-        if let Err(NoAnswer::Failed(e)) = self.run(&["throttled", &micros], path, left).await {
+        if let Err(NoAnswer::Failed(e)) = self.run(&["throttled", &micros], customer, left).await {
             self.went_down(clock.now(), &e);
         }
     }
@@ -255,9 +262,14 @@ impl Fleet {
         }
     }
 
-    /// Runs the script for the scopes of a request to `path`; `Err` says why Redis did not
+    /// Runs the script for the scopes of a request for `customer`; `Err` says why Redis did not
     /// answer within the limit's time-out (or `left`, the operation's time, if shorter).
-    async fn run(&self, event: &[&str; 2], path: &str, left: Duration) -> Result<i64, NoAnswer> {
+    async fn run(
+        &self,
+        event: &[&str; 2],
+        customer: Option<&str>,
+        left: Duration,
+    ) -> Result<i64, NoAnswer> {
         let limit = &self.limit;
         let within = limit.timeout.min(left);
         let attempt = async {
@@ -279,7 +291,9 @@ impl Fleet {
                 .arg(IDLE_TTL.as_millis() as u64)
                 .arg(limit.rate)
                 .arg(limit.burst);
-            if let (Some((rate, burst)), Some(customer)) = (limit.per_customer, customer_of(path)) {
+            if let (Some((rate, burst)), Some(customer)) = (limit.per_customer, customer) {
+                // GUIDs come in either case; one customer is one scope.
+                let customer = customer.to_ascii_lowercase();
                 invocation
                     .key(format!("{}:customer:{customer}", limit.tenant_key()))
                     .arg(rate)
@@ -303,23 +317,9 @@ impl Fleet {
     }
 }
 
-/// The customer id in a request's path (`/v1/customers/{id}/...`).
-fn customer_of(path: &str) -> Option<&str> {
-    let mut segments = path.split('/');
-    segments.find(|s| *s == "customers")?;
-    segments.next().filter(|id| !id.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_customer_is_read_from_the_path() {
-        assert_eq!(customer_of("/v1/customers/c-1/carts/x"), Some("c-1"));
-        assert_eq!(customer_of("/v1/customers/"), None);
-        assert_eq!(customer_of("/v1/productUpgrades"), None);
-    }
 
     #[test]
     fn a_password_in_the_url_stays_out_of_debug() {
