@@ -92,6 +92,7 @@ pub use settings::{DEFAULT_ORDER_LISTING_DELAY, DEFAULT_PROVISIONING_DELAY};
 pub use stats::Stats;
 
 pub use received::Received;
+pub use server::SHUTDOWN_WAIT;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -352,7 +353,9 @@ impl RunningEmulator {
     }
 
     /// Stops serving and waits until it has: requests under way finished, and its
-    /// [data directory](Emulator::data_dir) closed, so another emulator can open it.
+    /// [data directory](Emulator::data_dir) closed, so another emulator can open it. It waits
+    /// [`SHUTDOWN_WAIT`] at most for the last write to finish; a write that takes longer keeps
+    /// the directory open until it ends, and is logged.
     pub async fn shutdown(mut self) {
         self.signal_stop();
         if let Some(served) = self.served.take() {
@@ -362,10 +365,18 @@ impl RunningEmulator {
         // another for as long as it takes.
         let mut service = self.service.clone();
         drop(self);
-        while let Err(shared) = Arc::try_unwrap(service) {
-            service = shared;
-            tokio::time::sleep(Duration::from_millis(1)).await;
+        let step = Duration::from_millis(1);
+        for _ in 0..SHUTDOWN_WAIT.as_millis() {
+            match Arc::try_unwrap(service) {
+                Ok(_) => return,
+                Err(shared) => service = shared,
+            }
+            tokio::time::sleep(step).await;
         }
+        tracing::warn!(
+            "a write still under way after {SHUTDOWN_WAIT:?} keeps the emulator's data open \
+             until it ends"
+        );
     }
 
     fn signal_stop(&mut self) {

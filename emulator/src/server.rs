@@ -13,8 +13,11 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
+/// How long a stopping emulator waits at most for the requests and writes under way to finish.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(30);
+
 /// Serves `app` on `listener` until `shutdown` completes, then waits for the connections under
-/// way to finish their requests.
+/// way to finish their requests, [`SHUTDOWN_WAIT`] at most.
 ///
 /// At most `connections` at once: past it the next one is not accepted until one ends, and
 /// waits in the listening socket's queue. Each has `header_timeout` for a request's headers,
@@ -64,6 +67,11 @@ pub(crate) async fn serve(
             drop(slot);
         });
     }
-    graceful.shutdown().await;
+    if tokio::time::timeout(SHUTDOWN_WAIT, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still under way after {SHUTDOWN_WAIT:?} were cut off");
+    }
     Ok(())
 }
