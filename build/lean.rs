@@ -6,9 +6,6 @@
 //!   formatted as text for reqwest to parse again, host and all. What differs, on purpose
 //!   (`src/path.rs`): a parameter `.`, `..` or with a tab or line break is refused rather than
 //!   sent to another resource, and `\` is escaped rather than read as `/`;
-//! - the map of the headers the caller set on the builder starts empty (`HeaderMap::new()`, no
-//!   allocation) instead of with room for every documented header: the wrapper sets them, so it
-//!   is usually empty;
 //! - an answer is decoded by `crate::read::decode` instead of progenitor's
 //!   `ResponseValue::from_response`: its headers taken rather than copied, its body checked for
 //!   UTF-8 once rather than string by string.
@@ -21,8 +18,7 @@
 use syn::visit_mut::{self, VisitMut};
 
 use crate::shape::{
-    Unrecognised, called_path, impl_target, is_ident, macro_args, path_ends_with, path_is,
-    str_value,
+    Unrecognised, called_path, impl_target, is_ident, macro_args, path_is, str_value,
 };
 
 /// Rewrites every operation's `send` whose shape is known; returns one report for each that
@@ -64,7 +60,6 @@ fn lean_send(operation: &str, block: &mut syn::Block) -> Result<(), Unrecognised
     let mut send = Send {
         operation,
         url: 0,
-        header_map: 0,
         decode: 0,
         error: None,
     };
@@ -72,25 +67,15 @@ fn lean_send(operation: &str, block: &mut syn::Block) -> Result<(), Unrecognised
     if let Some(error) = send.error {
         return Err(error);
     }
-    let once = [
-        (
+    if send.url != 1 {
+        return Err(Unrecognised::new(
             "url",
-            send.url,
-            "`let url = format!(\"{}/...\", client.baseurl, ...)`",
-        ),
-        (
-            "header_map",
-            send.header_map,
-            "`let mut header_map = HeaderMap::with_capacity(..)`",
-        ),
-    ];
-    for (rewrite, found, shape) in once {
-        if found != 1 {
-            return Err(Unrecognised::new(
-                rewrite,
-                format!("operation {operation}: {found} of {shape} where one was expected"),
-            ));
-        }
+            format!(
+                "operation {operation}: {} of `let url = format!(\"{{}}/...\", client.baseurl, \
+                 ...)` where one was expected",
+                send.url
+            ),
+        ));
     }
     if send.decode == 0 {
         return Err(Unrecognised::new(
@@ -105,7 +90,6 @@ fn lean_send(operation: &str, block: &mut syn::Block) -> Result<(), Unrecognised
 struct Send<'a> {
     operation: &'a str,
     url: u32,
-    header_map: u32,
     decode: u32,
     /// The first shape met that a rewrite does not know.
     error: Option<Unrecognised>,
@@ -128,20 +112,6 @@ impl VisitMut for Send<'_> {
                     *init.expr = syn::parse_quote!(crate::path::url(client, &[#(#pieces),*])?);
                 }
                 Err(found) => self.fail("url", &found),
-            }
-        } else if name.ident == "header_map" {
-            self.header_map += 1;
-            match &*init.expr {
-                syn::Expr::Call(call)
-                    if called_path(call)
-                        .is_some_and(|f| path_ends_with(f, &["HeaderMap", "with_capacity"])) =>
-                {
-                    *init.expr = syn::parse_quote!(::reqwest::header::HeaderMap::new());
-                }
-                _ => self.fail(
-                    "header_map",
-                    "`header_map` is not made by `HeaderMap::with_capacity`",
-                ),
             }
         }
     }

@@ -23,7 +23,7 @@ impl PartnerCenter {
     /// each as a new operation with fresh ids, but its errors are progenitor's: an answer the
     /// service gave comes back as progenitor gives it, and an operation that ended with no
     /// answer (no token could be had, no time was left) as
-    /// [`progenitor_client::Error::Custom`] with this crate's words for it.
+    /// [`Error::Custom`](crate::generated::Error::Custom) with this crate's words for it.
     /// [`call`](Self::call) gives this crate's [`Error`] instead.
     pub fn generated(&self) -> Client {
         self.client_with(Context::for_client(self.clone()))

@@ -10,6 +10,7 @@
 //! (from the spec's `info.version`) is taken off: Partner Center defines none.
 
 use bytes::Bytes;
+use http::header::Entry;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use uuid::Uuid;
 
@@ -67,35 +68,39 @@ pub(crate) fn client_headers(locale: &str, application: Option<&str>) -> Result<
 /// An id set on the builder that is not a GUID, which the service would refuse.
 pub(crate) fn prepare(headers: &mut HeaderMap, ids: OperationIds) -> Result<OperationIds, Error> {
     headers.remove(API_VERSION);
-    let theirs = |name: &HeaderName| -> Result<Option<Uuid>, Error> {
-        let Some(value) = headers.get(name) else {
-            return Ok(None);
-        };
-        let id = value
-            .to_str()
-            .ok()
-            .and_then(|text| Uuid::parse_str(text).ok());
-        id.map(Some).ok_or_else(|| {
-            Error::invalid_input(format!(
-                "the {name} set on the generated builder is not a GUID"
-            ))
-        })
-    };
-    let (request_id, correlation_id) = (theirs(&MS_REQUEST_ID)?, theirs(&MS_CORRELATION_ID)?);
-    let ids = OperationIds {
-        request_id: request_id.map_or(ids.request_id, RequestId::from),
-        correlation_id: correlation_id.unwrap_or(ids.correlation_id),
-    };
-    if request_id.is_none() || correlation_id.is_none() {
-        let (request_value, correlation_value) = id_values(&ids);
-        if request_id.is_none() {
-            headers.insert(MS_REQUEST_ID, request_value);
+    let (request_value, correlation_value) = id_values(&ids);
+    Ok(OperationIds {
+        request_id: match id_header(headers, MS_REQUEST_ID, request_value)? {
+            Some(theirs) => RequestId::from(theirs),
+            None => ids.request_id,
+        },
+        correlation_id: id_header(headers, MS_CORRELATION_ID, correlation_value)?
+            .unwrap_or(ids.correlation_id),
+    })
+}
+
+/// The id the caller set in `name`, if any; else the request carries `ours` there.
+fn id_header(
+    headers: &mut HeaderMap,
+    name: HeaderName,
+    ours: HeaderValue,
+) -> Result<Option<Uuid>, Error> {
+    match headers.entry(name) {
+        Entry::Occupied(theirs) => {
+            let id = theirs.get().to_str().ok();
+            match id.and_then(|text| Uuid::parse_str(text).ok()) {
+                Some(id) => Ok(Some(id)),
+                None => Err(Error::invalid_input(format!(
+                    "the {} set on the generated builder is not a GUID",
+                    theirs.key()
+                ))),
+            }
         }
-        if correlation_id.is_none() {
-            headers.insert(MS_CORRELATION_ID, correlation_value);
+        Entry::Vacant(slot) => {
+            slot.insert(ours);
+            Ok(None)
         }
     }
-    Ok(ids)
 }
 
 /// The two ids as header values, each a view of one buffer: the text of both made with one

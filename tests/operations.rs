@@ -371,3 +371,88 @@ async fn the_generated_client_refuses_a_path_parameter_that_names_another_resour
     assert_eq!(err.status(), Some(404), "{err:?}");
     seen.assert_async().await;
 }
+
+/// A caller of the generated client gets the true failure of an operation that ended with no
+/// answer: here no time was left to send it, and it says so; nothing was sent, and no status
+/// was made up for it.
+#[tokio::test]
+async fn the_generated_client_after_a_time_out_gets_the_true_failure() {
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_, then| {
+            then.status(200);
+        })
+        .await;
+    let pc = builder(&server)
+        .retry_policy(
+            partner_center_carts::retry::RetryPolicy::default()
+                .max_elapsed(std::time::Duration::ZERO),
+        )
+        .build()
+        .unwrap();
+    let raw = pc
+        .generated()
+        .get_cart()
+        .customer_id(CUSTOMER)
+        .cart_id(CART)
+        .send()
+        .await
+        .unwrap_err();
+    let partner_center_carts::generated::Error::Custom(words) = &raw else {
+        panic!("expected the pipeline's own words, got {raw:?}")
+    };
+    assert!(words.contains("timed out"), "{words}");
+    assert_eq!(raw.status(), None, "no status was made up");
+
+    // Through `call`, the same failure is this crate's error.
+    let err = pc
+        .call(async |api| {
+            api.get_cart()
+                .customer_id(CUSTOMER)
+                .cart_id(CART)
+                .send()
+                .await
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::Timeout(_)), "{err:?}");
+    assert_eq!(err.operation(), Some(Operation::GetCart));
+    assert_eq!((err.attempts(), err.effect()), (0, Effect::None));
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
+}
+
+/// A generated client `call` gives sends one operation: a second is refused, unsent, rather
+/// than given the first one's ids.
+#[tokio::test]
+async fn a_call_sends_one_operation() {
+    let server = MockServer::start_async().await;
+    let got = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(format!("/v1/customers/{CUSTOMER}/carts/{CART}"));
+            then.status(200)
+                .json_body(json!({"id": CART, "lineItems": []}));
+        })
+        .await;
+    let pc = client(&server);
+    let err = pc
+        .call(async |api| {
+            let first = api
+                .get_cart()
+                .customer_id(CUSTOMER)
+                .cart_id(CART)
+                .send()
+                .await;
+            assert!(first.is_ok(), "{first:?}");
+            api.get_cart()
+                .customer_id(CUSTOMER)
+                .cart_id(CART)
+                .send()
+                .await
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::InvalidInput(_)), "{err:?}");
+    assert!(err.to_string().contains("sends one operation"), "{err}");
+    assert_eq!(got.calls_async().await, 1);
+}

@@ -1,5 +1,6 @@
-//! What the integration tests share: a client pointed at a loopback server, a recorder of the
-//! requests that server receives, and the examples of the spec.
+//! What the integration tests share: what every crate's tests do (`common.rs`: the ids, a cart,
+//! a plain HTTP client), a client pointed at a loopback server, a recorder of the requests that
+//! server receives, and the examples of the spec.
 #![allow(dead_code)]
 
 use std::sync::{Arc, Mutex};
@@ -9,12 +10,13 @@ use partner_center_carts::PartnerCenter;
 use partner_center_carts::retry::RetryPolicy;
 use serde_json::Value;
 
+mod common;
 pub mod logs;
 pub mod redis;
 pub mod scripted;
 
-pub const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
-pub const CART: &str = "65faf57b-0205-47ee-92b3-08dcf233ea73";
+pub use common::*;
+
 pub const TOKEN: &str = "eyJ0-test-token";
 
 pub fn cart_path() -> String {
@@ -44,21 +46,6 @@ pub fn builder_at(url: &str) -> partner_center_carts::PartnerCenterBuilder {
         .base_url(url)
         .bearer_token(TOKEN)
         .retry_policy(RetryPolicy::none())
-}
-
-/// A new cart of one line item, as a caller would write it.
-pub fn one_line_cart(quantity: i32) -> partner_center_carts::types::Cart {
-    use partner_center_carts::types::{Cart, CartLineItem};
-    Cart {
-        line_items: vec![CartLineItem {
-            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
-            quantity,
-            billing_cycle: "monthly".into(),
-            term_duration: Some("P1M".into()),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
 }
 
 pub use partner_center_carts_emulator::Received;
@@ -100,11 +87,4 @@ pub fn spec() -> Value {
 /// A named example of the spec's `components/examples`.
 pub fn example(name: &str) -> Value {
     spec()["components"]["examples"][name]["value"].clone()
-}
-
-/// A plain reqwest client, for requests the crate's client would refuse to send.
-pub fn raw_http() -> reqwest::Client {
-    // The crate builds its own TLS config; a bare reqwest client needs a process default.
-    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-    reqwest::Client::new()
 }
