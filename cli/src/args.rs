@@ -208,6 +208,10 @@ pub struct EmulatorArgs {
     /// a slower or idle one is closed.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
     pub header_timeout_secs: u64,
+    /// Seconds a request's body may take in all; each piece must come within the header
+    /// timeout of the last. A slower one gets 408.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..), help_heading = "Limits")]
+    pub body_timeout_secs: u64,
     /// The share of requests throttled with 429 (0.0 to 1.0).
     #[arg(long, default_value_t = 0.0, help_heading = "Faults")]
     pub throttle: f64,

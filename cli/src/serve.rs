@@ -39,7 +39,8 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .body(args.max_body_mib.saturating_mul(MIB))
         .in_flight(args.in_flight_mib.saturating_mul(MIB))
         .connections(args.max_connections as usize)
-        .header_timeout(Duration::from_secs(args.header_timeout_secs));
+        .header_timeout(Duration::from_secs(args.header_timeout_secs))
+        .body_timeout(Duration::from_secs(args.body_timeout_secs));
     let mut emulator = Emulator::new()
         .faults(faults)
         .limits(limits)

@@ -290,3 +290,136 @@ async fn slow_and_idle_connections_cannot_lock_the_others_out() {
         assert!(read.is_ok(), "a slow connection still open after a minute");
     }
 }
+
+/// Starts writing a create whose body is declared `declared` bytes long, sends `sent` of them,
+/// and stalls: the connection stays open, sending nothing more.
+async fn stalled_body(address: &str, declared: usize, sent: usize) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /v1/customers/{}/carts HTTP/1.1\r\nHost: emulator\r\nAuthorization: Bearer token\r\n\
+         Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n",
+        customer(0)
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&vec![b' '; sent]).await.unwrap();
+    stream
+}
+
+/// A body that stalls holds only what it sent: 40 creates that declare 3 MB (more than the
+/// 2 MiB of bodies worked on at once) and send 100 bytes, then nothing, for longer than the
+/// test, against a server with 128 file descriptors; reads, creates and updates beside them are
+/// served at once, and the server says it is healthy. (Before, the first stalled body reserved
+/// the whole budget for what it declared, and nothing else was served.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stalled_bodies_hold_only_what_they_sent() {
+    let mut command = Command::new("sh");
+    command
+        .args(["-c", "ulimit -Sn 128 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_pc-carts"))
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--max-connections",
+            "64",
+        ])
+        // Longer than the test: the stalled bodies are never let go while it runs.
+        .args(["--header-timeout-secs", "300", "--body-timeout-secs", "600"]);
+    let (_server, url, _) = started(command, "warn");
+    let address = url.trim_start_matches("http://").to_string();
+    let mut stalled = Vec::new();
+    for _ in 0..40 {
+        stalled.push(stalled_body(&address, 3_000_000, 100).await);
+    }
+
+    let pc = PartnerCenter::builder()
+        .base_url(&url)
+        .bearer_token("token")
+        // A write that waited for the stalled bodies would wait for as long as the test runs:
+        // fail instead.
+        .retry_policy(RetryPolicy::none())
+        .attempt_timeout(std::time::Duration::from_secs(60))
+        .build()
+        .unwrap();
+    for n in 1..4 {
+        let customer = pc.customer(customer(n));
+        let cart = customer.create(&support::one_line_cart(1)).await.unwrap();
+        let cart = customer.cart(cart.id());
+        cart.get().await.unwrap();
+        cart.modify(|c| c.line_items[0].quantity += 1)
+            .await
+            .unwrap();
+    }
+    let health = support::raw_http()
+        .get(format!("{url}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    drop(stalled);
+}
+
+/// A body that fills the budget of bodies worked on at once makes the server say so on
+/// `/healthz`, and is cut with 408 when it stops sending, which frees the budget for the
+/// writes that wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_that_fills_the_budget_is_said_and_cut() {
+    use tokio::io::AsyncReadExt;
+
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pc-carts"));
+    command
+        .args([
+            "emulator",
+            "--listen",
+            "127.0.0.1:0",
+            "--in-flight-mib",
+            "1",
+        ])
+        // Each piece within 10 s: the test sees the full budget well inside that.
+        .args(["--header-timeout-secs", "10", "--body-timeout-secs", "60"]);
+    let (_server, url, _) = started(command, "warn");
+    let address = url.trim_start_matches("http://").to_string();
+    let mut stalled = stalled_body(&address, 2_000_000, 1_100_000).await;
+
+    // Read in the background as it arrives; within 20 s the budget is full, or the test fails.
+    let http = support::raw_http();
+    let health = |http: reqwest::Client| {
+        let url = url.clone();
+        async move {
+            let answer = http.get(format!("{url}/healthz")).send().await.unwrap();
+            (answer.status().as_u16(), answer.text().await.unwrap())
+        }
+    };
+    let mut seen = (0, String::new());
+    for _ in 0..200 {
+        seen = health(http.clone()).await;
+        if seen.0 == 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(seen.0, 503, "{}", seen.1);
+    assert!(
+        seen.1.contains("request bodies fill the budget"),
+        "{}",
+        seen.1
+    );
+
+    // Cut after 10 s of silence: its answer is 408, and the budget is free again.
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(60),
+        stalled.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(read.is_ok(), "the stalled body was not cut within a minute");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert_eq!(health(http).await.0, 200);
+    client(&url)
+        .customer(customer(1))
+        .create(&support::one_line_cart(1))
+        .await
+        .unwrap();
+}

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes, HttpBody};
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use uuid::Uuid;
 
+use super::body;
 use super::reply::{Reply, error, invalid, json};
 use super::service::{Service, kib};
 use super::stats::Counters;
@@ -90,27 +91,42 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
         );
         return response;
     }
-    let limit = service.limits.body;
-    // The body's length as declared, or as known (zero for a GET); unknown: up to the limit.
-    let hint = body.size_hint();
+    let limits = &service.limits;
+    let limit = limits.body;
+    // A body declared too long is refused before a byte of it is read.
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok())
-        .or_else(|| hint.exact().and_then(|n| usize::try_from(n).ok()));
+        .and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit) {
         record(&[]);
         return too_large(limit).into_response();
     }
-    // Bodies being worked on share a budget, so a burst of large carts waits its turn instead
-    // of taking the memory of many.
-    let permits = kib(declared.unwrap_or(limit).min(service.limits.in_flight));
-    let Ok(_permit) = service.in_flight.clone().acquire_many_owned(permits).await else {
-        return unavailable().into_response();
+    // Bodies being worked on share a budget, taken as their bytes arrive: a burst of large
+    // carts waits its turn instead of taking the memory of many, and a body that stalls holds
+    // what it sent, for a limited time. A request without a body waits for nothing.
+    let reading = body::Reading {
+        limit,
+        idle: limits.header_timeout,
+        whole: limits.body_timeout,
+        budget: &service.in_flight,
+        budget_kib: kib(limits.in_flight),
     };
-    let body: Bytes = match axum::body::to_bytes(body, limit).await {
-        Ok(body) => body,
-        Err(_) => return too_large(limit).into_response(),
+    let (body, _permit): (Bytes, _) = match body::read(body, &reading).await {
+        Ok(read) => read,
+        Err(refused) => {
+            record(&[]);
+            return match refused {
+                body::Refused::TooLarge => too_large(limit),
+                body::Refused::TooSlow => error(
+                    StatusCode::REQUEST_TIMEOUT,
+                    408,
+                    "The request body did not arrive in time.",
+                ),
+                body::Refused::Broken => invalid("The request body was cut short."),
+            }
+            .into_response();
+        }
     };
     record(&body);
     if !body.is_empty() && !is_json(&parts.headers) {

@@ -74,18 +74,15 @@ pub(crate) fn router(service: Arc<Service>) -> Router {
 }
 
 async fn healthz(State(service): State<Arc<Service>>) -> (StatusCode, Json<serde_json::Value>) {
-    if service.healthy() {
-        (
+    match service.health() {
+        Ok(()) => (
             StatusCode::OK,
             Json(serde_json::json!({ "status": "healthy" })),
-        )
-    } else {
-        (
+        ),
+        Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            Json(
-                serde_json::json!({ "status": "unhealthy", "reason": "the data directory does not answer" }),
-            ),
-        )
+            Json(serde_json::json!({ "status": "unhealthy", "reason": reason })),
+        ),
     }
 }
 

@@ -63,6 +63,7 @@
 
 #![warn(missing_docs, clippy::missing_errors_doc)]
 
+mod body;
 mod bounded;
 mod disk;
 mod faults;

@@ -30,6 +30,7 @@ pub struct Limits {
     pub(crate) cart_lifetime: Duration,
     pub(crate) connections: usize,
     pub(crate) header_timeout: Duration,
+    pub(crate) body_timeout: Duration,
 }
 
 /// How long the service keeps a cart: seven days from its creation.
@@ -46,7 +47,7 @@ impl Default for Limits {
     /// log, request bodies up to 8 MiB, 2 MiB of request bodies worked on at once, and carts
     /// that live [seven days](CART_LIFETIME). About 30,000 small carts; the process stays under
     /// 150 MiB (see the load figures in docs/emulator.md). 512 connections at once, each given
-    /// 10 s for a request's headers.
+    /// 10 s for a request's headers; a body has 10 s for each piece and 30 s in all.
     fn default() -> Self {
         Self {
             carts: 32 * MIB,
@@ -58,6 +59,7 @@ impl Default for Limits {
             cart_lifetime: CART_LIFETIME,
             connections: 512,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
         }
     }
 }
@@ -96,8 +98,9 @@ impl Limits {
         self
     }
 
-    /// The bytes of request bodies worked on at once; requests beyond it wait their turn, so a
-    /// burst of large carts cannot take the memory of many. A body larger than this (up to
+    /// The bytes of request bodies worked on at once, taken as their bytes arrive; requests
+    /// beyond it wait their turn (within [`body_timeout`](Self::body_timeout)), so a burst of
+    /// large carts cannot take the memory of many. A body larger than this (up to
     /// [`body`](Self::body)) takes all of it, and so is worked on alone.
     pub fn in_flight(mut self, bytes: usize) -> Self {
         self.in_flight = bytes.max(1);
@@ -119,6 +122,15 @@ impl Limits {
     /// idle client is let go then, so it cannot hold a connection the others need.
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.header_timeout = timeout.max(Duration::from_millis(1));
+        self
+    }
+
+    /// How long a request's body may take in all, at least 1 ms (30 s by default), waiting for
+    /// the budget of bodies worked on at once included; each piece of it must come within
+    /// [`header_timeout`](Self::header_timeout) of the last. A slower body gets 408, and holds
+    /// only the bytes it sent until then.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout.max(Duration::from_millis(1));
         self
     }
 

@@ -92,9 +92,17 @@ impl Service {
         stats
     }
 
-    /// Whether the service can answer: its disk, if it has one, answers.
-    pub fn healthy(&self) -> bool {
-        self.disk.as_ref().is_none_or(|disk| disk.healthy())
+    /// Whether the service can answer a write now, or why not: its disk, if it has one, does
+    /// not answer, or bodies fill the budget of bodies worked on at once (a write then waits,
+    /// for its body's time at most).
+    pub fn health(&self) -> Result<(), &'static str> {
+        if !self.disk.as_ref().is_none_or(|disk| disk.healthy()) {
+            return Err("the data directory does not answer");
+        }
+        if self.in_flight.available_permits() == 0 {
+            return Err("request bodies fill the budget of bodies worked on at once");
+        }
+        Ok(())
     }
 
     /// Does a write of `customer`'s as the request `request_id` with this fingerprint, once:
