@@ -4,11 +4,17 @@
 //!
 //! The bounds follow from the limit, not from timing: turns of a GCRA at `r` a second, the
 //! first at once, cannot all be given in less than `(n - 1) / r` seconds of Redis's clock.
-#![cfg(feature = "redis")]
+//!
+//! They need Debian's `redis-server`, which each starts on a free loopback port: where it is
+//! not installed they are skipped with a notice (counted as ignored), and under `CI=true`, where
+//! it must be, they fail (`support::needs`).
 
 mod support;
 
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
+
+use libtest_mimic::Trial;
 
 use partner_center_carts::PartnerCenter;
 use partner_center_carts::retry::{RetryPolicy, SharedLimit};
@@ -16,6 +22,41 @@ use partner_center_carts_emulator::{Emulator, Faults, RunningEmulator};
 use support::logs::{logged, logs};
 use support::redis::RedisServer;
 use support::{CUSTOMER, one_line_cart};
+
+fn main() -> ExitCode {
+    let trials = vec![
+        trial(
+            "clients_of_one_limit_send_at_its_rate_together_and_none_is_throttled",
+            clients_of_one_limit_send_at_its_rate_together_and_none_is_throttled,
+        ),
+        trial(
+            "a_customers_limit_holds_beside_the_tenants",
+            a_customers_limit_holds_beside_the_tenants,
+        ),
+        trial(
+            "a_429_seen_by_one_client_holds_the_others_for_its_retry_after",
+            a_429_seen_by_one_client_holds_the_others_for_its_retry_after,
+        ),
+        trial(
+            "a_redis_that_dies_slows_nothing_and_is_said_once",
+            a_redis_that_dies_slows_nothing_and_is_said_once,
+        ),
+        trial(
+            "a_redis_never_reached_slows_nothing",
+            a_redis_never_reached_slows_nothing,
+        ),
+        trial(
+            "processes_of_one_limit_send_at_its_rate_together",
+            processes_of_one_limit_send_at_its_rate_together,
+        ),
+    ];
+    support::needs::run("redis-server", "redis-server", trials)
+}
+
+/// The async test `test`, on a runtime of its own.
+fn trial<F: Future<Output = ()> + 'static>(name: &'static str, test: fn() -> F) -> Trial {
+    Trial::test(name, move || support::needs::block_on(test()))
+}
 
 /// The lines logged about `scope`'s shared limit being out of reach.
 fn unreachable_warnings(scope: &str) -> usize {
@@ -68,7 +109,6 @@ fn turns(n: usize, rate: f64) -> Duration {
     Duration::from_secs_f64((n - 1) as f64 / rate)
 }
 
-#[tokio::test]
 async fn clients_of_one_limit_send_at_its_rate_together_and_none_is_throttled() {
     let redis = RedisServer::start();
     // The service admits 20 a second (with a second's burst); the fleet asks for 10. A 429
@@ -98,7 +138,6 @@ async fn clients_of_one_limit_send_at_its_rate_together_and_none_is_throttled() 
     assert_eq!((stats.requests, stats.throttled), (40, 0), "{stats:?}");
 }
 
-#[tokio::test]
 async fn a_customers_limit_holds_beside_the_tenants() {
     let redis = RedisServer::start();
     let emulator = Emulator::new().start().await.unwrap();
@@ -122,7 +161,6 @@ async fn a_customers_limit_holds_beside_the_tenants() {
     assert_eq!(emulator.stats().requests, 16);
 }
 
-#[tokio::test]
 async fn a_429_seen_by_one_client_holds_the_others_for_its_retry_after() {
     let redis = RedisServer::start();
     // One request every five seconds, a bucket of one: the two creates below, one after the
@@ -157,7 +195,6 @@ async fn a_429_seen_by_one_client_holds_the_others_for_its_retry_after() {
     assert_eq!(emulator.stats().throttled, 1);
 }
 
-#[tokio::test]
 async fn a_redis_that_dies_slows_nothing_and_is_said_once() {
     logs();
     let mut redis = RedisServer::start();
@@ -183,7 +220,6 @@ async fn a_redis_that_dies_slows_nothing_and_is_said_once() {
     assert_eq!(unreachable_warnings(&scope), 1, "said once");
 }
 
-#[tokio::test]
 async fn a_redis_never_reached_slows_nothing() {
     logs();
     let emulator = Emulator::new().start().await.unwrap();
@@ -205,7 +241,6 @@ async fn a_redis_never_reached_slows_nothing() {
 /// The environment variable that makes this test binary a worker of the fleet test.
 const WORKER: &str = "SHARED_LIMIT_TEST_WORKER";
 
-#[tokio::test]
 async fn processes_of_one_limit_send_at_its_rate_together() {
     if let Ok(job) = std::env::var(WORKER) {
         // A worker: "<redis url> <emulator url> <scope> <carts>".

@@ -9,30 +9,7 @@ use partner_center_carts::clock::VirtualClock;
 use partner_center_carts_emulator::Emulator;
 use serde_json::{Value, json};
 use support::CUSTOMER;
-
-fn pc_carts() -> Command {
-    let mut command = Command::cargo_bin("pc-carts").unwrap();
-    command
-        .env_remove("PARTNER_CENTER_TOKEN")
-        .env_remove("PARTNER_CENTER_BASE_URL");
-    command
-}
-
-/// `pc-carts` with these words, against the server at `url`, with a token it accepts.
-fn pc_carts_at(url: &str, words: &[&str]) -> Command {
-    let mut command = pc_carts();
-    command
-        .args(words)
-        .args(["--base-url", url, "--token", "t"]);
-    command
-}
-
-/// Runs a blocking command from inside the async test.
-async fn run(mut command: Command) -> std::process::Output {
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
-}
+use support::commands::*;
 
 #[test]
 fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
@@ -369,10 +346,6 @@ async fn checkout_server(answer: Value) -> httpmock::MockServer {
     server
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_complete_checkout_exits_0_and_a_second_one_exits_1_already_checked_out() {
     let emulator = Emulator::new().start().await.unwrap();
@@ -543,53 +516,6 @@ async fn the_services_words_cannot_forge_lines_or_drive_the_terminal_in_a_checko
     assert!(!stderr.contains('\u{1b}'), "{stderr:?}");
 }
 
-/// An order placed on an emulator that provisions after `delay`, with a line of `catalog`.
-async fn an_order(
-    delay: std::time::Duration,
-    catalog: &str,
-) -> (partner_center_carts_emulator::RunningEmulator, String) {
-    an_order_of(Emulator::new(), delay, catalog).await
-}
-
-/// An order placed with `emulator`, provisioned `delay` after its checkout on the emulator's
-/// clock.
-async fn an_order_of(
-    emulator: Emulator,
-    delay: std::time::Duration,
-    catalog: &str,
-) -> (partner_center_carts_emulator::RunningEmulator, String) {
-    let emulator = emulator.provisioning_delay(delay).start().await.unwrap();
-    let pc = emulator.client().build().unwrap();
-    let mut cart = support::one_line_cart(1);
-    cart.line_items[0].catalog_item_id = catalog.into();
-    let id = pc
-        .customer(CUSTOMER)
-        .create(&cart)
-        .await
-        .unwrap()
-        .id
-        .unwrap();
-    let placed = pc.customer(CUSTOMER).cart(&id).checkout().await.unwrap();
-    let order = placed.orders()[0].id.clone().unwrap();
-    (emulator, order)
-}
-
-fn order_command(url: &str, verb: &str, order: &str) -> Command {
-    let mut command = pc_carts_at(url, &["order", verb]);
-    command.args(["--customer", CUSTOMER, "--order", order]);
-    command
-}
-
-/// How many provisioning statuses of `order` the emulator was asked for.
-fn status_polls(emulator: &partner_center_carts_emulator::RunningEmulator, order: &str) -> usize {
-    let path = format!("/v1/customers/{CUSTOMER}/orders/{order}/provisioningstatus");
-    emulator
-        .received()
-        .iter()
-        .filter(|r| r.method == "GET" && r.path == path)
-        .count()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn order_get_prints_the_order_the_emulator_holds_as_json_or_a_table() {
     let (emulator, order) = an_order(
@@ -705,7 +631,8 @@ async fn order_wait_past_its_timeout_exits_1_after_a_single_poll() {
 }
 
 /// The exit codes in the one table that `pc-carts --help`, the README and docs/cli.md each show:
-/// the same codes everywhere, and each of them asserted by a test of this file.
+/// the same codes everywhere, and each of them asserted by a test of this file or of
+/// terminal.rs.
 #[test]
 fn help_the_readme_and_the_guide_list_the_same_exit_codes() {
     fn codes_in_table(markdown: &str) -> Vec<String> {
@@ -731,11 +658,10 @@ fn help_the_readme_and_the_guide_list_the_same_exit_codes() {
     assert_eq!(in_help, tested, "{help}");
     assert_eq!(codes_in_table(include_str!("../../README.md")), tested);
     assert_eq!(codes_in_table(include_str!("../../docs/cli.md")), tested);
-    let this_file = include_str!("cli.rs");
+    let tests = [include_str!("cli.rs"), include_str!("terminal.rs")].concat();
     for code in tested {
         assert!(
-            this_file.contains(&format!("Some({code})"))
-                || this_file.contains(&format!("={code}\"")),
+            tests.contains(&format!("Some({code})")) || tests.contains(&format!("={code}\"")),
             "no test asserts exit code {code}"
         );
     }
@@ -811,172 +737,6 @@ async fn update_removes_a_line_and_put_replaces_the_whole_cart() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let held = emulator.cart(CUSTOMER, &id).unwrap();
     assert_eq!((held.line_items.len(), held.line_items[0].quantity), (1, 7));
-}
-
-/// A command line run in a real terminal: a detached tmux session, killed when dropped.
-struct Terminal(String);
-
-impl Terminal {
-    /// Runs `line` through the shell (bash) in a terminal 200 columns wide and `rows` high.
-    fn run(line: &str, rows: u16) -> Self {
-        let session = Self(format!("pc-carts-{}", uuid::Uuid::new_v4().simple()));
-        let started = session.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "200",
-            "-y",
-            &rows.to_string(),
-            "-s",
-            &session.0,
-            "bash",
-            "-c",
-            line,
-        ]);
-        assert!(started.status.success(), "{}", text(&started.stderr));
-        session
-    }
-
-    /// The screen, once `shows` holds for it or after 20 s.
-    async fn screen_once(&self, shows: impl Fn(&str) -> bool) -> String {
-        let mut screen = String::new();
-        for _ in 0..200 {
-            screen = text(&self.tmux(&["capture-pane", "-p", "-t", &self.0]).stdout);
-            if shows(&screen) {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        screen
-    }
-
-    fn tmux(&self, args: &[&str]) -> std::process::Output {
-        std::process::Command::new("tmux")
-            .args(args)
-            .output()
-            .expect("tmux runs (it is on the machine; .ci/run installs it if not)")
-    }
-}
-
-impl Drop for Terminal {
-    fn drop(&mut self) {
-        self.tmux(&["kill-session", "-t", &self.0]);
-    }
-}
-
-/// `order wait` in a real terminal (tmux) shows a progress line while it waits, and none when
-/// stderr is not a terminal.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn order_wait_shows_its_progress_in_a_terminal_only() {
-    // The emulator's clock stands still: the order is pending at every poll, however slow
-    // the machine, until the test moves the clock.
-    let clock = Arc::new(VirtualClock::new());
-    let hour = std::time::Duration::from_secs(3600);
-    let emulator = Emulator::new().clock(clock.clone());
-    let (emulator, order) = an_order_of(emulator, hour, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
-    let bin = assert_cmd::cargo::cargo_bin("pc-carts");
-    let line = format!(
-        "{} order wait --base-url {} --token t --customer {CUSTOMER} --order {order} --timeout 30 \
-         --output none; sleep 30",
-        bin.display(),
-        emulator.url()
-    );
-    // Until the progress line shows, or 20 s.
-    let screen = Terminal::run(&line, 10)
-        .screen_once(|screen| screen.contains("line items still provisioning"))
-        .await;
-    assert!(
-        screen.contains(&format!(
-            "waiting for order {order}: 1 of 1 line items still provisioning"
-        )),
-        "{screen}"
-    );
-
-    // Not a terminal: the same wait, and no progress on stderr. The order is provisioned once
-    // the first poll has found it pending.
-    let clock = Arc::new(VirtualClock::new());
-    let emulator = Emulator::new().clock(clock.clone());
-    let (emulator, order) = an_order_of(emulator, hour, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
-    let mut wait = order_command(&emulator.url(), "wait", &order);
-    wait.args(["--timeout", "30"]);
-    let waiting = tokio::spawn(run(wait));
-    // Polls come every 2 s at first; 20 s is ample, and bounds the wait if none comes.
-    for _ in 0..200 {
-        if status_polls(&emulator, &order) >= 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(
-        status_polls(&emulator, &order) >= 1,
-        "a first poll, pending"
-    );
-    clock.advance(hour);
-    let output = waiting.await.unwrap();
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
-    assert!(status_polls(&emulator, &order) >= 2, "it did wait");
-}
-
-/// In a real terminal (tmux), as an operator types them, with the customer, the service and
-/// the token from the environment only: an answer piped to a reader that has gone ends the
-/// command quietly with 141 (`| true`, which exits before the order is provisioned and
-/// written), an answer cut short by `head -c 10` shows its start, and a query prints what it
-/// selects. No panic, no "Broken pipe" anywhere on the screen.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn in_a_terminal_pipelines_and_queries_work_with_the_customer_from_the_environment() {
-    // The order is provisioned when the test moves the emulator's clock: after the wait's
-    // first poll, so `true` has long exited when the wait writes (2 s later, at its next poll).
-    let clock = Arc::new(VirtualClock::new());
-    let hour = std::time::Duration::from_secs(3600);
-    let emulator = Emulator::new().clock(clock.clone());
-    let (emulator, order) = an_order_of(emulator, hour, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
-    let pc = emulator.client().build().unwrap();
-    let cart = pc
-        .customer(CUSTOMER)
-        .create(&support::one_line_cart(7))
-        .await
-        .unwrap();
-    let cart = cart.id();
-    let bin = assert_cmd::cargo::cargo_bin("pc-carts");
-    let bin = bin.display();
-    let line = format!(
-        "export PARTNER_CENTER_CUSTOMER_ID={CUSTOMER} PARTNER_CENTER_BASE_URL={} \
-         PARTNER_CENTER_TOKEN=t; \
-         {bin} order wait --order {order} -o json | true; echo \"wait=${{PIPESTATUS[0]}}\"; \
-         {bin} cart get --cart {cart} -o json | head -c 10; echo; echo \"head=${{PIPESTATUS[0]}}\"; \
-         {bin} cart get --cart {cart} --query 'lineItems[0].quantity'; echo \"query=$?\"; \
-         sleep 30",
-        emulator.url()
-    );
-    let terminal = Terminal::run(&line, 40);
-    // 20 s at most for the first poll (it comes at once); the screen is read either way.
-    for _ in 0..200 {
-        if status_polls(&emulator, &order) >= 1 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    clock.advance(hour);
-    let screen = terminal
-        .screen_once(|screen| screen.contains("query="))
-        .await;
-
-    assert!(screen.contains("wait=141"), "{screen}");
-    let whole = pc_carts_at(&emulator.url(), &["cart", "get", "--customer", CUSTOMER])
-        .args(["--cart", cart, "-o", "json"])
-        .output()
-        .unwrap();
-    let start: String = text(&whole.stdout).chars().take(10).collect();
-    assert!(
-        screen.contains(&format!("{start}\nhead=0"))
-            || screen.contains(&format!("{start}\nhead=141")),
-        "{screen}"
-    );
-    assert!(screen.contains("7\nquery=0"), "{screen}");
-    for never in ["panicked", "Broken pipe", "error"] {
-        assert!(!screen.contains(never), "{never}: {screen}");
-    }
 }
 
 /// Every command of docs/cli.md, run as written against the emulator, in its order: the ids
@@ -1122,4 +882,33 @@ fn a_list_answer_that_would_decode_to_gigabytes_is_an_error_not_an_abort() {
         stderr.contains("more than 100000 objects and arrays"),
         "{stderr}"
     );
+}
+
+/// Off a terminal, `order wait` polls until the order is provisioned and shows no progress.
+/// The order is provisioned once the first poll has found it pending.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn order_wait_off_a_terminal_polls_until_provisioned_and_shows_no_progress() {
+    let hour = std::time::Duration::from_secs(3600);
+    let clock = Arc::new(VirtualClock::new());
+    let emulator = Emulator::new().clock(clock.clone());
+    let (emulator, order) = an_order_of(emulator, hour, "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P").await;
+    let mut wait = order_command(&emulator.url(), "wait", &order);
+    wait.args(["--timeout", "30"]);
+    let waiting = tokio::spawn(run(wait));
+    // Polls come every 2 s at first; 20 s is ample, and bounds the wait if none comes.
+    for _ in 0..200 {
+        if status_polls(&emulator, &order) >= 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        status_polls(&emulator, &order) >= 1,
+        "a first poll, pending"
+    );
+    clock.advance(hour);
+    let output = waiting.await.unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    assert!(status_polls(&emulator, &order) >= 2, "it did wait");
 }

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 mod common;
 pub mod logs;
+pub mod needs;
 pub mod redis;
 pub mod scripted;
 

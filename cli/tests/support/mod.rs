@@ -10,3 +10,7 @@ pub use common::*;
 pub fn checkout_path() -> String {
     format!("/v1/customers/{CUSTOMER}/carts/{CART}/checkout")
 }
+
+pub mod commands;
+#[path = "../../../tests/support/needs.rs"]
+pub mod needs;
