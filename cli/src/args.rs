@@ -14,10 +14,13 @@ pub const CUSTOMER_VARIABLE: &str = "PARTNER_CENTER_CUSTOMER_ID";
 /// What the exit codes mean (`pc-carts --help`, docs/cli.md and the README show this table).
 pub const EXIT_CODES: &str = "Exit codes:
   0    done
-  1    an operation failed (its error is printed)
-  2    bad arguments, or no credentials to send
+  1    the service refused or failed the operation, or could not be reached (its error is
+       printed)
+  2    bad arguments or input (a file, a cart, an id, a setting): nothing was sent
   3    a checkout placed some of its orders but not all, or an order wait ended with line
        items not fulfilled
+  4    authentication: no credential, or one that cannot be read, had or used, or that the
+       service refused
   141  standard output was closed before all of it was written (as `| head` does)";
 
 /// Drive Microsoft Partner Center carts, or an emulator of them.

@@ -121,13 +121,13 @@ async fn update(args: UpdateArgs) -> Result<(), Failure> {
 
 fn read_cart(path: &std::path::Path) -> Result<Cart, Failure> {
     let text = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())?
+        std::io::read_to_string(std::io::stdin())
     } else {
         std::fs::read_to_string(path)
-            .map_err(|e| Failure::Other(format!("cannot read {}: {e}", path.display())))?
     };
+    let text = text.map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
     partner_center_carts::json::from_slice(text.as_bytes())
-        .map_err(|e| Failure::Other(format!("{} is not a cart: {e}", path.display())))
+        .map_err(|e| Failure::Input(format!("{} is not a cart: {e}", path.display())))
 }
 
 fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
@@ -150,7 +150,7 @@ pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
         "PARTNER_CENTER_LOCALE" => Some(connection.locale.clone()),
         _ => std::env::var(name).ok(),
     };
-    let mut builder = PartnerCenterBuilder::from_lookup(flags)?;
+    let mut builder = PartnerCenterBuilder::from_lookup(flags).map_err(Failure::credentials)?;
     if let Some(id) = connection.correlation_id {
         builder = builder.correlation_id(id);
     }
@@ -173,14 +173,14 @@ fn read_token(path: &Path) -> Result<SecretString, Failure> {
     };
     // The error names the file, never its content.
     let text = read.map_err(|e| {
-        Failure::Usage(format!(
+        Failure::Credentials(format!(
             "the token file {} cannot be read: {e}",
             path.display()
         ))
     })?;
     let token = text.trim();
     if token.is_empty() {
-        return Err(Failure::Usage(format!(
+        return Err(Failure::Credentials(format!(
             "the token file {} holds no token",
             path.display()
         )));

@@ -72,13 +72,36 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .start_on(listener)
         .await
         .map_err(|e| Failure::Other(format!("the emulator cannot start: {e}")))?;
+    // Its URL alone on standard output, for a script; the rest for a person, on stderr.
+    crate::print::outln!("{}", running.url());
     crate::print::err!(
-        "Partner Center emulator on {} ({tokens}; {kept}; Ctrl-C stops it)\n",
+        "Partner Center emulator on {} ({tokens}; {kept}; Ctrl-C or SIGTERM stops it)\n",
         running.url()
     );
-    let _ = tokio::signal::ctrl_c().await;
+    stop_signal().await;
+    crate::print::err!(
+        "stopping: the requests under way are finished ({} s at most)\n",
+        partner_center_carts_emulator::SHUTDOWN_WAIT.as_secs()
+    );
     running.shutdown().await;
     Ok(())
+}
+
+/// Ctrl-C (SIGINT), or SIGTERM: how a supervisor (systemd, a container runtime) asks a service
+/// to stop.
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// Carts of megabytes come and go; glibc, by default, raises its mmap threshold to the size of

@@ -299,13 +299,13 @@ fn bad_arguments_get_the_usage_message() {
     }
 
     // No token and no client credentials: a clear error, nothing sent, and the exit code of
-    // the other configuration errors above.
+    // authentication.
     let output = pc_carts()
         .args(["cart", "get", "--customer", CUSTOMER, "--cart", CUSTOMER])
         .env_remove("PARTNER_CENTER_TENANT_ID")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(4));
     assert!(text(&output.stderr).contains("no credentials"));
 
     // Some of them: the error names the ones missing.
@@ -316,7 +316,7 @@ fn bad_arguments_get_the_usage_message() {
         .env_remove("PARTNER_CENTER_CLIENT_SECRET")
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(output.status.code(), Some(4));
     let stderr = text(&output.stderr);
     assert!(
         stderr.contains("PARTNER_CENTER_CLIENT_ID and PARTNER_CENTER_CLIENT_SECRET"),
@@ -654,7 +654,7 @@ fn help_the_readme_and_the_guide_list_the_same_exit_codes() {
         .filter(|word| word.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_string)
         .collect();
-    let tested = ["0", "1", "2", "3", "141"];
+    let tested = ["0", "1", "2", "3", "4", "141"];
     assert_eq!(in_help, tested, "{help}");
     assert_eq!(codes_in_table(include_str!("../../README.md")), tested);
     assert_eq!(codes_in_table(include_str!("../../docs/cli.md")), tested);
@@ -911,4 +911,122 @@ async fn order_wait_off_a_terminal_polls_until_provisioned_and_shows_no_progress
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
     assert!(status_polls(&emulator, &order) >= 2, "it did wait");
+}
+
+/// One exit code a kind of failure, whatever the command: input that cannot be used is 2 as a
+/// bad argument is, every authentication failure 4, a refusal of the service's 1. Nothing is
+/// sent for 2, nor for 4 before the service is asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_kind_of_failure_has_its_exit_code() {
+    let emulator = Emulator::new()
+        .accept_only_token("right")
+        .start()
+        .await
+        .unwrap();
+    let url = emulator.url();
+    let dir = std::env::temp_dir().join(format!("pc-carts-codes-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let not_a_cart = dir.join("not-a-cart.json");
+    std::fs::write(&not_a_cart, "{\"lineItems\": 3}").unwrap();
+    let empty = dir.join("empty-token");
+    std::fs::write(&empty, "\n").unwrap();
+    let cart = dir.join("cart.json");
+    std::fs::write(
+        &cart,
+        serde_json::to_vec(&support::one_line_cart(1)).unwrap(),
+    )
+    .unwrap();
+    let create = |file: &std::path::Path| {
+        let mut command = pc_carts();
+        command
+            .args(["cart", "create", "--customer", CUSTOMER, "--base-url", &url])
+            .arg("--file")
+            .arg(file);
+        command
+    };
+    let cases: Vec<(Command, u8, &str)> = vec![
+        // Input: a file that cannot be read, or is not a cart.
+        (
+            {
+                let mut c = create(&dir.join("missing.json"));
+                c.args(["--token", "right"]);
+                c
+            },
+            2,
+            "cannot read",
+        ),
+        (
+            {
+                let mut c = create(&not_a_cart);
+                c.args(["--token", "right"]);
+                c
+            },
+            2,
+            "is not a cart",
+        ),
+        // Authentication: a token file that cannot be read or holds none, a token that cannot
+        // be sent, and one the service refuses.
+        (
+            {
+                let mut c = create(&cart);
+                c.arg("--token-file").arg(dir.join("no-such-token"));
+                c
+            },
+            4,
+            "cannot be read",
+        ),
+        (
+            {
+                let mut c = create(&cart);
+                c.arg("--token-file").arg(&empty);
+                c
+            },
+            4,
+            "holds no token",
+        ),
+        (
+            {
+                let mut c = pc_carts();
+                c.args(["cart", "get", "--customer", CUSTOMER, "--cart", CUSTOMER])
+                    .args(["--base-url", &url, "--token", "Bearer right"]);
+                c
+            },
+            4,
+            "starts with `Bearer `",
+        ),
+        (
+            pc_carts_at(
+                &url,
+                &["cart", "get", "--customer", CUSTOMER, "--cart", CUSTOMER],
+            ),
+            4,
+            "401",
+        ),
+        // The service's refusal: a cart it does not have.
+        (
+            {
+                let mut c = pc_carts();
+                c.args(["cart", "get", "--customer", CUSTOMER, "--cart", CUSTOMER])
+                    .args(["--base-url", &url, "--token", "right"]);
+                c
+            },
+            1,
+            "404",
+        ),
+    ];
+    let sent_before = emulator.received().len();
+    for (command, code, says) in cases {
+        let shown = format!("{command:?}");
+        let output = run(command).await;
+        let stderr = text(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(i32::from(code)),
+            "{shown}: {stderr}"
+        );
+        assert!(stderr.contains(says), "{shown}: {stderr}");
+    }
+    // Only the refused token and the missing cart reached the service.
+    assert_eq!(emulator.received().len() - sent_before, 2);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -61,19 +61,17 @@ fn started(
     let mut child = command
         .env("RUST_LOG", rust_log)
         .stderr(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .expect("pc-carts starts");
-    let stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut lines = stderr.lines();
-    let url = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| {
-            let start = line.find("http://")?;
-            Some(line[start..].split_whitespace().next()?.to_string())
-        })
+    // Its URL, alone on the first line of its standard output, once it is ready.
+    let mut url = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut url)
         .expect("the emulator prints its address");
+    let url = url.trim().to_string();
+    assert!(url.starts_with("http://"), "{url:?}");
+    let lines = BufReader::new(child.stderr.take().unwrap()).lines();
     // Keep reading, so the emulator never blocks on a full pipe.
     let (send, receive) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -422,4 +420,30 @@ async fn a_body_that_fills_the_budget_is_said_and_cut() {
         .create(&support::one_line_cart(1))
         .await
         .unwrap();
+}
+
+/// `pc-carts emulator` prints its URL alone on standard output, and stops on SIGTERM as on
+/// Ctrl-C: it says so, finishes what is under way, and exits 0.
+#[test]
+fn the_emulator_prints_its_url_and_stops_on_sigterm() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pc-carts"));
+    command.args(["emulator", "--listen", "127.0.0.1:0"]);
+    let (mut server, url, stderr) = started(command, "warn");
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let pid = server.0.id().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
+    // Bounded: the shutdown waits SHUTDOWN_WAIT (30 s) at most, and there is nothing to wait for.
+    let mut status = None;
+    for _ in 0..600 {
+        status = server.0.try_wait().unwrap();
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(status.and_then(|s| s.code()), Some(0), "{status:?}");
+    // Its stderr has ended with it: every line is in.
+    let said: Vec<String> = stderr.iter().collect();
+    assert!(said.iter().any(|l| l.starts_with("stopping")), "{said:?}");
 }

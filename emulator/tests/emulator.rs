@@ -540,3 +540,49 @@ async fn a_query_it_cannot_read_is_refused_in_the_services_shape() {
         assert_eq!(body["code"], 800002, "{query}: {body}");
     }
 }
+
+/// A stopping emulator finishes the request under way (here a create whose body is still
+/// arriving when the stop is asked for) and answers it; its data directory then opens again
+/// with that write in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_finishes_the_request_under_way() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = std::env::temp_dir().join(format!("emulator-stop-{}", Uuid::new_v4()));
+    let emulator = Emulator::new().data_dir(&dir).start().await.unwrap();
+    let address = emulator.url().trim_start_matches("http://").to_string();
+    let body = serde_json::to_vec(&support::one_line_cart(2)).unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /v1/customers/{CUSTOMER}/carts HTTP/1.1\r\nHost: emulator\r\n\
+         Authorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(first).await.unwrap();
+    // Its headers are in once the emulator counts it (before it reads the body); 20 s at most.
+    for _ in 0..2000 {
+        if emulator.stats().requests == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(emulator.stats().requests, 1, "the request has not arrived");
+
+    let stopping = tokio::spawn(emulator.shutdown());
+    stream.write_all(rest).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    stopping.await.unwrap();
+
+    let cart: Value =
+        serde_json::from_str(&answer[answer.find("\r\n\r\n").unwrap() + 4..]).unwrap();
+    let again = Emulator::new().data_dir(&dir).start().await.unwrap();
+    let kept = again.cart(CUSTOMER, cart["id"].as_str().unwrap()).unwrap();
+    assert_eq!(kept.line_items[0].quantity, 2);
+    again.shutdown().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+}
