@@ -59,19 +59,22 @@ pub(crate) fn http_client(
 
 /// Refuses to send a secret over plain HTTP, except to this machine (the emulator, tests).
 pub(crate) fn check_secure(what: &str, url: &str) -> Result<reqwest::Url, Error> {
-    let parsed = reqwest::Url::parse(url)
-        .map_err(|e| Error::config(format!("{what} {url:?} is not a URL: {e}")))?;
-    // A user and password would be a secret in plain sight (in `Debug` and in error messages,
-    // so this comes before any message that repeats the URL); a query or fragment would swallow
-    // the paths appended to it.
+    // Never echoed as given: a URL that is not one may hold anything, and one that is may
+    // hold a password or a secret in its query (`shown`).
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| Error::config(format!("{what} is not a URL: {e}")))?;
+    let shown = shown(&parsed);
+    // A user and password would be a secret in plain sight (in `Debug` and in error messages);
+    // a query or fragment would swallow the paths appended to it.
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(Error::config(format!(
-            "{what} has a user name or password in it; give the scheme, host and path only"
+            "{what} {shown} has a user name or password in it; give the scheme, host and path \
+             only"
         )));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(Error::config(format!(
-            "{what} {url:?} has a query or fragment; give the scheme, host and path only"
+            "{what} {shown} has a query or fragment; give the scheme, host and path only"
         )));
     }
     // `http://127.0.0.1:` parses, without a port: requests would go to the scheme's own (80).
@@ -80,20 +83,36 @@ pub(crate) fn check_secure(what: &str, url: &str) -> Result<reqwest::Url, Error>
     });
     if authority.ends_with(':') {
         return Err(Error::config(format!(
-            "{what} {url:?} has an empty port; give the port, or leave out the `:`"
+            "{what} {shown} has an empty port; give the port, or leave out the `:`"
         )));
     }
     match parsed.scheme() {
         "https" => Ok(parsed),
         "http" if is_loopback(&parsed) => Ok(parsed),
         "http" => Err(Error::config(format!(
-            "{what} {url:?} is plain http to another machine; a bearer token is only sent over \
+            "{what} {shown} is plain http to another machine; a bearer token is only sent over \
              https, or over http to a loopback address"
         ))),
         other => Err(Error::config(format!(
-            "{what} {url:?} has scheme {other:?}; use https"
+            "{what} {shown} has scheme {other:?}; use https"
         ))),
     }
+}
+
+/// A URL as an error may show it: its user and password, query and fragment replaced by `***`.
+fn shown(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    if !url.username().is_empty() || url.password().is_some() {
+        let _ = shown.set_username("***");
+        let _ = shown.set_password(None);
+    }
+    if url.query().is_some() {
+        shown.set_query(Some("***"));
+    }
+    if url.fragment().is_some() {
+        shown.set_fragment(Some("***"));
+    }
+    format!("{:?}", shown.as_str())
 }
 
 fn is_loopback(url: &reqwest::Url) -> bool {
@@ -134,14 +153,19 @@ mod tests {
             "http://127.0.0.1:",
             "http://127.0.0.1:/v1",
             "https://[::1]:",
+            "https://api.partnercenter.microsoft.com/?sig=s3cret",
+            "http://10.0.0.1/?sig=s3cret",
+            "ftp://user:s3cret@127.0.0.1",
+            "not a url s3cret",
         ] {
             let e = check_secure("base URL", bad).unwrap_err();
             assert!(e.to_string().contains("base URL"), "{e}");
-            assert!(
-                !e.to_string().contains("pw@"),
-                "the password is not repeated: {e}"
-            );
+            for secret in ["pw", "s3cret"] {
+                assert!(!e.to_string().contains(secret), "a secret is repeated: {e}");
+            }
         }
+        let e = check_secure("base URL", "http://10.0.0.1/v1?sig=s3cret").unwrap_err();
+        assert!(e.to_string().contains("http://10.0.0.1/v1?***"), "{e}");
     }
 
     #[test]

@@ -33,6 +33,30 @@ pub struct Cli {
     /// decides instead.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
+    /// Colour in what goes to stderr (the -v logs): auto colours a terminal unless NO_COLOR is
+    /// set to anything but empty.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// When to colour stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// On a terminal, unless NO_COLOR is set (https://no-color.org).
+    Auto,
+    Always,
+    Never,
+}
+
+impl Color {
+    /// Whether to colour a stream that `is_terminal` or not.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            Color::Always => true,
+            Color::Never => false,
+            Color::Auto => is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -334,7 +358,9 @@ pub struct PutArgs {
 #[derive(Debug, Args)]
 pub struct Connection {
     /// The service's base URL.
-    #[arg(long, env = "PARTNER_CENTER_BASE_URL", default_value = partner_center_carts::DEFAULT_BASE_URL, value_parser = base_url)]
+    // Checked when the client is made, not here: clap would echo a refused value whole in its
+    // error, password and all.
+    #[arg(long, env = "PARTNER_CENTER_BASE_URL", default_value = partner_center_carts::DEFAULT_BASE_URL)]
     pub base_url: String,
     /// An access token. Without one, the client-credentials variables are used:
     /// PARTNER_CENTER_TENANT_ID, PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_CLIENT_SECRET and
@@ -469,14 +495,6 @@ fn rate(value: &str) -> Result<f64, String> {
 }
 
 /// https, or http to this machine (an emulator): a token is never sent in the clear elsewhere.
-fn base_url(value: &str) -> Result<String, String> {
-    validate::base_url(value)
-        .map(|()| value.to_string())
-        .map_err(|reason| {
-            format!("expected an https URL (or http to 127.0.0.1 or localhost): {reason}")
-        })
-}
-
 /// The variables the commands read, as the library documents them, and the exit codes.
 fn after_help() -> String {
     let mut help = String::from("Environment (flags win):\n");

@@ -1,5 +1,6 @@
 //! `pc-carts cart ...`: the four operations.
 
+use std::io::Read;
 use std::path::Path;
 use std::time::Duration;
 
@@ -119,15 +120,39 @@ async fn update(args: UpdateArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn read_cart(path: &std::path::Path) -> Result<Cart, Failure> {
-    let text = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(path)
-    };
-    let text = text.map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
+/// The most a cart file may hold: a cart of thousands of line items is well under it.
+const MAX_CART_FILE: u64 = 4 * 1024 * 1024;
+
+/// The most a token file may hold: an access token is a few kilobytes.
+const MAX_TOKEN_FILE: u64 = 64 * 1024;
+
+fn read_cart(path: &Path) -> Result<Cart, Failure> {
+    let text = read_bounded(path, MAX_CART_FILE)
+        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
     partner_center_carts::json::from_slice(text.as_bytes())
         .map_err(|e| Failure::Input(format!("{} is not a cart: {e}", path.display())))
+}
+
+/// A file's text, or standard input's for `-`: at most `limit` bytes, or an error that says so
+/// (rather than memory taken by a file of any size, `/dev/zero` say).
+fn read_bounded(path: &Path, limit: u64) -> std::io::Result<String> {
+    let mut text = String::new();
+    let read = if path.as_os_str() == "-" {
+        std::io::stdin()
+            .lock()
+            .take(limit + 1)
+            .read_to_string(&mut text)
+    } else {
+        std::fs::File::open(path)?
+            .take(limit + 1)
+            .read_to_string(&mut text)
+    }?;
+    if read as u64 > limit {
+        return Err(std::io::Error::other(format!(
+            "it holds more than {limit} bytes, the most this command reads"
+        )));
+    }
+    Ok(text)
 }
 
 fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
@@ -139,6 +164,11 @@ fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
 /// The client the options describe: a token, or client credentials from the environment; the
 /// time and attempts an operation may take.
 pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
+    partner_center_carts::validate::base_url(&connection.base_url).map_err(|reason| {
+        Failure::Input(format!(
+            "expected an https URL (or http to 127.0.0.1 or localhost): {reason}"
+        ))
+    })?;
     let token = match &connection.token_file {
         Some(path) => Some(read_token(path)?),
         None => connection.token.clone(),
@@ -166,13 +196,8 @@ pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
 
 /// A token from a file, or from standard input for `-`, without its surrounding whitespace.
 fn read_token(path: &Path) -> Result<SecretString, Failure> {
-    let read = if path.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())
-    } else {
-        std::fs::read_to_string(path)
-    };
     // The error names the file, never its content.
-    let text = read.map_err(|e| {
+    let text = read_bounded(path, MAX_TOKEN_FILE).map_err(|e| {
         Failure::Credentials(format!(
             "the token file {} cannot be read: {e}",
             path.display()

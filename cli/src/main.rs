@@ -19,9 +19,23 @@ use tracing_subscriber::EnvFilter;
 use args::{Cli, Command, CompletionShell, Connection};
 
 fn main() -> ExitCode {
+    empty_variables_unset();
     // Bad arguments end here, with clap's usage message and exit code 2, and so do options that
-    // cannot go together, before anything is sent.
-    let cli = Cli::parse();
+    // cannot go together, before anything is sent. Help and the version are answers: written
+    // as every answer is, so that a closed or full standard output is an error (exit 1).
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
+            print::out!("{}", e.render());
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => e.exit(),
+    };
     if let Some(conflict) = cli.command.connection().and_then(Connection::conflict) {
         <Cli as clap::CommandFactory>::command()
             .error(clap::error::ErrorKind::ArgumentConflict, conflict)
@@ -41,7 +55,7 @@ fn main() -> ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(verbosity)),
         )
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(cli.color.enabled(std::io::stderr().is_terminal()))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -82,6 +96,23 @@ fn main() -> ExitCode {
         Err(failure) => {
             print::err!("{failure}");
             failure.exit_code()
+        }
+    }
+}
+
+/// One rule for the `PARTNER_CENTER_*` variables, the library's: an empty one counts as unset
+/// (`PARTNER_CENTER_BASE_URL=` means the default URL, not an empty one), for the flags clap
+/// reads from them too.
+fn empty_variables_unset() {
+    for (name, value) in std::env::vars_os() {
+        if value.is_empty()
+            && name
+                .to_str()
+                .is_some_and(|n| n.starts_with("PARTNER_CENTER_"))
+        {
+            // SAFETY: the first thing main does, before any other thread is started: nothing
+            // reads the environment meanwhile.
+            unsafe { std::env::remove_var(name) };
         }
     }
 }

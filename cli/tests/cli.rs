@@ -964,6 +964,45 @@ async fn each_kind_of_failure_has_its_exit_code() {
             2,
             "is not a cart",
         ),
+        // A base URL that cannot be used, not echoed whole: its password and query are secrets.
+        (
+            {
+                let mut c = pc_carts();
+                c.args([
+                    "cart",
+                    "get",
+                    "--customer",
+                    CUSTOMER,
+                    "--cart",
+                    CUSTOMER,
+                    "--token",
+                    "t",
+                ])
+                .args(["--base-url", "http://user:s3cret@10.1.1.1/?sig=s3cret"]);
+                c
+            },
+            2,
+            "\"http://***@10.1.1.1/?***\" has a user name or password",
+        ),
+        // Input read with a bound: a file of any size is not read whole.
+        (
+            {
+                let mut c = create(std::path::Path::new("/dev/zero"));
+                c.args(["--token", "right"]);
+                c
+            },
+            2,
+            "more than 4194304 bytes",
+        ),
+        (
+            {
+                let mut c = create(&cart);
+                c.args(["--token-file", "/dev/zero"]);
+                c
+            },
+            4,
+            "more than 65536 bytes",
+        ),
         // Authentication: a token file that cannot be read or holds none, a token that cannot
         // be sent, and one the service refuses.
         (
@@ -1025,8 +1064,52 @@ async fn each_kind_of_failure_has_its_exit_code() {
             "{shown}: {stderr}"
         );
         assert!(stderr.contains(says), "{shown}: {stderr}");
+        assert!(!stderr.contains("s3cret"), "{shown}: {stderr}");
     }
     // Only the refused token and the missing cart reached the service.
     assert_eq!(emulator.received().len() - sent_before, 2);
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// An answer that cannot be written is an error (1, said on stderr): to a full disk, or to a
+/// standard output closed before the command started. Written to /dev/null it is done (0); a
+/// reader gone from a pipe is 141 (tests/terminal.rs).
+#[test]
+fn an_answer_that_cannot_be_written_is_an_error() {
+    let bin = assert_cmd::cargo::cargo_bin("pc-carts");
+    for (redirect, code, says) in [
+        ("> /dev/full", 1, "No space left on device"),
+        (">&-", 1, "standard output is closed"),
+        ("> /dev/null", 0, ""),
+    ] {
+        let output = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("exec '{}' --help {redirect}", bin.display()))
+            .output()
+            .unwrap();
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{redirect}: {stderr}");
+        assert!(stderr.contains(says), "{redirect}: {stderr}");
+    }
+}
+
+/// A `PARTNER_CENTER_*` variable set empty counts as unset, as the library reads it: an empty
+/// locale sends the default one, an empty customer is a customer not given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_variable_counts_as_unset() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let mut get = pc_carts_at(&emulator.url(), &["cart", "get", "--cart", CUSTOMER]);
+    get.args(["--customer", CUSTOMER])
+        .env("PARTNER_CENTER_LOCALE", "");
+    let output = run(get).await;
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let sent = emulator.received();
+    assert_eq!(sent.last().unwrap().header("x-locale"), Some("en-US"));
+
+    let mut get = pc_carts_at(&emulator.url(), &["cart", "get", "--cart", CUSTOMER]);
+    get.env("PARTNER_CENTER_CUSTOMER_ID", "");
+    let output = run(get).await;
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--customer"), "{stderr}");
 }

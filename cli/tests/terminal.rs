@@ -23,6 +23,10 @@ fn main() -> ExitCode {
                 needs::block_on(order_wait_shows_its_progress_in_a_terminal())
             }),
             Trial::test(
+                "the_logs_are_coloured_on_a_terminal_unless_no_color",
+                || needs::block_on(the_logs_are_coloured_on_a_terminal_unless_no_color()),
+            ),
+            Trial::test(
                 "in_a_terminal_pipelines_and_queries_work_with_the_customer_from_the_environment",
                 || {
                     needs::block_on(
@@ -60,9 +64,20 @@ impl Terminal {
 
     /// The screen, once `shows` holds for it or after 20 s.
     async fn screen_once(&self, shows: impl Fn(&str) -> bool) -> String {
+        self.screen_with(&[], shows).await
+    }
+
+    /// The screen with its colours (as escape sequences), once `shows` holds for it or after
+    /// 20 s.
+    async fn coloured_screen_once(&self, shows: impl Fn(&str) -> bool) -> String {
+        self.screen_with(&["-e"], shows).await
+    }
+
+    async fn screen_with(&self, flags: &[&str], shows: impl Fn(&str) -> bool) -> String {
         let mut screen = String::new();
         for _ in 0..200 {
-            screen = text(&self.tmux(&["capture-pane", "-p", "-t", &self.0]).stdout);
+            let capture = [&["capture-pane", "-p", "-t", &self.0][..], flags].concat();
+            screen = text(&self.tmux(&capture).stdout);
             if shows(&screen) {
                 break;
             }
@@ -169,5 +184,35 @@ async fn in_a_terminal_pipelines_and_queries_work_with_the_customer_from_the_env
     assert!(screen.contains("7\nquery=0"), "{screen}");
     for never in ["panicked", "Broken pipe", "error"] {
         assert!(!screen.contains(never), "{never}: {screen}");
+    }
+}
+
+/// The `-vv` logs on a terminal are coloured, but not with `NO_COLOR` set nor with
+/// `--color never`; `--color always` colours them whatever `NO_COLOR` says.
+async fn the_logs_are_coloured_on_a_terminal_unless_no_color() {
+    let emulator = Emulator::new().start().await.unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("pc-carts");
+    let get = format!(
+        "{} -vv cart get --base-url {} --token t --customer {CUSTOMER} --cart {CUSTOMER}",
+        bin.display(),
+        emulator.url()
+    );
+    // An escape sequence that sets a colour or an attribute, as tmux reports what is shown.
+    let coloured = |screen: &str| screen.contains("\u{1b}[");
+    for (before, after, colour) in [
+        ("", "", true),
+        ("NO_COLOR=1 ", "", false),
+        ("", " --color never", false),
+        ("NO_COLOR=1 ", " --color always", true),
+    ] {
+        let line = format!("{before}{get}{after}; echo finished; sleep 30");
+        let screen = Terminal::run(&line, 40)
+            .coloured_screen_once(|screen| screen.contains("finished"))
+            .await;
+        assert!(
+            screen.contains("finished") && screen.contains("404"),
+            "{line}: {screen}"
+        );
+        assert_eq!(coloured(&screen), colour, "{line}: {screen:?}");
     }
 }
