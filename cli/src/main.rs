@@ -126,7 +126,12 @@ fn completions(shell: CompletionShell) -> String {
         String::from_utf8_lossy(&script).into_owned()
     }
     match shell {
-        CompletionShell::Bash => script(clap_complete::Shell::Bash),
+        // clap_complete (4.6.12 and before) names the branches of a binary with a hyphen in its
+        // name `pc__subcmd__carts_...` but looks for `pc__carts_...` (clap-rs/clap #6421), so
+        // nothing below the top level would complete. No sub-command has a hyphen.
+        CompletionShell::Bash => {
+            script(clap_complete::Shell::Bash).replace("pc__subcmd__carts", "pc__carts")
+        }
         CompletionShell::Elvish => script(clap_complete::Shell::Elvish),
         CompletionShell::Fish => script(clap_complete::Shell::Fish),
         CompletionShell::Nushell => script(clap_complete_nushell::Nushell),

@@ -11,19 +11,36 @@ use libtest_mimic::{Arguments, Failed, Trial};
 /// Runs `trials`, as `cargo test` runs a test binary (its arguments, its filters, its
 /// summary), skipping them where `program` (Debian's package `package`) is missing.
 pub fn run(program: &str, package: &str, trials: Vec<Trial>) -> ExitCode {
+    let needs = [(program, package)];
+    run_each(trials.into_iter().map(|t| (&needs[..], t)).collect())
+}
+
+/// Runs `trials`, each skipped where a program it needs (with its Debian package) is missing.
+pub fn run_each(trials: Vec<(&[(&str, &str)], Trial)>) -> ExitCode {
     let arguments = Arguments::from_args();
-    let skip = !on_path(program) && !in_ci();
-    if skip {
-        eprintln!(
-            "skipped: {} tests need `{program}`, which is not on the PATH: install Debian's \
-             package {package} (with CI=true they fail instead)",
-            trials.len()
-        );
-    }
+    let mut skipped: Vec<(&str, &str, usize)> = Vec::new();
     let trials = trials
         .into_iter()
-        .map(|t| t.with_ignored_flag(skip))
+        .map(|(needs, trial)| {
+            let missing: Vec<_> = needs
+                .iter()
+                .filter(|(program, _)| !on_path(program) && !in_ci())
+                .collect();
+            for (program, package) in &missing {
+                match skipped.iter_mut().find(|(p, ..)| p == program) {
+                    Some((.., count)) => *count += 1,
+                    None => skipped.push((program, package, 1)),
+                }
+            }
+            trial.with_ignored_flag(!missing.is_empty())
+        })
         .collect();
+    for (program, package, count) in skipped {
+        eprintln!(
+            "skipped: {count} tests need `{program}`, which is not on the PATH: install \
+             Debian's package {package} (with CI=true they fail instead)"
+        );
+    }
     libtest_mimic::run(&arguments, trials).exit_code()
 }
 
