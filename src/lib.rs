@@ -201,7 +201,7 @@ pub use operations::{
 /// (`api.get_cart().customer_id(..).cart_id(..).send()`), every documented header a setter.
 /// Every operation it sends runs through the wrapper's pipeline (its `exec` hook); call one
 /// through [`PartnerCenter::call`] to get this crate's [`Error`], or get the client itself from
-/// [`PartnerCenter::generated`]. [`Operation`](generated::Operation) names the spec's
+/// [`PartnerCenter::generated`]. [`Operation`] names the spec's
 /// operations.
 #[cfg(feature = "client")]
 pub mod generated {

@@ -42,7 +42,7 @@ pub struct Cli {
 /// When to colour stderr.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Color {
-    /// On a terminal, unless NO_COLOR is set (https://no-color.org).
+    /// On a terminal, unless NO_COLOR is set (<https://no-color.org>).
     Auto,
     Always,
     Never,

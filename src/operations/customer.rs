@@ -17,8 +17,8 @@ impl Customer {
     ///
     /// `Ok` means one cart was made. An error whose
     /// [`outcome_unknown`](Error::outcome_unknown) is true may have made it: calling `create`
-    /// again would make a second one; [`PartnerCenter::resend`] sends the same request again and
-    /// learns which.
+    /// again would make a second one; [`PartnerCenter::resend`](crate::PartnerCenter::resend)
+    /// sends the same request again and learns which.
     ///
     /// # Errors
     ///

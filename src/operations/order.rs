@@ -68,7 +68,8 @@ impl OrderRef {
     ///
     /// `Ok` means the change was made, once. An error whose
     /// [`outcome_unknown`](Error::outcome_unknown) is true may or may not have made it:
-    /// [`PartnerCenter::resend_order`] sends the same request again and learns which.
+    /// [`PartnerCenter::resend_order`](crate::PartnerCenter::resend_order) sends the same request
+    /// again and learns which.
     ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {

@@ -1,7 +1,7 @@
 //! What is retried, how long to wait, and when to stop: every retry is decided here, at two
-//! levels. [`Strategy`] is asked after each failed attempt of a request; [`Rounds`], after a
-//! whole request of a compound operation failed, whether to make another (a checkout while the
-//! cart is busy, `modify` after a conflict).
+//! levels. The strategy (`strategy.rs`) is asked after each failed attempt of a request; the
+//! rounds (`rounds.rs`), after a whole request of a compound operation failed, whether to make
+//! another (a checkout while the cart is busy, `modify` after a conflict).
 //!
 //! - Retried: 408, 429, 500, 502, 503, 504, 409 with 800064 or 800060 (the cart is busy),
 //!   connection failures and attempt time-outs; never any other 4xx, never 501. Every method is
