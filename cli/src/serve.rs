@@ -72,13 +72,16 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .start_on(listener)
         .await
         .map_err(|e| Failure::Other(format!("the emulator cannot start: {e}")))?;
+    // Listening for the stop before it says it is ready: a stop asked for as soon as it is
+    // must not find the signals' default action (death) still in place.
+    let stop = stop_signal();
     // Its URL alone on standard output, for a script; the rest for a person, on stderr.
     crate::print::outln!("{}", running.url());
     crate::print::err!(
         "Partner Center emulator on {} ({tokens}; {kept}; Ctrl-C or SIGTERM stops it)\n",
         running.url()
     );
-    stop_signal().await;
+    stop.await;
     crate::print::err!(
         "stopping: the requests under way are finished ({} s at most)\n",
         partner_center_carts_emulator::SHUTDOWN_WAIT.as_secs()
@@ -88,18 +91,25 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
 }
 
 /// Ctrl-C (SIGINT), or SIGTERM: how a supervisor (systemd, a container runtime) asks a service
-/// to stop.
-async fn stop_signal() {
+/// to stop. Both are listened for from the call on, before the returned future is awaited.
+fn stop_signal() -> impl Future<Output = ()> {
     use tokio::signal::unix::{SignalKind, signal};
-    match signal(SignalKind::terminate()) {
-        Ok(mut terminate) => {
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = terminate.recv() => {}
+    let (interrupt, terminate) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    );
+    async move {
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
             }
-        }
-        Err(_) => {
-            let _ = tokio::signal::ctrl_c().await;
+            // No signal handling to be had: Ctrl-C's own, as before.
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
     }
 }
