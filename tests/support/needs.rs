@@ -36,9 +36,14 @@ pub fn run_each(trials: Vec<(&[(&str, &str)], Trial)>) -> ExitCode {
         })
         .collect();
     for (program, package, count) in skipped {
+        let tests = if count == 1 {
+            "test needs"
+        } else {
+            "tests need"
+        };
         eprintln!(
-            "skipped: {count} tests need `{program}`, which is not on the PATH: install \
-             Debian's package {package} (with CI=true they fail instead)"
+            "skipped: {count} {tests} `{program}`, which is not on the PATH: install Debian's \
+             package {package} (with CI=true they fail instead)"
         );
     }
     libtest_mimic::run(&arguments, trials).exit_code()
