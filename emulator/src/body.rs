@@ -69,15 +69,22 @@ pub(crate) async fn read(
         let needed = kib(read.len()).min(how.budget_kib);
         let have = held.as_ref().map_or(0, |p| p.num_permits() as u32);
         if needed > have {
-            let more = how.budget.clone().acquire_many_owned(needed - have);
-            let left = deadline.saturating_duration_since(Instant::now());
-            let permit = match tokio::time::timeout(left, more).await {
-                Ok(Ok(permit)) => permit,
-                Ok(Err(_)) | Err(_) => return Err(Refused::TooSlow),
-            };
-            match held.as_mut() {
-                Some(held) => held.merge(permit),
-                None => held = Some(permit),
+            match how.budget.clone().try_acquire_many_owned(needed - have) {
+                Ok(more) => match held.as_mut() {
+                    Some(held) => held.merge(more),
+                    None => held = Some(more),
+                },
+                // Two bodies that each wait for more while holding part of the budget could
+                // wait for each other until both time out: wait holding none, for all of it.
+                Err(_) => {
+                    drop(held.take());
+                    let all = how.budget.clone().acquire_many_owned(needed);
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    held = match tokio::time::timeout(left, all).await {
+                        Ok(Ok(all)) => Some(all),
+                        Ok(Err(_)) | Err(_) => return Err(Refused::TooSlow),
+                    };
+                }
             }
         }
     }
