@@ -114,18 +114,13 @@ impl Error {
         self.0.request_body.as_ref()
     }
 
-    pub(crate) fn with_unconfirmed(mut self, write: Unconfirmed) -> Self {
-        self.0.unconfirmed = Some(Box::new(write));
-        self
-    }
-
     /// Says where a write was sent, when its outcome is unknown and its body was kept, so that
     /// it can be sent again as the same request.
-    pub(crate) fn unconfirmed_at(self, write: Unconfirmed) -> Self {
-        match self.outcome_unknown() && self.request_body().is_some() {
-            true => self.with_unconfirmed(write),
-            false => self,
+    pub(crate) fn unconfirmed_at(mut self, write: Unconfirmed) -> Self {
+        if self.outcome_unknown() && self.request_body().is_some() {
+            self.0.unconfirmed = Some(Box::new(write));
         }
+        self
     }
 
     pub(crate) fn unconfirmed(&self) -> Option<&Unconfirmed> {
