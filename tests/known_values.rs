@@ -4,8 +4,8 @@
 mod support;
 
 use partner_center_carts::types::{
-    BillingCycle, Cart, CartErrorCode, Order, ParticipantType, ProvisioningStatus, Subscription,
-    SubscriptionProvisioningStatus,
+    BillingCycle, Cart, CartErrorCode, Eligibility, Order, ParticipantType, ProvisioningStatus,
+    Subscription, SubscriptionProvisioningStatus, Transition,
 };
 use serde_json::Value;
 use support::spec;
@@ -50,12 +50,16 @@ fn every_open_enumeration_of_the_spec_is_checked_here() {
             "BillingCycle",
             "Cart.status",
             "CartErrorCode",
+            "Eligibility.eligibilityType",
+            "Eligibility.transitionType",
             "Order.status",
             "Order.transactionType",
             "ParticipantType",
             "ProvisioningStatus",
             "Subscription.status",
             "SubscriptionProvisioningStatus.status",
+            "Transition.status",
+            "Transition.transitionType",
         ]
     );
 }
@@ -109,6 +113,35 @@ fn the_string_constants_are_the_specs_values() {
         ]
         .as_slice(),
         strings("SubscriptionProvisioningStatus.status")
+    );
+    assert_eq!(
+        [
+            Eligibility::ELIGIBILITY_TYPE_IMMEDIATE,
+            Eligibility::ELIGIBILITY_TYPE_SCHEDULED
+        ]
+        .as_slice(),
+        strings("Eligibility.eligibilityType")
+    );
+    let transition_types = [
+        Transition::TRANSITION_TYPE_TRANSITION_ONLY,
+        Transition::TRANSITION_TYPE_TRANSITION_WITH_LICENSE_TRANSFER,
+    ];
+    assert_eq!(
+        transition_types.as_slice(),
+        strings("Transition.transitionType")
+    );
+    assert_eq!(
+        transition_types.as_slice(),
+        strings("Eligibility.transitionType")
+    );
+    assert_eq!(
+        [
+            Transition::STATUS_PENDING,
+            Transition::STATUS_COMPLETED,
+            Transition::STATUS_FAILED
+        ]
+        .as_slice(),
+        strings("Transition.status")
     );
 }
 
