@@ -78,6 +78,7 @@
 #![warn(missing_docs, clippy::missing_errors_doc)]
 
 mod accessors;
+mod cancellation;
 pub mod codes;
 pub mod json;
 mod open_values;
@@ -194,7 +195,7 @@ pub use headers::DEFAULT_LOCALE;
 pub use ids::RequestId;
 #[cfg(feature = "client")]
 pub use operations::{
-    CartRef, CheckoutOutcome, Customer, OrderRef, Orders, SubscriptionRef, WithRequestId,
+    CartRef, CheckoutOutcome, Customer, OrderRef, Orders, Settled, SubscriptionRef, WithRequestId,
 };
 
 /// The client progenitor generates from the spec: one builder per operation

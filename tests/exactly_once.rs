@@ -81,7 +81,7 @@ async fn settle(pc: &PartnerCenter, mut error: Error) -> Result<Cart, Error> {
             return Err(error);
         }
         match pc.resend(&error).await {
-            Ok(cart) => return Ok(cart),
+            Ok(settled) => return Ok(settled.into_cart().expect("a cart write settles as a cart")),
             Err(e) => error = e,
         }
     }

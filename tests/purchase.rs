@@ -397,7 +397,7 @@ async fn each_operation_sends_its_documented_request() {
 }
 
 /// A PATCH whose answer was lost may have changed the order: the error says the outcome is
-/// unknown and keeps the request; `resend_order` sends the same request (same MS-RequestId,
+/// unknown and keeps the request; `resend` sends the same request (same MS-RequestId,
 /// same body) and the service's answer settles it.
 #[tokio::test]
 async fn an_order_change_whose_answer_was_lost_is_settled_by_resending_it() {
@@ -422,8 +422,9 @@ async fn an_order_change_whose_answer_was_lost_is_settled_by_resending_it() {
     assert!(!err.is_retryable());
     lost.delete_async().await;
 
-    // A cart's resend refuses an order's change, sending nothing.
-    let refused = pc.resend(&err).await.unwrap_err();
+    // An error that left nothing unknown has nothing to send again, and sends nothing.
+    let settled_error = order.get().await.unwrap_err();
+    let refused = pc.resend(&settled_error).await.unwrap_err();
     assert!(
         matches!(refused.kind(), ErrorKind::InvalidInput(_)),
         "{refused:?}"
@@ -436,7 +437,7 @@ async fn an_order_change_whose_answer_was_lost_is_settled_by_resending_it() {
                 .json_body(json!({"id": "f76c6b7f449d", "status": "cancelled"}));
         })
         .await;
-    let settled = pc.resend_order(&err).await.unwrap();
+    let settled = pc.resend(&err).await.unwrap().into_order().unwrap();
     assert_eq!(settled.status.as_deref(), Some("cancelled"));
     let sent = recorder.all();
     assert_eq!(sent.len(), 2);

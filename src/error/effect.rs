@@ -92,6 +92,8 @@ impl Attempt {
             ErrorKind::Undecodable(_) | ErrorKind::Mismatch(_) => Self::Unknown,
             ErrorKind::NothingOrdered(_) => Self::Refused,
             ErrorKind::StillProvisioning(_) | ErrorKind::NotYetListed(_) => Self::Nothing,
+            ErrorKind::WindowClosed(w) if w.service().is_some() => Self::Refused,
+            ErrorKind::WindowClosed(_) => Self::Nothing,
         }
     }
 }

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use super::ServiceError;
 use super::service::{OrderErrorText, status_text};
 use super::text::printable;
@@ -54,6 +56,11 @@ pub enum ErrorKind {
     /// [`Orders::wait_for`](crate::Orders::wait_for) ran out of time before the order it waits
     /// for was listed (an order can take up to 15 minutes to be).
     NotYetListed(NotYetListed),
+    /// A reduction or cancellation of a subscription outside its cancellation window: past
+    /// its deadline, or for more seats than can still be given back. Refused before sending
+    /// when the subscription as read says so (on the client's clock), or by the service (a
+    /// 400 answer to a reduction or a cancellation, whose code the service does not document).
+    WindowClosed(WindowClosed),
     /// The service answered with a success for something other than what was asked, such as
     /// another cart than the one in the path.
     Mismatch(Mismatch),
@@ -245,6 +252,53 @@ impl NotYetListed {
     }
 }
 
+/// A reduction or cancellation of a subscription its cancellation window does not allow.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WindowClosed {
+    deadline: Option<DateTime<Utc>>,
+    refundable: u32,
+    asked: u32,
+    service: Option<Box<ServiceError>>,
+}
+
+impl WindowClosed {
+    pub(crate) fn new(deadline: Option<DateTime<Utc>>, refundable: u32, asked: u32) -> Self {
+        Self {
+            deadline,
+            refundable,
+            asked,
+            service: None,
+        }
+    }
+
+    pub(crate) fn refused_by(mut self, service: ServiceError) -> Self {
+        self.service = Some(Box::new(service));
+        self
+    }
+
+    /// The end of the window, as the subscription read last said it (the last seats'
+    /// deadline, or `cancellationAllowedUntilDate`); `None` when it did not say.
+    pub fn deadline(&self) -> Option<DateTime<Utc>> {
+        self.deadline
+    }
+
+    /// How many seats could still be given back when it was refused.
+    pub fn refundable(&self) -> u32 {
+        self.refundable
+    }
+
+    /// How many seats the change would have given back (all of them, for a cancellation).
+    pub fn asked(&self) -> u32 {
+        self.asked
+    }
+
+    /// The service's answer, when the service refused the change; `None` when it was refused
+    /// before sending.
+    pub fn service(&self) -> Option<&ServiceError> {
+        self.service.as_deref()
+    }
+}
+
 /// A limit of the client's on what an answer may be, which one was over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -366,6 +420,26 @@ impl fmt::Display for ErrorKind {
                 n.waited.as_secs(),
                 n.lists
             ),
+            ErrorKind::WindowClosed(w) => {
+                match w.service {
+                    Some(_) => f.write_str("the service refused the reduction or cancellation")?,
+                    None => f.write_str("refused before sending")?,
+                }
+                write!(
+                    f,
+                    ": the subscription's cancellation window allows giving back {} seats now, \
+                     not {}",
+                    w.refundable, w.asked
+                )?;
+                if let Some(deadline) = w.deadline {
+                    let at = deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                    write!(f, " (its window ends or ended at {at})")?;
+                }
+                match &w.service {
+                    Some(s) => write!(f, " ({s})"),
+                    None => Ok(()),
+                }
+            }
             ErrorKind::Mismatch(m) => write!(
                 f,
                 "the answer is not for the request: {}",

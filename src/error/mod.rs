@@ -23,7 +23,7 @@ pub use category::ErrorCategory;
 pub use effect::Effect;
 pub use kind::{
     Auth, Config, ErrorKind, InvalidInput, Mismatch, NotYetListed, NothingOrdered, ResponseLimit,
-    StillProvisioning, Throttled, Timeout, Transport, Undecodable,
+    StillProvisioning, Throttled, Timeout, Transport, Undecodable, WindowClosed,
 };
 pub use service::ServiceError;
 pub use text::printable;
@@ -117,9 +117,17 @@ impl Error {
     /// Says where a write was sent, when its outcome is unknown and its body was kept, so that
     /// it can be sent again as the same request.
     pub(crate) fn unconfirmed_at(mut self, write: Unconfirmed) -> Self {
-        if self.outcome_unknown() && self.request_body().is_some() {
+        // A checkout has no body; every other write needs its own to be sent again.
+        let body = self.request_body().is_some() || matches!(write, Unconfirmed::Checkout { .. });
+        if self.outcome_unknown() && body {
             self.0.unconfirmed = Some(Box::new(write));
         }
+        self
+    }
+
+    /// The same error, of another kind: the service's refusal read for what it means.
+    pub(crate) fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.0.kind = kind;
         self
     }
 
@@ -226,6 +234,7 @@ impl Error {
             ErrorKind::Service(s) => Some(s),
             ErrorKind::Throttled(t) => Some(t.service()),
             ErrorKind::Auth(a) => a.service(),
+            ErrorKind::WindowClosed(w) => w.service(),
             _ => None,
         }
     }

@@ -1,6 +1,5 @@
 //! Where a write whose outcome is unknown was sent: what an error keeps so that
-//! `PartnerCenter::resend` (a cart write) or `resend_order` (an order's) can send it again as
-//! the same request.
+//! `PartnerCenter::resend` can send it again as the same request.
 
 /// The write, and the resources it was sent to; the error keeps its body and ids.
 #[derive(Clone, Debug)]
@@ -10,10 +9,22 @@ pub(crate) enum Unconfirmed {
         customer_id: String,
         cart_id: Option<String>,
     },
+    /// A cart checked out (it has no body).
+    Checkout {
+        customer_id: String,
+        cart_id: String,
+        customer_user_upn: Option<String>,
+    },
     /// An order changed.
     Order {
         customer_id: String,
         order_id: String,
+    },
+    /// A subscription changed (PATCH), or transitioned (`transition`).
+    Subscription {
+        customer_id: String,
+        subscription_id: String,
+        transition: bool,
     },
 }
 
@@ -25,10 +36,26 @@ impl Unconfirmed {
         }
     }
 
+    pub(crate) fn checkout(customer_id: &str, cart_id: &str, upn: Option<&str>) -> Self {
+        Self::Checkout {
+            customer_id: customer_id.to_string(),
+            cart_id: cart_id.to_string(),
+            customer_user_upn: upn.map(str::to_string),
+        }
+    }
+
     pub(crate) fn order(customer_id: &str, order_id: &str) -> Self {
         Self::Order {
             customer_id: customer_id.to_string(),
             order_id: order_id.to_string(),
+        }
+    }
+
+    pub(crate) fn subscription(customer_id: &str, subscription_id: &str, transition: bool) -> Self {
+        Self::Subscription {
+            customer_id: customer_id.to_string(),
+            subscription_id: subscription_id.to_string(),
+            transition,
         }
     }
 }

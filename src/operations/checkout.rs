@@ -1,12 +1,10 @@
 //! Checking a cart out, and what it placed.
 
-use uuid::Uuid;
-
 use super::checks::Answer;
 use super::refs::{CartRef, Customer, OrderRef};
-use crate::error::Error;
+use crate::error::{Error, Unconfirmed};
 use crate::generated::{Client, Operation};
-use crate::ids::{OperationIds, RequestId};
+use crate::ids::OperationIds;
 use crate::pipeline::Sending;
 use crate::retry::{Again, Round, Rounds};
 use crate::types::{CartCheckoutResult, Order, OrderError};
@@ -100,10 +98,10 @@ impl CheckoutOutcome {
 
 /// What the caller of a checkout refused with 800065 can do.
 const ALREADY_SUBMITTED: &str = "the cart was already checked out, by an earlier checkout of \
-     it (perhaps this caller's own, whose answer was lost), and its orders were placed then: find \
-     them among the customer's orders (customer.orders().list(), or pc-carts order list; a new \
-     order can take minutes to be listed), or send that checkout again with its own \
-     MS-RequestId for its answer";
+     it (perhaps this caller's own, whose answer was lost), and its orders were placed then: send \
+     that checkout again with its own MS-RequestId for its answer (pc.resend, or \
+     with_request_id), or find them among the customer's orders by the cart's lines \
+     (cart.find_orders(), or pc-carts cart orders; a new order can take minutes to be listed)";
 
 impl CartRef {
     /// Checks the cart out (`POST /v1/customers/{customer-id}/carts/{cart-id}/checkout`),
@@ -117,16 +115,15 @@ impl CartRef {
     ///   service answers with the first checkout's result.
     /// - 400 with 800065: the cart was already checked out; the error says what to do.
     /// - An error whose [`outcome_unknown`](Error::outcome_unknown) is true may have placed
-    ///   the orders: check the cart out again (it returns the first result, or 800065), or
-    ///   send the same request again with
-    ///   [`with_request_id`](Self::with_request_id)`(request id of the error)`.
+    ///   the orders: [`PartnerCenter::resend`](crate::PartnerCenter::resend) sends the same
+    ///   request again and gets its answer ([`Settled::Checkout`](crate::Settled::Checkout)).
     ///
     /// # Errors
     ///
     /// As listed above; otherwise the operation's own, as
     /// [`Error`] describes them: its kind, its effect on the service's state, and what to do.
     pub async fn checkout(&self) -> Result<CheckoutOutcome, Error> {
-        self.checkout_with(None, None).await
+        self.checkout_with(self.pc.sending(None), None).await
     }
 
     /// [`checkout`](Self::checkout), naming a user of the customer's tenant
@@ -142,30 +139,33 @@ impl CartRef {
         &self,
         customer_user_upn: &str,
     ) -> Result<CheckoutOutcome, Error> {
-        self.checkout_with(None, Some(customer_user_upn)).await
+        self.checkout_with(self.pc.sending(None), Some(customer_user_upn))
+            .await
     }
 
     pub(super) async fn checkout_with(
         &self,
-        mut request_id: Option<RequestId>,
+        first: Sending,
         customer_user_upn: Option<&str>,
     ) -> Result<CheckoutOutcome, Error> {
         const OP: Operation = Operation::CheckoutCart;
         let (customer, cart) = self.checked_ids(OP)?;
         let shared = &self.pc.shared;
-        let started = self.pc.now();
-        let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);
+        let started = first.started;
         let mut rounds = Rounds::new(Round::Busy, &shared.retry, &shared.budget, started);
         // Requests sent by earlier rounds.
         let mut sent = 0;
+        let (correlation, prior) = (first.ids.correlation_id, first.prior);
+        let mut next = Some(first);
         loop {
-            // Each round a new request (a fixed id goes on the first), in one flow and one
-            // time budget.
-            let sending = Sending {
-                ids: OperationIds::new(request_id.take(), Some(correlation)),
+            // Each round a new request (the first goes as given: a fixed id, or a resend), in
+            // one flow and one time budget.
+            let sending = next.take().unwrap_or_else(|| Sending {
+                ids: OperationIds::new(None, Some(correlation)),
                 started,
+                prior,
                 ..self.pc.sending(None)
-            };
+            });
             let send = async |api: &Client| {
                 let mut request = api.checkout_cart().customer_id(&customer).cart_id(&cart);
                 if let Some(upn) = customer_user_upn {
@@ -185,7 +185,9 @@ impl CartRef {
                 }
                 Err(e) => {
                     sent += e.attempts();
-                    e.with_attempts(sent)
+                    let at =
+                        Unconfirmed::checkout(&self.customer_id, &self.cart_id, customer_user_upn);
+                    e.with_attempts(sent).unconfirmed_at(at)
                 }
             };
             if error.code() == Some(crate::codes::CART_ALREADY_SUBMITTED) {

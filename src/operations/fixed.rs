@@ -1,9 +1,10 @@
 //! One operation with an `MS-RequestId` the caller chose.
 
 use super::checkout::CheckoutOutcome;
-use super::refs::{CartRef, Customer, WithRequestId};
+use super::refs::{CartRef, Customer, OrderRef, WithRequestId};
+use super::subscription::{SubscriptionRef, cancel};
 use crate::error::Error;
-use crate::types::Cart;
+use crate::types::{Cart, Order, Subscription, Transition};
 
 impl WithRequestId<CartRef> {
     /// [`CartRef::get`] with this request id.
@@ -33,7 +34,8 @@ impl WithRequestId<CartRef> {
     ///
     /// As [`CartRef::checkout`]'s.
     pub async fn checkout(self) -> Result<CheckoutOutcome, Error> {
-        self.target.checkout_with(self.request_id, None).await
+        let sending = self.target.pc.sending(self.request_id);
+        self.target.checkout_with(sending, None).await
     }
 
     /// [`CartRef::checkout_for_user`] with this request id.
@@ -45,8 +47,9 @@ impl WithRequestId<CartRef> {
         self,
         customer_user_upn: &str,
     ) -> Result<CheckoutOutcome, Error> {
+        let sending = self.target.pc.sending(self.request_id);
         self.target
-            .checkout_with(self.request_id, Some(customer_user_upn))
+            .checkout_with(sending, Some(customer_user_upn))
             .await
     }
 
@@ -91,5 +94,85 @@ impl WithRequestId<Customer> {
     pub async fn create(self, cart: &Cart) -> Result<Cart, Error> {
         let sending = self.target.pc.sending(self.request_id);
         self.target.create_with(cart.clone(), sending).await
+    }
+}
+
+impl WithRequestId<OrderRef> {
+    /// [`OrderRef::update`] with this request id: an add-on replayed after a crash is bought
+    /// once.
+    ///
+    /// # Errors
+    ///
+    /// As [`OrderRef::update`]'s.
+    pub async fn update(self, change: &Order) -> Result<Order, Error> {
+        let sending = self.target.pc.sending(self.request_id);
+        self.target.update_with(change.clone(), sending).await
+    }
+
+    /// [`OrderRef::cancel`] with this request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`OrderRef::cancel`]'s.
+    pub async fn cancel(self) -> Result<Order, Error> {
+        let sending = self.target.pc.sending(self.request_id);
+        self.target
+            .update_with(OrderRef::cancellation(), sending)
+            .await
+    }
+}
+
+impl WithRequestId<SubscriptionRef> {
+    /// [`SubscriptionRef::modify`] with this request id on its PATCH (its read gets its own).
+    ///
+    /// # Errors
+    ///
+    /// As [`SubscriptionRef::modify`]'s.
+    pub async fn modify(
+        self,
+        change: impl FnOnce(&mut Subscription),
+    ) -> Result<Subscription, Error> {
+        self.target.modify_with(self.request_id, change).await
+    }
+
+    /// [`SubscriptionRef::set_quantity`] with this request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`SubscriptionRef::set_quantity`]'s.
+    pub async fn set_quantity(self, quantity: i32) -> Result<Subscription, Error> {
+        self.target
+            .set_quantity_with(self.request_id, quantity)
+            .await
+    }
+
+    /// [`SubscriptionRef::set_auto_renew`] with this request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`SubscriptionRef::set_auto_renew`]'s.
+    pub async fn set_auto_renew(self, enabled: bool) -> Result<Subscription, Error> {
+        self.modify(|s| s.auto_renew_enabled = Some(enabled)).await
+    }
+
+    /// [`SubscriptionRef::cancel`] with this request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`SubscriptionRef::cancel`]'s.
+    pub async fn cancel(self) -> Result<Subscription, Error> {
+        self.target.modify_with(self.request_id, cancel).await
+    }
+
+    /// [`SubscriptionRef::transition`] with this request id.
+    ///
+    /// # Errors
+    ///
+    /// As [`SubscriptionRef::transition`]'s.
+    pub async fn transition(self, transition: &Transition) -> Result<Transition, Error> {
+        let sending = self.target.pc.sending(self.request_id);
+        self.target
+            .transition_with(transition.clone(), sending)
+            .await
     }
 }

@@ -18,12 +18,15 @@ mod fixed;
 mod modify;
 mod order;
 mod orders;
+mod placed;
 mod poll;
 mod refs;
 mod resend;
 mod subscription;
+mod window;
 
 pub use checkout::CheckoutOutcome;
 pub use orders::Orders;
 pub use refs::{CartRef, Customer, OrderRef, WithRequestId};
+pub use resend::Settled;
 pub use subscription::SubscriptionRef;

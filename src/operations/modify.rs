@@ -50,9 +50,9 @@ impl CartRef {
     ///     .customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d")
     ///     .cart("65faf57b-0205-47ee-92b3-08dcf233ea73");
     /// let cart = match cart_ref.modify(|cart| cart.line_items[0].quantity += 1).await {
-    ///     Ok(cart) => cart,
+    ///     Ok(cart) => Some(cart),
     ///     // The PUT may have landed: send the very same PUT again to learn the outcome.
-    ///     Err(e) if e.outcome_unknown() => pc.resend(&e).await?,
+    ///     Err(e) if e.outcome_unknown() => pc.resend(&e).await?.into_cart(),
     ///     Err(e) => return Err(e),
     /// };
     /// # Ok(()) }

@@ -68,7 +68,7 @@ impl OrderRef {
     ///
     /// `Ok` means the change was made, once. An error whose
     /// [`outcome_unknown`](Error::outcome_unknown) is true may or may not have made it:
-    /// [`PartnerCenter::resend_order`](crate::PartnerCenter::resend_order) sends the same request
+    /// [`PartnerCenter::resend`](crate::PartnerCenter::resend) sends the same request
     /// again and learns which.
     ///
     /// ```no_run
@@ -130,11 +130,16 @@ impl OrderRef {
     ///
     /// As [`update`](Self::update)'s.
     pub async fn cancel(&self) -> Result<Order, Error> {
-        let cancel = Order {
+        self.update_with(Self::cancellation(), self.pc.sending(None))
+            .await
+    }
+
+    /// The change that cancels an order.
+    pub(super) fn cancellation() -> Order {
+        Order {
             status: Some(Order::STATUS_CANCELLED.to_string()),
             ..Default::default()
-        };
-        self.update(&cancel).await
+        }
     }
 
     /// The links that activate what the order's line items bought

@@ -1,6 +1,6 @@
 //! The resources operations are sent to, and the ways from one to another:
 //! `pc.customer(id)`, `customer.cart(id)`, `.order(id)`, `.orders()`, `.subscription(id)`,
-//! `cart.customer()`, and `with_request_id` on each that takes one. What each operation does
+//! `cart.customer()`, and `with_request_id` on each resource a write goes to. What each operation does
 //! is in the file named for it; these only say where it goes.
 
 use super::orders::Orders;
@@ -155,10 +155,45 @@ impl OrderRef {
     pub fn id(&self) -> &str {
         &self.order_id
     }
+
+    /// A change of the order ([`update`](WithRequestId::update), an add-on, or
+    /// [`cancel`](WithRequestId::cancel)) sent with this `MS-RequestId` instead of a new one:
+    /// keep the id before sending, and an add-on replayed after a crash is bought once.
+    /// `None` sends it with a new id, as without this call.
+    pub fn with_request_id(
+        &self,
+        request_id: impl Into<Option<RequestId>>,
+    ) -> WithRequestId<OrderRef> {
+        WithRequestId::new(self.clone(), request_id.into())
+    }
+}
+
+impl SubscriptionRef {
+    /// A change of the subscription ([`modify`](WithRequestId::modify) and the setters,
+    /// [`cancel`](WithRequestId::cancel), [`transition`](WithRequestId::transition)) sent with
+    /// this `MS-RequestId` instead of a new one: replayed after a crash, it is made once.
+    /// `None` sends it with a new id, as without this call.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
+    /// let request_id = partner_center_carts::RequestId::new(); // stored before sending
+    /// let subscription = pc.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d")
+    ///     .subscription("ebc0beef-7ffb-4044-c074-16f324432139");
+    /// let cancelled = subscription.with_request_id(request_id).cancel().await?;
+    /// # let _ = cancelled; Ok(()) }
+    /// ```
+    pub fn with_request_id(
+        &self,
+        request_id: impl Into<Option<RequestId>>,
+    ) -> WithRequestId<SubscriptionRef> {
+        WithRequestId::new(self.clone(), request_id.into())
+    }
 }
 
 /// One operation, sent with an `MS-RequestId` the caller chose (or, given `None`, a new one as
-/// usual): from [`CartRef::with_request_id`] or [`Customer::with_request_id`].
+/// usual): from `with_request_id` on a [`Customer`] (create), a [`CartRef`] (put, modify,
+/// checkout), an [`OrderRef`] (update, cancel) or a [`SubscriptionRef`] (modify, cancel,
+/// transition): every write of the crate.
 ///
 /// Every method takes it by value, and it cannot be cloned: the id goes on exactly one
 /// operation, and another operation on the same cart gets a new one, as the service requires.
