@@ -22,17 +22,20 @@ pub(super) trait Answer {
     fn refusal(&self, asked: Option<&str>) -> Option<ErrorKind>;
 }
 
+/// Why an answer about a `what` whose id is `id` is not for the one `asked`: another's id.
+pub(super) fn answered_for(what: &str, id: Option<&str>, asked: &str) -> Option<ErrorKind> {
+    // GUIDs come in either case.
+    match id {
+        Some(id) if !id.eq_ignore_ascii_case(asked) => Some(ErrorKind::Mismatch(Mismatch::new(
+            format!("the service answered with {what} {id} for {what} {asked}"),
+        ))),
+        _ => None,
+    }
+}
+
 impl Answer for Cart {
     fn refusal(&self, asked: Option<&str>) -> Option<ErrorKind> {
-        // GUIDs come in either case.
-        match (asked, self.id.as_deref()) {
-            (Some(asked), Some(id)) if !asked.eq_ignore_ascii_case(id) => {
-                Some(ErrorKind::Mismatch(Mismatch::new(format!(
-                    "the service answered with cart {id} for cart {asked}"
-                ))))
-            }
-            _ => None,
-        }
+        answered_for("cart", self.id.as_deref(), asked?)
     }
 }
 

@@ -4,10 +4,10 @@
 use std::ops::ControlFlow;
 use std::time::Duration;
 
-use super::checks::checked;
+use super::checks::{answered_for, checked};
 use super::poll;
 use super::refs::OrderRef;
-use crate::error::{Effect, Error, ErrorKind, Mismatch, StillProvisioning, Unconfirmed};
+use crate::error::{Effect, Error, ErrorKind, StillProvisioning, Unconfirmed};
 use crate::generated::{Client, Operation};
 use crate::pipeline::Sending;
 use crate::types::{ActivationLinks, Order, OrderProvisioningStatuses, SubscriptionCollection};
@@ -56,7 +56,7 @@ impl OrderRef {
             }
             request.send().await
         };
-        let check = |answer: &Order| is_for(answer, &order);
+        let check = |answer: &Order| answered_for("order", answer.id.as_deref(), &order);
         let sending = self.pc.sending(None).for_customer(&customer);
         self.pc.invoke(sending, send, check).await
     }
@@ -114,7 +114,7 @@ impl OrderRef {
             let update = api.update_order().customer_id(&customer).order_id(&order);
             update.body(change).send().await
         };
-        let check = |answer: &Order| is_for(answer, &order);
+        let check = |answer: &Order| answered_for("order", answer.id.as_deref(), &order);
         self.pc
             .invoke(sending.for_customer(&customer), send, check)
             .await
@@ -309,15 +309,5 @@ impl OrderRef {
         let order = crate::validate::order_id(&self.order_id)
             .map_err(|e| Error::from(e).named(operation))?;
         Ok((customer, order))
-    }
-}
-
-/// Why an answer about an order is not for `asked`: another order's id.
-fn is_for(answer: &Order, asked: &str) -> Option<ErrorKind> {
-    match answer.id.as_deref() {
-        Some(id) if !id.eq_ignore_ascii_case(asked) => Some(ErrorKind::Mismatch(Mismatch::new(
-            format!("the service answered with order {id} for order {asked}"),
-        ))),
-        _ => None,
     }
 }

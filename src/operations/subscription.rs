@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::checks::checked;
+use super::checks::{answered_for, checked};
 use super::window;
 use crate::client::PartnerCenter;
-use crate::error::{Error, ErrorKind, Mismatch, Unconfirmed};
+use crate::error::{Error, ErrorKind, Unconfirmed};
 use crate::generated::{Client, Operation};
 use crate::ids::{OperationIds, RequestId};
 use crate::pipeline::Sending;
@@ -76,7 +76,9 @@ impl SubscriptionRef {
             let get = api.get_subscription().customer_id(&customer);
             get.subscription_id(&subscription).send().await
         };
-        let check = |answer: &Subscription| is_for(answer, &subscription);
+        let check = |answer: &Subscription| {
+            answered_for("subscription", answer.id.as_deref(), &subscription)
+        };
         self.pc
             .invoke(sending.for_customer(&customer), send, check)
             .await
@@ -210,7 +212,9 @@ impl SubscriptionRef {
             let patch = api.update_subscription().customer_id(&customer);
             patch.subscription_id(&subscription).body(body).send().await
         };
-        let check = |answer: &Subscription| is_for(answer, &subscription);
+        let check = |answer: &Subscription| {
+            answered_for("subscription", answer.id.as_deref(), &subscription)
+        };
         self.pc
             .invoke(sending.for_customer(&customer), send, check)
             .await
@@ -341,14 +345,4 @@ impl SubscriptionRef {
 /// The change that cancels a new-commerce subscription.
 pub(super) fn cancel(subscription: &mut Subscription) {
     subscription.status = Some(Subscription::STATUS_DELETED.to_string());
-}
-
-/// Why an answer about a subscription is not for `asked`: another subscription's id.
-fn is_for(answer: &Subscription, asked: &str) -> Option<ErrorKind> {
-    match answer.id.as_deref() {
-        Some(id) if !id.eq_ignore_ascii_case(asked) => Some(ErrorKind::Mismatch(Mismatch::new(
-            format!("the service answered with subscription {id} for subscription {asked}"),
-        ))),
-        _ => None,
-    }
 }
