@@ -3,29 +3,44 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
+use std::ops::{Add, Sub};
 
-pub(crate) struct Bounded<K, V> {
-    entries: HashMap<K, Entry<V>>,
+/// What an entry costs against the budget: bytes, or bytes of several kinds each with its own
+/// budget (an order, and the state of its subscriptions), so that entries kept and forgotten
+/// together are still bounded kind by kind.
+pub(crate) trait Size: Copy + Default + Add<Output = Self> + Sub<Output = Self> {
+    /// Whether this is more than `budget` allows, in any of its kinds.
+    fn exceeds(self, budget: Self) -> bool;
+}
+
+impl Size for usize {
+    fn exceeds(self, budget: Self) -> bool {
+        self > budget
+    }
+}
+
+pub(crate) struct Bounded<K, V, S = usize> {
+    entries: HashMap<K, Entry<V, S>>,
     /// Keys oldest first, with the number they were inserted under; a pair whose key was
     /// removed (or inserted again) since is skipped.
     order: VecDeque<(K, u64)>,
-    bytes: usize,
-    budget: usize,
+    bytes: S,
+    budget: S,
     next: u64,
 }
 
-struct Entry<V> {
+struct Entry<V, S> {
     number: u64,
-    size: usize,
+    size: S,
     value: V,
 }
 
-impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
-    pub fn new(budget: usize) -> Self {
+impl<K: Clone + Eq + Hash, V, S: Size> Bounded<K, V, S> {
+    pub fn new(budget: S) -> Self {
         Self {
             entries: HashMap::new(),
             order: VecDeque::new(),
-            bytes: 0,
+            bytes: S::default(),
             budget,
             next: 0,
         }
@@ -33,10 +48,10 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
 
     /// Inserts `value` as the newest entry, forgetting the oldest ones until it fits; returns
     /// those forgotten. An entry larger than the whole budget is kept alone.
-    pub fn insert(&mut self, key: K, size: usize, value: V) -> Vec<(K, V)> {
+    pub fn insert(&mut self, key: K, size: S, value: V) -> Vec<(K, V)> {
         self.remove(&key);
         let mut forgotten = Vec::new();
-        while self.bytes + size > self.budget {
+        while (self.bytes + size).exceeds(self.budget) {
             match self.pop_oldest() {
                 Some(oldest) => forgotten.push(oldest),
                 None => break,
@@ -45,7 +60,7 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
         let number = self.next;
         self.next += 1;
         self.order.push_back((key.clone(), number));
-        self.bytes += size;
+        self.bytes = self.bytes + size;
         self.entries.insert(
             key,
             Entry {
@@ -59,7 +74,7 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
 
     /// Replaces an entry's value and size, keeping its place in the order, or inserts it as
     /// the newest; returns the entries forgotten to make room, which never include this one.
-    pub fn upsert(&mut self, key: K, size: usize, value: V) -> Vec<(K, V)> {
+    pub fn upsert(&mut self, key: K, size: S, value: V) -> Vec<(K, V)> {
         let Some(entry) = self.entries.get_mut(&key) else {
             return self.insert(key, size, value);
         };
@@ -70,7 +85,7 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
         // Oldest first, passing over the entry itself, which may be the oldest.
         let mut forgotten = Vec::new();
         let mut at = 0;
-        while self.bytes > self.budget && at < self.order.len() {
+        while self.bytes.exceeds(self.budget) && at < self.order.len() {
             let (k, n) = &self.order[at];
             at += 1;
             if *n == keep || self.entries.get(k).is_none_or(|e| e.number != *n) {
@@ -78,7 +93,7 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
             }
             let k = k.clone();
             if let Some(entry) = self.entries.remove(&k) {
-                self.bytes -= entry.size;
+                self.bytes = self.bytes - entry.size;
                 forgotten.push((k, entry.value));
             }
         }
@@ -92,7 +107,7 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
 
     pub fn remove(&mut self, key: &K) -> Option<V> {
         let entry = self.entries.remove(key)?;
-        self.bytes -= entry.size;
+        self.bytes = self.bytes - entry.size;
         self.compact();
         Some(entry.value)
     }
@@ -117,7 +132,7 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
         self.skip_stale();
         let (key, _) = self.order.pop_front()?;
         let entry = self.entries.remove(&key)?;
-        self.bytes -= entry.size;
+        self.bytes = self.bytes - entry.size;
         Some((key, entry.value))
     }
 
@@ -131,7 +146,7 @@ impl<K: Clone + Eq + Hash, V> Bounded<K, V> {
         })
     }
 
-    pub fn bytes(&self) -> usize {
+    pub fn bytes(&self) -> S {
         self.bytes
     }
 

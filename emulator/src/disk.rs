@@ -40,6 +40,13 @@ CREATE TABLE IF NOT EXISTS replays (
     PRIMARY KEY (customer, request));
 ";
 
+/// The columns of `orders` added since its first form, which a database made before them
+/// lacks: each order's version, and the state of its subscriptions that changed.
+const ADDED_ORDER_COLUMNS: [(&str, &str); 2] = [
+    ("version", "INTEGER NOT NULL DEFAULT 0"),
+    ("subscriptions", "BLOB NOT NULL DEFAULT x''"),
+];
+
 pub(crate) struct Disk {
     connection: Mutex<Connection>,
 }
@@ -55,6 +62,7 @@ impl Disk {
         let connection = Connection::open(&path)
             .and_then(|c| c.busy_timeout(std::time::Duration::ZERO).map(|()| c))
             .and_then(|c| c.execute_batch(SCHEMA).map(|()| c))
+            .and_then(|c| add_order_columns(&c).map(|()| c))
             .map_err(|e| std::io::Error::other(format!("{}: {e}", path.display())))?;
         Ok(Self {
             connection: Mutex::new(connection),
@@ -92,9 +100,19 @@ impl Disk {
         // An order changed keeps its row, and so its place among the customer's orders.
         for (key, placed) in &change.orders {
             tx.execute(
-                "INSERT INTO orders (customer, id, placed, json) VALUES (?1, ?2, ?3, ?4) \
-                 ON CONFLICT (customer, id) DO UPDATE SET placed = excluded.placed, json = excluded.json",
-                params![key.customer, key.order, date(placed.at), &placed.json[..]],
+                "INSERT INTO orders (customer, id, placed, json, version, subscriptions) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (customer, id) DO UPDATE SET placed = excluded.placed, \
+                 json = excluded.json, version = excluded.version, \
+                 subscriptions = excluded.subscriptions",
+                params![
+                    key.customer,
+                    key.order,
+                    date(placed.at),
+                    &placed.json[..],
+                    placed.version as i64,
+                    &placed.lives[..]
+                ],
             )?;
         }
         if let Some((key, kept)) = &change.replay {
@@ -127,10 +145,10 @@ impl Disk {
                 params![key.customer, key.cart, *version as i64],
             )?;
         }
-        for key in &dropped.orders {
+        for (key, version) in &dropped.orders {
             tx.execute(
-                "DELETE FROM orders WHERE customer = ?1 AND id = ?2",
-                params![key.customer, key.order],
+                "DELETE FROM orders WHERE customer = ?1 AND id = ?2 AND version = ?3",
+                params![key.customer, key.order, *version as i64],
             )?;
         }
         for key in &dropped.replays {
@@ -186,8 +204,9 @@ fn load(connection: &Connection) -> Result<Saved> {
             ))
         })?
         .collect::<Result<_>>()?;
-    let mut orders =
-        connection.prepare("SELECT customer, id, placed, json FROM orders ORDER BY rowid")?;
+    let mut orders = connection.prepare(
+        "SELECT customer, id, placed, json, version, subscriptions FROM orders ORDER BY rowid",
+    )?;
     saved.orders = orders
         .query_map([], |row| {
             Ok((
@@ -198,6 +217,10 @@ fn load(connection: &Connection) -> Result<Saved> {
                 Placed {
                     json: row.get::<_, Vec<u8>>(3)?.into(),
                     at: parse_date(&row.get::<_, String>(2)?)?,
+                    version: row.get::<_, i64>(4)? as u64,
+                    // Read from the order by the service, which knows its shape.
+                    subscriptions: Default::default(),
+                    lives: row.get::<_, Vec<u8>>(5)?.into(),
                 },
             ))
         })?
@@ -223,6 +246,23 @@ fn load(connection: &Connection) -> Result<Saved> {
         })?
         .collect::<Result<_>>()?;
     Ok(saved)
+}
+
+/// Adds to `orders` the columns a database made before them lacks; the rows it had get
+/// version 0 and no subscription state, as written before any change.
+fn add_order_columns(connection: &Connection) -> Result<()> {
+    let columns: Vec<String> = connection
+        .prepare("SELECT name FROM pragma_table_info('orders')")?
+        .query_map([], |row| row.get(0))?
+        .collect::<Result<_>>()?;
+    for (name, definition) in ADDED_ORDER_COLUMNS {
+        if !columns.iter().any(|c| c == name) {
+            connection.execute_batch(&format!(
+                "ALTER TABLE orders ADD COLUMN {name} {definition}"
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 fn date(at: DateTime<Utc>) -> String {
@@ -286,6 +326,82 @@ mod tests {
         assert!(Disk::open(&dir).is_err(), "the directory is this process's");
         drop(disk);
         disk_forget_all(&dir, key);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn order(id: &str, version: u64) -> Change {
+        Change {
+            orders: vec![(
+                OrderKey {
+                    customer: "c".into(),
+                    order: id.into(),
+                },
+                Placed {
+                    json: format!("{{\"v\":{version}}}").into_bytes().into(),
+                    at: Utc::now(),
+                    version,
+                    subscriptions: Default::default(),
+                    lives: format!("{{\"s\":{version}}}").into_bytes().into(),
+                },
+            )],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn orders_keep_their_place_and_are_forgotten_by_version() {
+        let dir = std::env::temp_dir().join(format!("emulator-disk-{}", uuid::Uuid::new_v4()));
+        let disk = Disk::open(&dir).unwrap();
+        disk.save(&order("a", 1)).unwrap();
+        disk.save(&order("b", 2)).unwrap();
+        // "a" was forgotten by memory at version 1 while a write of it, version 3, was under
+        // way; that write saved, then the forget ran: version 3 stays.
+        disk.save(&order("a", 3)).unwrap();
+        let key = order("a", 1).orders.remove(0).0;
+        disk.forget(&Dropped {
+            orders: vec![(key.clone(), 1)],
+            ..Default::default()
+        })
+        .unwrap();
+        let saved = disk.load().unwrap().orders;
+        let listed: Vec<(&str, u64, &[u8])> = saved
+            .iter()
+            .map(|(k, p)| (k.order.as_str(), p.version, &p.lives[..]))
+            .collect();
+        assert_eq!(
+            listed,
+            [("a", 3, &b"{\"s\":3}"[..]), ("b", 2, &b"{\"s\":2}"[..])],
+            "in the order first saved, with the state of their subscriptions"
+        );
+        disk.forget(&Dropped {
+            orders: vec![(key, 3)],
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(disk.load().unwrap().orders.len(), 1);
+        drop(disk);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_database_made_before_the_order_versions_opens_with_its_orders() {
+        let dir = std::env::temp_dir().join(format!("emulator-disk-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = Connection::open(dir.join(FILE)).unwrap();
+        old.execute_batch(
+            "CREATE TABLE orders (customer TEXT NOT NULL, id TEXT NOT NULL, \
+             placed TEXT NOT NULL, json BLOB NOT NULL, PRIMARY KEY (customer, id));
+             INSERT INTO orders VALUES ('c', 'a', '2026-01-01T00:00:00Z', x'7B7D');",
+        )
+        .unwrap();
+        drop(old);
+        let disk = Disk::open(&dir).unwrap();
+        let saved = disk.load().unwrap().orders;
+        assert_eq!(saved.len(), 1);
+        assert_eq!((saved[0].1.version, saved[0].1.lives.len()), (0, 0));
+        disk.save(&order("a", 4)).unwrap();
+        assert_eq!(disk.load().unwrap().orders[0].1.version, 4);
+        drop(disk);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -13,10 +13,12 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 
 use super::gate::{RequestId, gate};
+use super::handling::Done;
 use super::operations::{self, OrderQuery};
 use super::reply::{Reply, error, invalid};
 use super::service::Service;
-use super::store::{CartKey, OrderKey};
+use super::store::{CartKey, OrderKey, SubscriptionKey};
+use super::subscription_operations::{self, EligibilityQuery, TransitionQuery};
 
 pub(crate) fn router(service: Arc<Service>) -> Router {
     let api = Router::new()
@@ -52,8 +54,20 @@ pub(crate) fn router(service: Arc<Service>) -> Router {
         )
         .route("/v1/customers/{customer}/subscriptions", get(subscriptions))
         .route(
+            "/v1/customers/{customer}/subscriptions/{subscription}",
+            get(subscription).patch(update_subscription),
+        )
+        .route(
             "/v1/customers/{customer}/subscriptions/{subscription}/provisioningstatus",
             get(subscription_status),
+        )
+        .route(
+            "/v1/customers/{customer}/subscriptions/{subscription}/transitionEligibilities",
+            get(transition_eligibilities),
+        )
+        .route(
+            "/v1/customers/{customer}/subscriptions/{subscription}/transitions",
+            get(transitions).post(create_transition),
         )
         .fallback(|| async { error(StatusCode::NOT_FOUND, 0, "No such resource.") })
         .method_not_allowed_fallback(|| async {
@@ -107,38 +121,36 @@ async fn read(State(service): State<Arc<Service>>, key: CartKey) -> Reply {
 async fn update(
     State(service): State<Arc<Service>>,
     key: CartKey,
-    Extension(RequestId(request_id)): Extension<RequestId>,
+    Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Reply {
     let if_match = if_match(&headers);
-    let fingerprint = fingerprint("updateCart", &key.cart, &body);
-    service
-        .write(
-            key.customer.clone(),
-            request_id,
-            fingerprint,
-            move |service| operations::update(service, key, &body, if_match.as_deref()),
-        )
-        .await
+    let work = move |service: &Service, key, body: &[u8]| {
+        operations::update(service, key, body, if_match.as_deref())
+    };
+    write(&service, "updateCart", key, request_id, body, work).await
 }
 
 async fn checkout(
     State(service): State<Arc<Service>>,
     key: CartKey,
-    Extension(RequestId(request_id)): Extension<RequestId>,
+    Extension(request_id): Extension<RequestId>,
     headers: HeaderMap,
 ) -> Reply {
     let if_match = if_match(&headers);
-    let fingerprint = fingerprint("checkoutCart", &key.cart, b"");
-    service
-        .write(
-            key.customer.clone(),
-            request_id,
-            fingerprint,
-            move |service| operations::checkout(service, key, if_match.as_deref()),
-        )
-        .await
+    let work = move |service: &Service, key, _: &[u8]| {
+        operations::checkout(service, key, if_match.as_deref())
+    };
+    write(
+        &service,
+        "checkoutCart",
+        key,
+        request_id,
+        Bytes::new(),
+        work,
+    )
+    .await
 }
 
 async fn order(
@@ -160,18 +172,18 @@ async fn list_orders(
 async fn update_order(
     State(service): State<Arc<Service>>,
     key: OrderKey,
-    Extension(RequestId(request_id)): Extension<RequestId>,
+    Extension(request_id): Extension<RequestId>,
     body: Bytes,
 ) -> Reply {
-    let fingerprint = fingerprint("updateOrder", &key.order, &body);
-    service
-        .write(
-            key.customer.clone(),
-            request_id,
-            fingerprint,
-            move |service| operations::update_order(service, key, &body),
-        )
-        .await
+    write(
+        &service,
+        "updateOrder",
+        key,
+        request_id,
+        body,
+        operations::update_order,
+    )
+    .await
 }
 
 async fn activation_links(State(service): State<Arc<Service>>, key: OrderKey) -> Reply {
@@ -205,24 +217,114 @@ async fn subscriptions(
 ) -> Reply {
     let order = query.order_id.unwrap_or_default();
     match partner_center_carts::validate::order_id(&order) {
-        Ok(order) => operations::subscriptions_by_order(&service, &customer, &order),
+        Ok(order) => operations::subscriptions_by_order(&service, OrderKey { customer, order }),
         Err(reason) => invalid(&format!("The {reason}.")),
     }
 }
 
-async fn subscription_status(
+async fn subscription_status(State(service): State<Arc<Service>>, key: SubscriptionKey) -> Reply {
+    subscription_operations::provisioning_status(&service, &key)
+}
+
+async fn subscription(State(service): State<Arc<Service>>, key: SubscriptionKey) -> Reply {
+    subscription_operations::get(&service, &key)
+}
+
+async fn update_subscription(
     State(service): State<Arc<Service>>,
-    Customer(customer): Customer,
-    Path(ids): Path<HashMap<String, String>>,
+    key: SubscriptionKey,
+    Extension(request_id): Extension<RequestId>,
+    body: Bytes,
 ) -> Reply {
-    match guid(&ids, "subscription") {
-        Ok(subscription) => operations::subscription_status(&service, &customer, &subscription),
-        Err(refusal) => refusal,
-    }
+    let work = subscription_operations::update;
+    write(&service, "updateSubscription", key, request_id, body, work).await
+}
+
+async fn transition_eligibilities(
+    State(service): State<Arc<Service>>,
+    key: SubscriptionKey,
+    Queried(query): Queried<EligibilityQuery>,
+) -> Reply {
+    subscription_operations::eligibilities(&service, &key, &query)
+}
+
+async fn create_transition(
+    State(service): State<Arc<Service>>,
+    key: SubscriptionKey,
+    Extension(request_id): Extension<RequestId>,
+    body: Bytes,
+) -> Reply {
+    let work = subscription_operations::transition;
+    write(&service, "createTransition", key, request_id, body, work).await
+}
+
+async fn transitions(
+    State(service): State<Arc<Service>>,
+    key: SubscriptionKey,
+    Queried(query): Queried<TransitionQuery>,
+) -> Reply {
+    subscription_operations::transitions(&service, &key, &query)
 }
 
 async fn provisioning(State(service): State<Arc<Service>>, key: OrderKey) -> Reply {
     operations::provisioning(&service, &key)
+}
+
+/// A write of `operation` on the resource `key`: once per `MS-RequestId` (the operation, the
+/// resource and the body tell a repeat from another request under the same id), behind the
+/// customer's other writes.
+async fn write<K, F>(
+    service: &Arc<Service>,
+    operation: &str,
+    key: K,
+    RequestId(request_id): RequestId,
+    body: Bytes,
+    work: F,
+) -> Reply
+where
+    K: Resource + Send + 'static,
+    F: FnOnce(&Service, K, &[u8]) -> Done + Send + 'static,
+{
+    let fingerprint = fingerprint(operation, key.id(), &body);
+    let customer = key.customer().to_string();
+    service
+        .write(customer, request_id, fingerprint, move |service| {
+            work(service, key, &body)
+        })
+        .await
+}
+
+/// A customer's resource a write is on.
+trait Resource {
+    fn customer(&self) -> &str;
+    fn id(&self) -> &str;
+}
+
+impl Resource for CartKey {
+    fn customer(&self) -> &str {
+        &self.customer
+    }
+    fn id(&self) -> &str {
+        &self.cart
+    }
+}
+
+impl Resource for OrderKey {
+    fn customer(&self) -> &str {
+        &self.customer
+    }
+    fn id(&self) -> &str {
+        &self.order
+    }
+}
+
+impl Resource for SubscriptionKey {
+    fn customer(&self) -> &str {
+        &self.customer
+    }
+    fn id(&self) -> &str {
+        &self.subscription
+    }
 }
 
 fn if_match(headers: &HeaderMap) -> Option<String> {
@@ -232,11 +334,18 @@ fn if_match(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
-/// What makes two requests the same request: the operation, the cart, the body. Stable across
-/// runs and builds, since answers kept on disk outlive the process.
-fn fingerprint(operation: &str, cart: &str, body: &[u8]) -> u64 {
+/// What makes two requests the same request: the operation, the resource (cart, order or
+/// subscription), the body. Stable across runs and builds, since answers kept on disk outlive
+/// the process.
+fn fingerprint(operation: &str, resource: &str, body: &[u8]) -> u64 {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for part in [operation.as_bytes(), b"\0", cart.as_bytes(), b"\0", body] {
+    for part in [
+        operation.as_bytes(),
+        b"\0",
+        resource.as_bytes(),
+        b"\0",
+        body,
+    ] {
         hasher.update(part);
     }
     hasher.digest()
@@ -291,6 +400,18 @@ impl<S: Send + Sync> FromRequestParts<S> for OrderKey {
             customer: guid(&ids, "customer")?,
             order: partner_center_carts::validate::order_id(order)
                 .map_err(|reason| invalid(&format!("The {reason}.")))?,
+        })
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for SubscriptionKey {
+    type Rejection = Reply;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
+        let ids = path_ids(parts).await?;
+        Ok(Self {
+            customer: guid(&ids, "customer")?,
+            subscription: guid(&ids, "subscription")?,
         })
     }
 }

@@ -19,7 +19,12 @@
 //!   is refused (400 / 800002); `MS-RequestId` and `MS-CorrelationId` are echoed;
 //! - orders are readable by id, and their provisioning status goes from
 //!   `prefulfillmentPending` to `fulfilled` (or `unfulfilled` for an [`UNFULFILLABLE`] product)
-//!   after [`Emulator::provisioning_delay`];
+//!   after [`Emulator::provisioning_delay`], when the order goes from `pending` to `completed`;
+//! - the subscriptions an order created are read and changed over their life: each purchase of
+//!   seats can be given back within 7 days (`refundableQuantity`,
+//!   `cancellationAllowedUntilDate`, on the emulator's clock), a reduction or a cancellation
+//!   past it is refused (400 / 800002), and a subscription can be transitioned to another SKU
+//!   (which deletes its scheduled next-term change);
 //! - property names are read without regard to case, and properties it does not know are kept
 //!   and returned;
 //! - carts expire seven days after their creation (then 404 / 800008), on a
@@ -68,11 +73,13 @@ mod bounded;
 mod disk;
 mod faults;
 mod gate;
+mod handling;
 mod http;
 mod limits;
 mod log;
 mod names;
 mod operations;
+mod order_entry;
 mod orders;
 mod purchase;
 mod rate_limit;
@@ -84,6 +91,11 @@ mod service;
 mod settings;
 mod stats;
 mod store;
+mod subscription_operations;
+mod subscriptions;
+mod terms;
+mod transitions;
+mod window;
 
 pub use faults::Faults;
 pub use limits::{CART_LIFETIME, Limits};
@@ -107,9 +119,9 @@ use tokio::sync::oneshot;
 
 use self::service::Service;
 use self::settings::Settings;
-use self::store::CartKey;
+use self::store::{CartKey, SubscriptionKey};
 use partner_center_carts::clock::Clock;
-use partner_center_carts::types::{Cart, Order};
+use partner_center_carts::types::{Cart, Order, Subscription};
 use partner_center_carts::{PartnerCenter, PartnerCenterBuilder};
 
 /// The token [`RunningEmulator::client`] sends; the emulator accepts any bearer token.
@@ -163,10 +175,11 @@ impl Emulator {
         self
     }
 
-    /// Keeps carts, orders and the answers kept for replay in a SQLite database in `dir`
-    /// (created if need be) as well as in memory: started again on the same directory, the
-    /// emulator has everything it answered with a success, less what expired or does not fit
-    /// the [`Limits`]. Without it, the emulator keeps nothing once stopped.
+    /// Keeps carts, orders (with their subscriptions that changed) and the answers kept for
+    /// replay in a SQLite database in `dir` (created if need be) as well as in memory: started
+    /// again on the same directory, the emulator has everything it answered with a success,
+    /// less what expired or does not fit the [`Limits`]. Without it, the emulator keeps nothing
+    /// once stopped.
     pub fn data_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.data_dir = Some(dir.as_ref().to_path_buf());
         self
@@ -325,17 +338,24 @@ impl RunningEmulator {
         serde_json::from_slice(&stored.json).ok()
     }
 
-    /// The orders placed for a customer (those within the budget), oldest first.
+    /// The orders placed for a customer (those within the budget), oldest first, as getOrder
+    /// answers them now (`completed` once provisioned).
     pub fn orders(&self, customer_id: &str) -> Vec<Order> {
         let Ok(customer) = partner_center_carts::validate::guid("customer", customer_id) else {
             return Vec::new();
         };
-        self.service
-            .store()
-            .placed(&customer)
-            .into_iter()
-            .map(|(order, _)| order)
-            .collect()
+        operations::orders_of(&self.service, &customer)
+    }
+
+    /// One of a customer's subscriptions as getSubscription answers it now (its refundable
+    /// seats as of the emulator's clock), once its order is provisioned.
+    pub fn subscription(&self, customer_id: &str, subscription_id: &str) -> Option<Subscription> {
+        let key = SubscriptionKey {
+            customer: partner_center_carts::validate::guid("customer", customer_id).ok()?,
+            subscription: partner_center_carts::validate::guid("subscription", subscription_id)
+                .ok()?,
+        };
+        subscription_operations::current(&self.service, &key)
     }
 
     /// The last requests it received (within the log's budget), oldest first.

@@ -7,7 +7,9 @@ const MIB: usize = 1024 * 1024;
 
 /// The emulator's budgets. Each store forgets its oldest entries first when a new one would
 /// take it over its budget; a cart, order or kept answer counts as its JSON plus 448 bytes for
-/// its keys and bookkeeping, a log entry as its text.
+/// its keys and bookkeeping (an order 320 more per subscription it creates), a log entry as its
+/// text. A subscription's state, once it changed, is kept with its order, in the budget of
+/// subscriptions: over either budget, the oldest order goes with its subscriptions.
 ///
 /// ```
 /// use std::time::Duration;
@@ -23,6 +25,7 @@ const MIB: usize = 1024 * 1024;
 pub struct Limits {
     pub(crate) carts: usize,
     pub(crate) orders: usize,
+    pub(crate) subscriptions: usize,
     pub(crate) replays: usize,
     pub(crate) log: usize,
     pub(crate) body: usize,
@@ -43,15 +46,17 @@ pub(crate) const LOGGED_BODY: usize = 4096;
 pub(crate) const LOGGED_HEADER: usize = 1024;
 
 impl Default for Limits {
-    /// 32 MiB of carts, 8 MiB of orders, 16 MiB of answers kept for replay, 1 MiB of request
-    /// log, request bodies up to 8 MiB, 2 MiB of request bodies worked on at once, and carts
-    /// that live [seven days](CART_LIFETIME). About 30,000 small carts; the process stays under
-    /// 150 MiB (see the load figures in docs/emulator.md). 512 connections at once, each given
-    /// 10 s for a request's headers; a body has 10 s for each piece and 30 s in all.
+    /// 32 MiB of carts, 8 MiB of orders, 8 MiB of subscriptions that changed, 16 MiB of answers
+    /// kept for replay, 1 MiB of request log, request bodies up to 8 MiB, 2 MiB of request
+    /// bodies worked on at once, and carts that live [seven days](CART_LIFETIME). About 30,000
+    /// small carts; the process stays under 150 MiB (see the load figures in docs/emulator.md).
+    /// 512 connections at once, each given 10 s for a request's headers; a body has 10 s for
+    /// each piece and 30 s in all.
     fn default() -> Self {
         Self {
             carts: 32 * MIB,
             orders: 8 * MIB,
+            subscriptions: 8 * MIB,
             replays: 16 * MIB,
             log: MIB,
             body: 8 * MIB,
@@ -71,9 +76,21 @@ impl Limits {
         self
     }
 
-    /// The bytes of orders kept (with their provisioning state). The oldest go first.
+    /// The bytes of orders kept (with their provisioning state). The oldest go first, each with
+    /// its subscriptions, which are then unknown (404).
     pub fn orders(mut self, bytes: usize) -> Self {
         self.orders = bytes;
+        self
+    }
+
+    /// The bytes of the state of subscriptions that changed (a quantity, a cancellation, a
+    /// transition, ..., or an add-on bought), with their purchases of seats and transitions,
+    /// each at most 64 KiB. Each is kept in the entry of the order that created it: past this
+    /// budget, the oldest orders are forgotten, each with its subscriptions (then unknown: never
+    /// read again as bought, nor active once cancelled). A change that would make one order's
+    /// subscriptions larger than the whole budget is refused (400 / 800002).
+    pub fn subscriptions(mut self, bytes: usize) -> Self {
+        self.subscriptions = bytes;
         self
     }
 

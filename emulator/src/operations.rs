@@ -1,36 +1,27 @@
 //! The operations: each takes the request's checked parts and answers, a write saying what it
 //! changes so the service can keep it once.
 
-use std::sync::LazyLock;
-
 use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
 
-use super::names::match_case;
+use super::handling::{Done, decode, provisioned_by, span};
+use super::order_entry;
 use super::orders;
 use super::purchase;
-use super::reply::{Reply, answer, encode, error, invalid, refused};
+use super::reply::{Reply, answer, encode, error, refused, unreadable};
 use super::rules::{self, Refusal};
 use super::service::Service;
 use super::stats::Counters;
-use super::store::{CartKey, Change, OrderKey, Placed, StoredCart};
+use super::store::{CartKey, Change, OrderKey, StoredCart};
+use super::subscription_operations;
 use partner_center_carts::codes;
-use partner_center_carts::types::{
-    Cart, Order, OrderCollection, Subscription, SubscriptionCollection,
-};
-
-/// A write's outcome: what changes, and the answer.
-pub(crate) type Done = Result<(Change, Reply), Reply>;
+use partner_center_carts::types::{Cart, Order, OrderCollection, SubscriptionCollection};
 
 pub(crate) fn create(service: &Service, customer: &str, body: &[u8]) -> Done {
-    let cart = decode_cart(body)?;
+    let cart: Cart = decode(body, "a cart")?;
     let now = service.now();
-    let lifetime = span(service.limits.cart_lifetime);
-    // Dates past 9999 have no RFC 3339 form: a cart that long-lived is one that never expires.
-    // 9999-12-31T23:59:59Z, without parsing it on every create.
-    let last = chrono::DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(now);
-    let expires = now
-        .checked_add_signed(lifetime)
-        .map_or(last, |e| e.min(last));
+    // A cart that lives past the last date written is one that never expires.
+    let expires = rules::after(now, span(service.limits.cart_lifetime));
     let etags = service.settings.etags;
     let (cart, state) = rules::create(customer, cart, now, expires, etags).map_err(refused)?;
     let key = CartKey {
@@ -47,7 +38,7 @@ pub(crate) fn read(service: &Service, key: &CartKey) -> Reply {
 
 pub(crate) fn update(service: &Service, key: CartKey, body: &[u8], if_match: Option<&str>) -> Done {
     busy(service, false)?;
-    let cart = decode_cart(body)?;
+    let cart: Cart = decode(body, "a cart")?;
     let now = service.now();
     let stored = service.store().cart(&key, now).map_err(refused)?;
     let etags = service.settings.etags;
@@ -74,15 +65,13 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     let result = orders::place(&key.customer, &cart, now);
     let mut placed = Vec::new();
     for order in result.orders.iter().flatten() {
+        let order_key = OrderKey {
+            customer: key.customer.clone(),
+            order: order.id.clone().unwrap_or_default(),
+        };
         placed.push((
-            OrderKey {
-                customer: key.customer.clone(),
-                order: order.id.clone().unwrap_or_default(),
-            },
-            Placed {
-                json: encode(order, false)?,
-                at: now,
-            },
+            order_key,
+            order_entry::placed(order, now, service.next_version())?,
         ));
     }
     // The service's checkout answer starts with a byte-order mark.
@@ -98,15 +87,37 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     ))
 }
 
+/// getOrder: the order as it stands (`completed` once provisioned), with prices if asked.
 pub(crate) fn order(service: &Service, key: &OrderKey, include_price: bool) -> Reply {
-    let placed = service.store().order(key);
-    if !include_price {
-        return as_stored(placed.map(|order| order.json));
-    }
     match stored_order(service, key) {
-        Ok((order, _)) => answer(StatusCode::OK, Ok(purchase::priced(order))),
+        Ok((order, placed)) => {
+            let order = orders::as_of(order, provisioned_by(service, placed));
+            if include_price {
+                answer(StatusCode::OK, Ok(purchase::priced(order)))
+            } else {
+                answer(StatusCode::OK, Ok(order))
+            }
+        }
         Err(refusal) => refusal,
     }
+}
+
+/// The customer's orders as they stand, oldest first.
+pub(crate) fn orders_of(service: &Service, customer: &str) -> Vec<Order> {
+    placed_by(service, customer, DateTime::<Utc>::MAX_UTC)
+        .into_iter()
+        .map(|(order, at)| orders::as_of(order, provisioned_by(service, at)))
+        .collect()
+}
+
+/// The customer's orders placed at or before `by`, oldest first, with when each was, read
+/// after the store's lock (an order that cannot be read is as if forgotten).
+fn placed_by(service: &Service, customer: &str, by: DateTime<Utc>) -> Vec<(Order, DateTime<Utc>)> {
+    let kept = service.store().orders_of(customer);
+    kept.iter()
+        .filter(|placed| placed.at <= by)
+        .filter_map(|placed| Some((serde_json::from_slice(&placed.json).ok()?, placed.at)))
+        .collect()
 }
 
 /// What listOrders filters by.
@@ -123,13 +134,13 @@ pub(crate) struct OrderQuery {
 
 /// The customer's orders placed at least the listing delay ago, oldest first, filtered.
 pub(crate) fn list_orders(service: &Service, customer: &str, query: &OrderQuery) -> Reply {
-    let listed_before = service.now() - span(service.settings.order_listing_delay);
-    let orders: Vec<Order> = service
-        .store()
-        .placed(customer)
+    // A delay longer than the dates go back lists nothing (and does not panic).
+    let delay = span(service.settings.order_listing_delay);
+    let listed_before = service.now().checked_sub_signed(delay);
+    let listed_before = listed_before.unwrap_or(DateTime::<Utc>::MIN_UTC);
+    let orders: Vec<Order> = placed_by(service, customer, listed_before)
         .into_iter()
-        .filter(|(_, at)| *at <= listed_before)
-        .map(|(order, _)| order)
+        .map(|(order, at)| orders::as_of(order, provisioned_by(service, at)))
         .filter(|order| {
             query
                 .billing_type
@@ -163,20 +174,23 @@ pub(crate) fn list_orders(service: &Service, customer: &str, query: &OrderQuery)
     )
 }
 
-/// Changes an order as a PATCH asks: cancelled, or with add-ons.
+/// Changes an order as a PATCH asks: cancelled (its subscriptions deleted), or with add-ons
+/// (each a subscription of its own, whose cancellation window starts now).
 pub(crate) fn update_order(service: &Service, key: OrderKey, body: &[u8]) -> Done {
-    let change: Order = decode(body, &ORDER_SCHEMA, "an order")?;
-    let (order, placed) = stored_order(service, &key)?;
-    let now = service.now();
-    let known = subscriptions_of(service, &key.customer);
-    let order = purchase::patch(order, change, placed, now, &known).map_err(refused)?;
-    let json = encode(&order, false)?;
-    let reply = Reply {
-        status: StatusCode::OK,
-        body: json.clone(),
-    };
+    let change: Order = decode(body, "an order")?;
+    let placed = service.store().order(&key).map_err(refused)?;
+    let mut entry = order_entry::read(key, &placed)?;
+    let parents = subscription_operations::parents(service, &entry.key.customer, &change);
+    let (now, done) = (service.now(), provisioned_by(service, entry.at));
+    let lines_before = entry.order.line_items().len();
+    let before = std::mem::take(&mut entry.order);
+    entry.order =
+        purchase::patch(before, change, entry.at, now, done, &parents).map_err(refused)?;
+    subscription_operations::order_changed(&mut entry, lines_before, now);
+    let reply = answer(StatusCode::OK, Ok(orders::as_of(entry.order.clone(), done)));
+    let order = entry.write(service.next_version(), &service.limits)?;
     let change = Change {
-        orders: vec![(key, Placed { json, at: placed })],
+        orders: vec![order],
         ..Default::default()
     };
     Ok((change, reply))
@@ -196,16 +210,14 @@ pub(crate) fn activation_links(service: &Service, key: &OrderKey, line: Option<i
     }
 }
 
-/// The subscriptions the order `order` created.
-pub(crate) fn subscriptions_by_order(service: &Service, customer: &str, order: &str) -> Reply {
-    let key = OrderKey {
-        customer: customer.to_string(),
-        order: order.to_string(),
-    };
-    let subscriptions = match stored_order(service, &key) {
-        Ok((order, placed)) => {
-            purchase::subscriptions(customer, &order, provisioned_by(service, placed))
-        }
+/// The subscriptions the order `key` created, as they stand now.
+pub(crate) fn subscriptions_by_order(service: &Service, key: OrderKey) -> Reply {
+    let placed = service.store().order(&key);
+    let entry = placed
+        .map_err(refused)
+        .and_then(|placed| order_entry::read(key, &placed));
+    let subscriptions = match entry {
+        Ok(entry) => subscription_operations::of_order(service, &entry),
         // The service lists nothing for an order it does not know.
         Err(_) => Vec::new(),
     };
@@ -220,46 +232,11 @@ pub(crate) fn subscriptions_by_order(service: &Service, customer: &str, order: &
     )
 }
 
-/// A subscription's provisioning status, from the order that created it.
-pub(crate) fn subscription_status(service: &Service, customer: &str, subscription: &str) -> Reply {
-    let found = service
-        .store()
-        .placed(customer)
-        .into_iter()
-        .find_map(|(order, at)| {
-            purchase::subscription_status(&order, subscription, provisioned_by(service, at))
-        });
-    match found {
-        Some(status) => answer(StatusCode::OK, Ok(status)),
-        None => error(StatusCode::NOT_FOUND, 0, "Subscription not found."),
-    }
-}
-
-/// Every subscription the customer's orders created.
-fn subscriptions_of(service: &Service, customer: &str) -> Vec<Subscription> {
-    service
-        .store()
-        .placed(customer)
-        .into_iter()
-        .flat_map(|(order, at)| {
-            purchase::subscriptions(customer, &order, provisioned_by(service, at))
-        })
-        .collect()
-}
-
 /// An order as kept, and when it was placed.
-fn stored_order(
-    service: &Service,
-    key: &OrderKey,
-) -> Result<(Order, chrono::DateTime<chrono::Utc>), Reply> {
+fn stored_order(service: &Service, key: &OrderKey) -> Result<(Order, DateTime<Utc>), Reply> {
     let placed = service.store().order(key).map_err(refused)?;
     let order = serde_json::from_slice(&placed.json).map_err(|_| unreadable("order"))?;
     Ok((order, placed.at))
-}
-
-/// Whether an order placed at `placed` has been provisioned by now.
-fn provisioned_by(service: &Service, placed: chrono::DateTime<chrono::Utc>) -> bool {
-    service.now() - placed >= span(service.settings.provisioning_delay)
 }
 
 /// 200 with the JSON as it is kept, or the refusal.
@@ -281,15 +258,6 @@ pub(crate) fn provisioning(service: &Service, key: &OrderKey) -> Reply {
         }
         Err(refusal) => refusal,
     }
-}
-
-/// 500: what the emulator itself stored cannot be read back.
-fn unreadable(what: &str) -> Reply {
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        codes::LINE_ITEM_ISSUE,
-        &format!("The stored {what} cannot be read."),
-    )
 }
 
 /// Refuses the request with 409 as a busy service does, when the faults say so: 800064 for an
@@ -323,36 +291,4 @@ fn saved(key: CartKey, cart: Cart, state: rules::CartState) -> Done {
         ..Default::default()
     };
     Ok((change, reply))
-}
-
-/// A request's cart: JSON (a leading byte-order mark allowed), names matched to the schema's
-/// without regard to case, then the crate's own type.
-fn decode_cart(body: &[u8]) -> Result<Cart, Reply> {
-    static SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
-        serde_json::to_value(partner_center_carts::schemars::schema_for!(Cart)).unwrap_or_default()
-    });
-    decode(body, &SCHEMA, "a cart")
-}
-
-/// The JSON Schema of an order, for matching a PATCH's names to it.
-static ORDER_SCHEMA: LazyLock<serde_json::Value> = LazyLock::new(|| {
-    serde_json::to_value(partner_center_carts::schemars::schema_for!(Order)).unwrap_or_default()
-});
-
-/// A request's body: JSON (a leading byte-order mark allowed), names matched to `schema`'s
-/// without regard to case, then `T`, which `what` names in a refusal.
-fn decode<T: serde::de::DeserializeOwned>(
-    body: &[u8],
-    schema: &serde_json::Value,
-    what: &str,
-) -> Result<T, Reply> {
-    let mut value: serde_json::Value = partner_center_carts::json::from_slice(body)
-        .map_err(|e| invalid(&format!("The body is not JSON: {e}.")))?;
-    match_case(&mut value, schema);
-    serde_json::from_value(value).map_err(|e| invalid(&format!("The body is not {what}: {e}.")))
-}
-
-/// A duration on the emulator's dates; one too long for them is as long as they hold.
-fn span(duration: std::time::Duration) -> chrono::Duration {
-    chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX)
 }

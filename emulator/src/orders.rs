@@ -137,6 +137,15 @@ pub(crate) fn product(line: &OrderLineItem) -> Option<&str> {
     line.offer_id.as_deref()?.split(':').next()
 }
 
+/// An order as read: `completed` once its provisioning is `done`, unless cancelled. What is
+/// kept stays as the checkout placed it (`pending`), so this is worked out on every read.
+pub(crate) fn as_of(mut order: Order, done: bool) -> Order {
+    if done && !is_cancelled(&order) {
+        order.status = Some(Order::STATUS_COMPLETED.to_string());
+    }
+    order
+}
+
 pub(crate) fn is_cancelled(order: &Order) -> bool {
     order
         .status
@@ -246,5 +255,32 @@ mod tests {
             "a legacy offer id has no product links"
         );
         assert_eq!(orders[0].id.as_ref().unwrap().len(), 12);
+    }
+
+    #[test]
+    fn an_order_is_pending_until_provisioned_then_completed_unless_cancelled() {
+        let cart = Cart {
+            line_items: vec![item("0", "P:S:A")],
+            ..Default::default()
+        };
+        let order = place("c", &cart, Utc::now()).orders.unwrap().remove(0);
+        assert_eq!(order.status.as_deref(), Some(Order::STATUS_PENDING));
+        let status = |order: &Order, done| as_of(order.clone(), done).status;
+        assert_eq!(
+            status(&order, false).as_deref(),
+            Some(Order::STATUS_PENDING)
+        );
+        assert_eq!(
+            status(&order, true).as_deref(),
+            Some(Order::STATUS_COMPLETED)
+        );
+        let cancelled = Order {
+            status: Some(Order::STATUS_CANCELLED.into()),
+            ..order
+        };
+        assert_eq!(
+            status(&cancelled, true).as_deref(),
+            Some(Order::STATUS_CANCELLED)
+        );
     }
 }

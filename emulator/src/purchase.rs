@@ -8,7 +8,8 @@ use uuid::Uuid;
 use super::orders::{
     Provisioned, UNFULFILLABLE, is_cancelled, link, object_type, product, provisioned,
 };
-use super::rules::Refusal;
+use super::rules::{Refusal, invalid};
+use super::subscriptions::{DELETED, is_deleted};
 use partner_center_carts::types::{
     ActivationLink, ActivationLinks, Order, OrderLineItem, OrderLineItemPricing, Subscription,
     SubscriptionLinks, SubscriptionProvisioningStatus,
@@ -49,7 +50,7 @@ pub(crate) fn subscriptions(customer: &str, order: &Order, done: bool) -> Vec<Su
                 friendly_name: line.friendly_name.clone(),
                 quantity: line.quantity,
                 unit_type: Some("Licenses".to_string()),
-                status: Some(if cancelled { "deleted" } else { "active" }.to_string()),
+                status: Some(if cancelled { DELETED } else { "active" }.to_string()),
                 auto_renew_enabled: Some(!cancelled),
                 billing_cycle: order.billing_cycle.clone(),
                 term_duration: line.term_duration.clone(),
@@ -161,15 +162,17 @@ pub(crate) fn is_billing_type(order: &Order, billing_type: &str) -> bool {
     }
 }
 
-/// The order as `change` (a PATCH's body) changes it, placed at `placed` and `done` being
-/// provisioned: cancelled where the rules allow it, or with add-ons to `known` subscriptions
-/// (those the customer's orders created). Refused with the reason otherwise.
+/// The order as `change` (a PATCH's body) changes it, placed at `placed` and its provisioning
+/// `done` or not: cancelled where the rules allow it, or with add-ons to `parents`, the
+/// customer's subscriptions their `parentSubscriptionId`s name, as they stand now (those
+/// found). Refused with the reason otherwise.
 pub(crate) fn patch(
     mut order: Order,
     change: Order,
     placed: DateTime<Utc>,
     now: DateTime<Utc>,
-    known: &[Subscription],
+    done: bool,
+    parents: &[Subscription],
 ) -> Result<Order, Refusal> {
     let add_ons = change.line_items.unwrap_or_default();
     match change.status.as_deref() {
@@ -180,7 +183,7 @@ pub(crate) fn patch(
             cancel(&mut order, placed, now)?;
         }
         Some(other) => {
-            return Err(invalid(&format!(
+            return Err(invalid(format!(
                 "an order's status can be changed to cancelled only, not {other:?}"
             )));
         }
@@ -189,13 +192,22 @@ pub(crate) fn patch(
                 "the body changes nothing: no status, no line items",
             ));
         }
-        None => add(&mut order, add_ons, known)?,
+        None if is_cancelled(&order) => {
+            return Err(invalid(
+                "this order is cancelled: nothing can be added to it",
+            ));
+        }
+        // An add-on's window starts when it is bought; before the order is provisioned its
+        // subscriptions, the add-on's among them, do not exist yet to start one.
+        None if !done => {
+            return Err(invalid(
+                "this order is still being provisioned (see its provisioningstatus): add-ons \
+                 can be added to it once it is fulfilled",
+            ));
+        }
+        None => add(&mut order, add_ons, parents)?,
     }
     Ok(order)
-}
-
-fn invalid(reason: &str) -> Refusal {
-    Refusal::InvalidInput(reason.to_string())
 }
 
 /// Cancels an order of perpetual software or Azure reservations within 60 days of its
@@ -226,19 +238,26 @@ fn cancel(order: &mut Order, placed: DateTime<Utc>, now: DateTime<Utc>) -> Resul
     Ok(())
 }
 
-/// Adds line items bought as add-ons to the customer's subscriptions `known`.
+/// Adds line items bought as add-ons to the customer's subscriptions `parents`, which must not
+/// be deleted.
 fn add(
     order: &mut Order,
     add_ons: Vec<OrderLineItem>,
-    known: &[Subscription],
+    parents: &[Subscription],
 ) -> Result<(), Refusal> {
     let lines = order.line_items.get_or_insert_with(Vec::new);
     for add_on in add_ons {
         let parent = add_on.parent_subscription_id.as_deref().unwrap_or_default();
-        if !known.iter().any(|s| s.id().eq_ignore_ascii_case(parent)) {
-            return Err(invalid(&format!(
+        let Some(found) = parents.iter().find(|s| s.id().eq_ignore_ascii_case(parent)) else {
+            return Err(invalid(format!(
                 "an add-on needs the parentSubscriptionId of one of the customer's \
                  subscriptions; {parent:?} is not"
+            )));
+        };
+        if is_deleted(found) {
+            return Err(invalid(format!(
+                "the parent subscription {parent} is deleted (cancelled): nothing can be \
+                 added to it"
             )));
         }
         if add_on.offer_id.as_deref().is_none_or(str::is_empty) || add_on.quantity.unwrap_or(0) < 1

@@ -67,6 +67,7 @@ pub(crate) fn refused(refusal: Refusal) -> Reply {
             "The cart has changed since it was read: If-Match does not match its etag.",
         ),
         Refusal::NoSuchOrder => error(StatusCode::NOT_FOUND, 0, "Order not found."),
+        Refusal::NoSuchSubscription => error(StatusCode::NOT_FOUND, 0, "Subscription not found."),
         Refusal::AlreadyOrdered => error(
             StatusCode::BAD_REQUEST,
             codes::CART_ALREADY_SUBMITTED,
@@ -81,6 +82,15 @@ pub(crate) fn invalid(reason: &str) -> Reply {
         StatusCode::BAD_REQUEST,
         codes::INVALID_INPUT,
         &format!("Invalid request input. {reason}"),
+    )
+}
+
+/// 500: what the emulator itself stored cannot be read back.
+pub(crate) fn unreadable(what: &str) -> Reply {
+    error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        codes::LINE_ITEM_ISSUE,
+        &format!("The stored {what} cannot be read."),
     )
 }
 

@@ -23,6 +23,13 @@ pub(crate) enum Refusal {
     AlreadyOrdered,
     /// 404: no such order.
     NoSuchOrder,
+    /// 404: no such subscription (or not yet provisioned).
+    NoSuchSubscription,
+}
+
+/// 400, 800002: the input breaks a rule, which `reason` names.
+pub(crate) fn invalid(reason: impl Into<String>) -> Refusal {
+    Refusal::InvalidInput(reason.into())
 }
 
 /// What the store knows of a cart besides its JSON.
@@ -220,6 +227,16 @@ fn etag(version: u64) -> String {
     format!("\"{version}\"")
 }
 
+/// `span` after `at`, or the last date the emulator writes, 9999-12-31T23:59:59Z, if that is
+/// sooner: later dates have no RFC 3339 form (nor, far enough, a `DateTime`), so a cart that
+/// lives for ever, or a window bought near the end of time, ends there instead of panicking.
+pub(crate) fn after(at: DateTime<Utc>, span: chrono::Duration) -> DateTime<Utc> {
+    // Without parsing a date on every write.
+    let last = DateTime::from_timestamp(253_402_300_799, 0).unwrap_or(at);
+    at.checked_add_signed(span)
+        .map_or(last, |end| end.min(last))
+}
+
 /// The service's date style: UTC with seven fractional digits (.NET's ticks).
 pub(crate) fn timestamp(at: DateTime<Utc>) -> Timestamp {
     let ticks = at.timestamp_subsec_nanos() / 100;
@@ -247,6 +264,21 @@ mod tests {
 
     fn week(now: DateTime<Utc>) -> DateTime<Utc> {
         now + chrono::Duration::days(7)
+    }
+
+    #[test]
+    fn a_date_past_the_last_one_written_is_the_last_one() {
+        let now = Utc::now();
+        assert_eq!(after(now, chrono::Duration::days(7)), week(now));
+        let last = DateTime::parse_from_rfc3339("9999-12-31T23:59:59Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(after(now, chrono::Duration::MAX), last);
+        assert_eq!(
+            after(DateTime::<Utc>::MAX_UTC, chrono::Duration::days(7)),
+            last
+        );
+        assert_eq!(timestamp(last).as_str(), "9999-12-31T23:59:59.0000000Z");
     }
 
     #[test]

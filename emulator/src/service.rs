@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::http::StatusCode;
@@ -12,6 +13,7 @@ use tokio::sync::{OwnedMutexGuard, Semaphore};
 
 use super::disk::Disk;
 use super::log::RequestLog;
+use super::order_entry;
 use super::rate_limit::RateLimits;
 use super::reply::{Reply, error, invalid};
 use super::settings::Settings;
@@ -29,6 +31,8 @@ pub(crate) struct Service {
     pub in_flight: Arc<Semaphore>,
     pub rate_limits: RateLimits,
     store: Mutex<Store>,
+    /// The last version given to an order's write: it only goes up, from the highest on disk.
+    versions: AtomicU64,
     writers: Writers,
     disk: Option<Arc<Disk>>,
     rng: Mutex<fastrand::Rng>,
@@ -44,9 +48,15 @@ impl Service {
         data_dir: Option<&Path>,
     ) -> std::io::Result<Self> {
         let mut store = Store::new(&limits);
+        let mut versions = 0;
         let disk = data_dir.map(Disk::open).transpose()?.map(Arc::new);
         if let Some(disk) = &disk {
-            let dropped = store.restore(disk.load()?, DateTime::from(settings.clock.date()));
+            let mut saved = disk.load()?;
+            for (_, placed) in &mut saved.orders {
+                placed.subscriptions = order_entry::subscription_ids(&placed.json);
+                versions = versions.max(placed.version);
+            }
+            let dropped = store.restore(saved, DateTime::from(settings.clock.date()));
             disk.forget(&dropped).map_err(std::io::Error::other)?;
         }
         let rng = faults
@@ -58,6 +68,7 @@ impl Service {
             log: RequestLog::new(limits.log),
             counters: Counters::default(),
             store: Mutex::new(store),
+            versions: AtomicU64::new(versions),
             writers: Writers::default(),
             rng: Mutex::new(rng),
             disk,
@@ -70,6 +81,12 @@ impl Service {
     /// The date now, on the emulator's clock.
     pub fn now(&self) -> DateTime<Utc> {
         DateTime::from(self.settings.clock.date())
+    }
+
+    /// A version for an order's write, newer than any given before, in this process or one
+    /// before it on the same data directory.
+    pub fn next_version(&self) -> u64 {
+        self.versions.fetch_add(1, Ordering::Relaxed) + 1
     }
 
     /// Whether a fault with this share happens to this request.
@@ -87,7 +104,11 @@ impl Service {
     pub fn stats(&self) -> Stats {
         let mut stats = Stats::default();
         self.counters.read_into(&mut stats);
-        (stats.cart_bytes, stats.order_bytes, stats.replay_bytes) = self.store().bytes();
+        let held = self.store().bytes();
+        stats.cart_bytes = held.carts;
+        stats.order_bytes = held.orders;
+        stats.subscription_bytes = held.subscriptions;
+        stats.replay_bytes = held.replays;
         stats.log_bytes = self.log.bytes();
         stats
     }
@@ -248,5 +269,81 @@ impl Drop for Writer<'_> {
         {
             map.remove(&self.customer);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{OrderKey, OrderSize, Placed};
+
+    /// An order "o" or "p", its subscriptions' state naming its version.
+    fn placed(id: &str, version: u64) -> Placed {
+        Placed {
+            json: format!("{{\"id\":\"{id}\"}}").into_bytes().into(),
+            at: Utc::now(),
+            version,
+            subscriptions: Default::default(),
+            lives: format!("{{\"v\":{version:04}}}").into_bytes().into(),
+        }
+    }
+
+    fn order(service: &Service, id: &str) -> Change {
+        let placed = placed(id, service.next_version());
+        let key = OrderKey {
+            customer: "c".into(),
+            order: id.into(),
+        };
+        Change {
+            orders: vec![(key, placed)],
+            ..Default::default()
+        }
+    }
+
+    /// A write of an order evicted by another customer's write, done between that write's
+    /// eviction in memory and its forgetting on disk, is kept on disk: its version is newer
+    /// than the one forgotten, however the order came and went in memory.
+    #[tokio::test]
+    async fn a_write_between_an_eviction_and_its_forgetting_outlives_a_restart() {
+        let dir = std::env::temp_dir().join(format!("emulator-service-{}", uuid::Uuid::new_v4()));
+        let open = |limits: Limits| {
+            Service::open(Settings::default(), limits, Faults::none(), Some(&dir)).unwrap()
+        };
+        // Room for one order.
+        let one = OrderSize::of(&placed("o", 1));
+        let service = open(Limits::default().orders(one.orders).subscriptions(100));
+        service.commit(order(&service, "o")).await.unwrap();
+
+        // Another customer's write evicts "o" from memory; its forgetting on disk waits.
+        let other = order(&service, "p");
+        let disk = service.disk.clone().unwrap();
+        disk.save(&other).unwrap();
+        let dropped = service.store().apply(other, service.now());
+        assert_eq!(dropped.orders.len(), 1);
+        // Meanwhile "o" is written again (its write had read it before the eviction), and
+        // answered; then the forgetting runs.
+        let again = order(&service, "o");
+        let answered = again.orders[0].1.lives.clone();
+        service.commit(again).await.unwrap();
+        disk.forget(&dropped).unwrap();
+        let last = service.versions.load(Ordering::Relaxed);
+        drop((disk, service));
+
+        let service = open(Limits::default());
+        let key = OrderKey {
+            customer: "c".into(),
+            order: "o".into(),
+        };
+        let kept = service
+            .store()
+            .order(&key)
+            .expect("the answered write survives");
+        assert_eq!(kept.lives, answered);
+        assert!(
+            service.next_version() > last,
+            "versions go on from the highest kept"
+        );
+        drop(service);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

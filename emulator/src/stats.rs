@@ -20,12 +20,15 @@ pub struct Stats {
     pub replayed: u64,
     /// Carts dropped because they expired.
     pub expired: u64,
-    /// Carts, orders and kept answers forgotten to stay within their budgets.
+    /// Carts, orders, subscriptions and kept answers forgotten to stay within their budgets.
     pub evicted: u64,
     /// The bytes of carts held now.
     pub cart_bytes: usize,
     /// The bytes of orders held now.
     pub order_bytes: usize,
+    /// The bytes of the state of subscriptions that changed held now (in their orders' entries,
+    /// not counted in `order_bytes`).
+    pub subscription_bytes: usize,
     /// The bytes of answers held for replay now.
     pub replay_bytes: usize,
     /// The bytes of the request log now.

@@ -1,15 +1,20 @@
-//! What the emulator holds: carts, orders, and the answers kept for replay, each within its
-//! byte budget, carts until they expire. One lock guards it, held only to look up or to apply
-//! a change already worked out: no JSON is read or written under it.
+//! What the emulator holds: carts, orders (each with the state of the subscriptions it
+//! created that changed), and the answers kept for replay, each within its byte budget, carts
+//! until they expire. One lock guards it, held only to look up, to clone what is kept (its
+//! JSON is shared bytes) or to apply a change already worked out: no JSON is read or written
+//! under it.
+
+use std::collections::HashMap;
+use std::ops::{Add, Sub};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use chrono::{DateTime, Utc};
 
-use super::Limits;
-use super::bounded::Bounded;
+use super::bounded::{Bounded, Size};
+use super::limits::Limits;
 use super::reply::Reply;
 use super::rules::{CartState, Refusal};
-use partner_center_carts::types::Order;
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct CartKey {
@@ -21,6 +26,12 @@ pub(crate) struct CartKey {
 pub(crate) struct OrderKey {
     pub customer: String,
     pub order: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct SubscriptionKey {
+    pub customer: String,
+    pub subscription: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -36,11 +47,21 @@ pub(crate) struct StoredCart {
     pub json: Bytes,
 }
 
-/// An order's JSON, and when it was placed.
+/// An order as kept (`order_entry` reads and writes it).
 #[derive(Clone, Debug)]
 pub(crate) struct Placed {
+    /// The order's JSON.
     pub json: Bytes,
+    /// When it was placed.
     pub at: DateTime<Utc>,
+    /// This write's number, from one counter of the service's that only goes up (across
+    /// restarts too): forgetting a version on disk never deletes one written after it.
+    pub version: u64,
+    /// The ids of the subscriptions its line items create, by which they are found.
+    pub subscriptions: Arc<[String]>,
+    /// The state of those subscriptions that changed, as JSON (empty when none did): in the
+    /// order's entry, so that the two are forgotten together, never one without the other.
+    pub lives: Bytes,
 }
 
 /// The first success of a write, and a fingerprint of the request it answered.
@@ -66,13 +87,14 @@ pub(crate) struct Saved {
     pub replays: Vec<(ReplayKey, Kept)>,
 }
 
-/// What was dropped to apply a change: expired carts and entries forgotten for room.
+/// What was dropped to apply a change: expired carts and entries forgotten for room. Carts
+/// and orders with the version forgotten, so that a newer version saved meanwhile stays on
+/// disk.
 #[derive(Debug, Default)]
 pub(crate) struct Dropped {
     pub expired: Vec<(CartKey, u64)>,
-    /// With the version forgotten, so that a newer version saved meanwhile stays on disk.
     pub carts: Vec<(CartKey, u64)>,
-    pub orders: Vec<OrderKey>,
+    pub orders: Vec<(OrderKey, u64)>,
     pub replays: Vec<ReplayKey>,
 }
 
@@ -94,9 +116,70 @@ impl Dropped {
 /// in the map and in the order of age), the map's and the queue's slots, the allocations.
 pub(crate) const ENTRY_OVERHEAD: usize = 448;
 
+/// What each subscription id of an order costs: the id in the order's entry, and its slot in
+/// the index that finds the order by it (two keys of two strings each, the map's slot).
+pub(crate) const INDEX_OVERHEAD: usize = 320;
+
+/// What an order's entry costs, in each of two budgets: the order's (its JSON, the index of
+/// its subscriptions, bookkeeping) and its subscriptions' (the state of those that changed).
+/// Over either, the oldest orders are forgotten, each with its subscriptions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct OrderSize {
+    pub orders: usize,
+    pub subscriptions: usize,
+}
+
+impl OrderSize {
+    /// What `placed` costs.
+    pub fn of(placed: &Placed) -> Self {
+        Self {
+            orders: placed.json.len()
+                + ENTRY_OVERHEAD
+                + placed.subscriptions.len() * INDEX_OVERHEAD,
+            subscriptions: placed.lives.len(),
+        }
+    }
+
+    /// The budgets of `limits`.
+    pub fn budget(limits: &Limits) -> Self {
+        Self {
+            orders: limits.orders,
+            subscriptions: limits.subscriptions,
+        }
+    }
+}
+
+impl Add for OrderSize {
+    type Output = Self;
+    fn add(self, other: Self) -> Self {
+        Self {
+            orders: self.orders + other.orders,
+            subscriptions: self.subscriptions + other.subscriptions,
+        }
+    }
+}
+
+impl Sub for OrderSize {
+    type Output = Self;
+    fn sub(self, other: Self) -> Self {
+        Self {
+            orders: self.orders - other.orders,
+            subscriptions: self.subscriptions - other.subscriptions,
+        }
+    }
+}
+
+impl Size for OrderSize {
+    fn exceeds(self, budget: Self) -> bool {
+        self.orders > budget.orders || self.subscriptions > budget.subscriptions
+    }
+}
+
 pub(crate) struct Store {
     carts: Bounded<CartKey, StoredCart>,
-    orders: Bounded<OrderKey, Placed>,
+    orders: Bounded<OrderKey, Placed, OrderSize>,
+    /// The order that created each subscription of the orders held.
+    index: HashMap<SubscriptionKey, OrderKey>,
     replays: Bounded<ReplayKey, Kept>,
 }
 
@@ -104,7 +187,8 @@ impl Store {
     pub fn new(limits: &Limits) -> Self {
         Self {
             carts: Bounded::new(limits.carts),
-            orders: Bounded::new(limits.orders),
+            orders: Bounded::new(OrderSize::budget(limits)),
+            index: HashMap::new(),
             replays: Bounded::new(limits.replays),
         }
     }
@@ -122,13 +206,20 @@ impl Store {
         self.orders.get(key).cloned().ok_or(Refusal::NoSuchOrder)
     }
 
-    /// A customer's orders with when each was placed, oldest first.
-    pub fn placed(&self, customer: &str) -> Vec<(Order, DateTime<Utc>)> {
+    /// A customer's orders as kept, oldest first (the caller reads them, after the lock).
+    pub fn orders_of(&self, customer: &str) -> Vec<Placed> {
         self.orders
             .iter()
             .filter(|(k, _)| k.customer == customer)
-            .filter_map(|(_, p)| Some((serde_json::from_slice(&p.json).ok()?, p.at)))
+            .map(|(_, p)| p.clone())
             .collect()
+    }
+
+    /// The order that created a subscription, as kept.
+    pub fn order_of(&self, subscription: &SubscriptionKey) -> Option<(OrderKey, Placed)> {
+        let key = self.index.get(subscription)?;
+        let placed = self.orders.get(key)?;
+        Some((key.clone(), placed.clone()))
     }
 
     pub fn replay(&self, key: &ReplayKey) -> Option<Kept> {
@@ -146,10 +237,17 @@ impl Store {
                 .extend(forgotten.into_iter().map(|(k, c)| (k, c.state.version)));
         }
         for (key, placed) in change.orders {
-            let size = placed.json.len() + ENTRY_OVERHEAD;
             // An order changed keeps its place: the customer's orders are listed oldest first.
-            let forgotten = self.orders.upsert(key, size, placed);
-            dropped.orders.extend(forgotten.into_iter().map(|(k, _)| k));
+            // Its subscriptions only ever grow in number (add-ons), so indexing them again
+            // covers them all.
+            self.index_subscriptions(&key, &placed);
+            let forgotten = self.orders.upsert(key, OrderSize::of(&placed), placed);
+            for (key, placed) in forgotten {
+                for id in placed.subscriptions.iter() {
+                    self.index.remove(&subscription_key(&key, id));
+                }
+                dropped.orders.push((key, placed.version));
+            }
         }
         if let Some((key, kept)) = change.replay {
             let size = kept.reply.body.len() + ENTRY_OVERHEAD;
@@ -160,6 +258,12 @@ impl Store {
         }
         dropped.expired = self.expire(now);
         dropped
+    }
+
+    fn index_subscriptions(&mut self, key: &OrderKey, placed: &Placed) {
+        for id in placed.subscriptions.iter() {
+            self.index.insert(subscription_key(key, id), key.clone());
+        }
     }
 
     /// Takes back what was saved, oldest first, as if each were written again at `now`: what
@@ -204,14 +308,33 @@ impl Store {
         expired
     }
 
-    /// The bytes held: carts, orders, answers kept for replay.
-    pub fn bytes(&self) -> (usize, usize, usize) {
-        (
-            self.carts.bytes(),
-            self.orders.bytes(),
-            self.replays.bytes(),
-        )
+    /// The bytes held.
+    pub fn bytes(&self) -> Held {
+        let orders = self.orders.bytes();
+        Held {
+            carts: self.carts.bytes(),
+            orders: orders.orders,
+            subscriptions: orders.subscriptions,
+            replays: self.replays.bytes(),
+        }
     }
+}
+
+fn subscription_key(order: &OrderKey, id: &str) -> SubscriptionKey {
+    SubscriptionKey {
+        customer: order.customer.clone(),
+        subscription: id.to_string(),
+    }
+}
+
+/// The bytes each store holds (orders and their subscriptions' state in one store, counted
+/// apart).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Held {
+    pub carts: usize,
+    pub orders: usize,
+    pub subscriptions: usize,
+    pub replays: usize,
 }
 
 #[cfg(test)]
@@ -255,7 +378,7 @@ mod tests {
         let week = start + Duration::days(7);
         assert_eq!(store.cart(&key, week).err(), Some(Refusal::NoSuchCart));
         assert_eq!(store.expire(week), vec![(key, 1)]);
-        assert_eq!(store.bytes().0, 0);
+        assert_eq!(store.bytes().carts, 0);
     }
 
     #[test]
@@ -288,7 +411,7 @@ mod tests {
                 now,
             );
             evicted += dropped.evicted();
-            let (carts, _, replays) = store.bytes();
+            let Held { carts, replays, .. } = store.bytes();
             assert!(
                 carts <= 3 * entry + 10 && replays <= entry + 10,
                 "{carts} {replays}"
@@ -301,6 +424,71 @@ mod tests {
             cart: "9".into(),
         };
         assert!(store.cart(&newest, now).is_ok());
+    }
+
+    fn order(n: u32, version: u64, lives: usize) -> (OrderKey, Placed) {
+        (
+            OrderKey {
+                customer: "c".into(),
+                order: n.to_string(),
+            },
+            Placed {
+                json: vec![b' '; 20].into(),
+                at: Utc::now(),
+                version,
+                subscriptions: vec![format!("s{n}")].into(),
+                lives: vec![b' '; lives].into(),
+            },
+        )
+    }
+
+    fn subscription(n: u32) -> SubscriptionKey {
+        SubscriptionKey {
+            customer: "c".into(),
+            subscription: format!("s{n}"),
+        }
+    }
+
+    #[test]
+    fn an_order_is_forgotten_with_its_subscriptions_when_either_budget_is_full() {
+        let entry = 20 + ENTRY_OVERHEAD + INDEX_OVERHEAD;
+        let limits = Limits::default().orders(3 * entry).subscriptions(100);
+        let mut store = Store::new(&limits);
+        let apply = |store: &mut Store, placed: (OrderKey, Placed)| {
+            store.apply(
+                Change {
+                    orders: vec![placed],
+                    ..Default::default()
+                },
+                Utc::now(),
+            )
+        };
+        apply(&mut store, order(1, 1, 0));
+        apply(&mut store, order(2, 2, 0));
+        assert_eq!(store.order_of(&subscription(2)).unwrap().1.version, 2);
+        // The first order's subscription changes: it keeps its place, and its state counts
+        // in the subscriptions' budget.
+        apply(&mut store, order(1, 3, 60));
+        assert_eq!(store.bytes().subscriptions, 60);
+        // A third order's subscriptions take the subscriptions' budget over: the oldest order
+        // goes, with its subscriptions' state and its index.
+        let dropped = apply(&mut store, order(3, 4, 60));
+        assert_eq!(dropped.orders, [(order(1, 0, 0).0, 3)]);
+        assert!(store.order_of(&subscription(1)).is_none());
+        assert_eq!(
+            store.bytes(),
+            Held {
+                orders: 2 * entry,
+                subscriptions: 60,
+                ..Default::default()
+            }
+        );
+        // Then the orders' budget: one order more than three goes too.
+        apply(&mut store, order(4, 5, 0));
+        let dropped = apply(&mut store, order(5, 6, 0));
+        assert_eq!(dropped.orders, [(order(2, 0, 0).0, 2)]);
+        assert!(store.order_of(&subscription(3)).is_some());
+        assert_eq!(store.orders_of("c").len(), 3);
     }
 
     #[test]

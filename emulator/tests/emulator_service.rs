@@ -397,8 +397,10 @@ async fn started_again_on_its_data_directory_it_has_every_cart_order_and_answer(
 #[tokio::test]
 async fn a_cancelled_order_stays_cancelled_after_a_restart() {
     let dir = data_dir();
+    // Provisioned in an hour: the other order is still pending when listed.
     let first = Emulator::new()
         .order_listing_delay(Duration::ZERO)
+        .provisioning_delay(Duration::from_secs(3600))
         .data_dir(&dir)
         .start()
         .await
@@ -435,6 +437,7 @@ async fn a_cancelled_order_stays_cancelled_after_a_restart() {
 
     let second = Emulator::new()
         .order_listing_delay(Duration::ZERO)
+        .provisioning_delay(Duration::from_secs(3600))
         .data_dir(&dir)
         .start()
         .await

@@ -5,3 +5,5 @@
 mod common;
 
 pub use common::*;
+
+pub mod emulated;
