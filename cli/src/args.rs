@@ -72,7 +72,8 @@ pub enum Command {
     /// activation links and subscriptions; cancel it.
     #[command(subcommand)]
     Order(OrderCommand),
-    /// A subscription an order created: its provisioning status.
+    /// A subscription an order created: read it, change its quantity or renewal, cancel it
+    /// within its window, transition it to another product, and its provisioning status.
     #[command(subcommand)]
     Subscription(SubscriptionCommand),
     /// Print a shell's completion script, such as
@@ -102,6 +103,8 @@ pub enum OrderCommand {
     Get(OrderArgs),
     /// Cancel an order (the service allows it for reservations and perpetual software).
     Cancel(OrderArgs),
+    /// Buy an add-on to one of the customer's subscriptions, on an order.
+    Addon(AddonArgs),
     /// The activation links of an order's line items.
     Links(LinksArgs),
     /// The subscriptions an order created.
@@ -138,6 +141,28 @@ pub struct ListArgs {
     /// With the line items' prices.
     #[arg(long)]
     pub include_price: bool,
+    /// List until this order is listed (a new order can take up to 15 minutes to be), then
+    /// show the list; exit 1 if it is not listed within --timeout.
+    #[arg(long, value_name = "ORDER", value_parser = order_id)]
+    pub wait_for: Option<String>,
+    /// How long --wait-for waits, in seconds.
+    #[arg(long, default_value_t = 900, requires = "wait_for")]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct AddonArgs {
+    #[command(flatten)]
+    pub order: OrderArgs,
+    /// The add-on's catalog item, such as CFQ7TTC0LHSJ:0001:CFQ7TTC0KDFN.
+    #[arg(long, value_name = "CATALOG_ITEM")]
+    pub item: String,
+    /// The subscription the add-on is for (a GUID).
+    #[arg(long, value_name = "SUBSCRIPTION", value_parser = guid)]
+    pub parent_subscription: String,
+    /// How many (1 or more).
+    #[arg(long, default_value_t = 1, value_parser = quantity)]
+    pub quantity: i32,
 }
 
 #[derive(Debug, Args)]
@@ -151,8 +176,58 @@ pub struct LinksArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum SubscriptionCommand {
+    /// Get a subscription, with how many seats can still be given back and until when.
+    Get(SubscriptionArgs),
+    /// Change the quantity (fewer seats are given back, within the window) or the renewal.
+    Set(SetArgs),
+    /// Cancel a subscription for a refund, within its window (7 days for new commerce).
+    Cancel(SubscriptionArgs),
+    /// What the subscription can transition to, now or at the end of its term.
+    Transitions(TransitionsArgs),
+    /// Transition the subscription to another product now (it deletes the changes scheduled
+    /// for its next term).
+    Transition(TransitionArgs),
     /// Get a subscription's provisioning status.
     Status(SubscriptionArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    #[command(flatten)]
+    pub subscription: SubscriptionArgs,
+    /// The new quantity (1 or more).
+    #[arg(long, value_parser = quantity, required_unless_present = "auto_renew")]
+    pub quantity: Option<i32>,
+    /// Whether it renews at the end of its term.
+    #[arg(long, value_name = "on|off", value_parser = on_off)]
+    pub auto_renew: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct TransitionsArgs {
+    #[command(flatten)]
+    pub subscription: SubscriptionArgs,
+    /// Those allowed at the end of the term, instead of now.
+    #[arg(long)]
+    pub scheduled: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TransitionArgs {
+    #[command(flatten)]
+    pub subscription: SubscriptionArgs,
+    /// The catalog item to transition to, as `subscription transitions` lists it.
+    #[arg(long, value_name = "CATALOG_ITEM")]
+    pub to: String,
+    /// How many seats move [default: all].
+    #[arg(long, value_parser = quantity)]
+    pub quantity: Option<i32>,
+    /// The term, as an ISO 8601 duration [default: the subscription's].
+    #[arg(long)]
+    pub term_duration: Option<String>,
+    /// The billing cycle [default: the subscription's].
+    #[arg(long)]
+    pub billing_cycle: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -215,6 +290,10 @@ pub struct EmulatorArgs {
     /// MiB of orders kept; the oldest are forgotten first.
     #[arg(long, default_value_t = 8, help_heading = "Limits")]
     pub orders_mib: usize,
+    /// MiB of subscriptions that changed (with their windows and transitions), kept with their
+    /// orders: over it, the oldest order is forgotten with its subscriptions.
+    #[arg(long, default_value_t = 8, help_heading = "Limits")]
+    pub subscriptions_mib: usize,
     /// MiB of successful answers kept to answer a repeated MS-RequestId.
     #[arg(long, default_value_t = 16, help_heading = "Limits")]
     pub replays_mib: usize,
@@ -284,6 +363,9 @@ pub enum CartCommand {
     Put(PutArgs),
     /// Check a cart out.
     Checkout(CheckoutArgs),
+    /// The orders a checked-out cart placed, found by its lines (for when the checkout's
+    /// answer was lost; its own request id, sent again, gives the exact answer).
+    Orders(CartArgs),
 }
 
 #[derive(Debug, Args)]
@@ -370,7 +452,9 @@ pub struct Connection {
     /// The X-Locale to send.
     #[arg(long, env = "PARTNER_CENTER_LOCALE", default_value = "en-US")]
     pub locale: String,
-    /// The MS-RequestId of the operation (a GUID; to replay it safely).
+    /// The MS-RequestId of a write (a GUID): keep it before sending, and the same command
+    /// with the same id, replayed after a crash, makes its change once. Refused by commands
+    /// that only read.
     #[arg(long, value_parser = request_id)]
     pub request_id: Option<RequestId>,
     /// The MS-CorrelationId of the operation (a GUID).
@@ -478,6 +562,14 @@ fn order_id(value: &str) -> Result<String, String> {
     })
 }
 
+fn on_off(value: &str) -> Result<bool, String> {
+    match value {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err("on or off".to_string()),
+    }
+}
+
 fn quantity(value: &str) -> Result<i32, String> {
     match value.parse::<i32>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -543,7 +635,7 @@ impl Command {
         match self {
             Self::Cart(command) => Some(match command {
                 CartCommand::Create(args) => &args.connection,
-                CartCommand::Get(args) => &args.connection,
+                CartCommand::Get(args) | CartCommand::Orders(args) => &args.connection,
                 CartCommand::Update(args) => &args.cart.connection,
                 CartCommand::Put(args) => &args.cart.connection,
                 CartCommand::Checkout(args) => &args.cart.connection,
@@ -556,9 +648,30 @@ impl Command {
                 | OrderCommand::Subscriptions(args) => &args.connection,
                 OrderCommand::Links(args) => &args.order.connection,
                 OrderCommand::Wait(args) => &args.order.connection,
+                OrderCommand::Addon(args) => &args.order.connection,
             }),
-            Self::Subscription(SubscriptionCommand::Status(args)) => Some(&args.connection),
+            Self::Subscription(command) => Some(&command.subscription().connection),
             Self::Demo | Self::Emulator(_) | Self::Completions { .. } => None,
+        }
+    }
+}
+
+impl Command {
+    /// Whether the command sends a write: only those take `--request-id` (a read has no
+    /// outcome to settle, so an id given to one is a mistake to point out, not to ignore).
+    pub fn writes(&self) -> bool {
+        match self {
+            Self::Cart(command) => !matches!(command, CartCommand::Get(_) | CartCommand::Orders(_)),
+            Self::Order(command) => {
+                matches!(command, OrderCommand::Cancel(_) | OrderCommand::Addon(_))
+            }
+            Self::Subscription(command) => matches!(
+                command,
+                SubscriptionCommand::Set(_)
+                    | SubscriptionCommand::Cancel(_)
+                    | SubscriptionCommand::Transition(_)
+            ),
+            Self::Demo | Self::Emulator(_) | Self::Completions { .. } => false,
         }
     }
 }
@@ -573,6 +686,7 @@ impl CartCommand {
             Self::Checkout(args) => cart(&args.cart),
             Self::Update(args) => cart(&args.cart),
             Self::Put(args) => cart(&args.cart),
+            Self::Orders(args) => cart(args),
         }
     }
 }
@@ -588,15 +702,26 @@ impl OrderCommand {
             | Self::Subscriptions(args) => args,
             Self::Links(args) => &args.order,
             Self::Wait(args) => &args.order,
+            Self::Addon(args) => &args.order,
         };
         format!("order {} of customer {}", args.order, args.customer)
     }
 }
 
 impl SubscriptionCommand {
+    /// The subscription the command is for.
+    pub fn subscription(&self) -> &SubscriptionArgs {
+        match self {
+            Self::Get(args) | Self::Cancel(args) | Self::Status(args) => args,
+            Self::Set(args) => &args.subscription,
+            Self::Transitions(args) => &args.subscription,
+            Self::Transition(args) => &args.subscription,
+        }
+    }
+
     /// What the command is about, for its error messages.
     pub fn about(&self) -> String {
-        let Self::Status(args) = self;
+        let args = self.subscription();
         format!(
             "subscription {} of customer {}",
             args.subscription, args.customer

@@ -11,21 +11,29 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{CartArgs, CartCommand, Connection, CreateArgs, UpdateArgs};
 use crate::failure::Failure;
-use crate::output::{cart_id, cart_table, checkout_table, order_ids, show};
+use crate::output::{cart_id, cart_table, checkout_table, order_ids, orders_table, show};
 
 pub async fn run(command: CartCommand) -> Result<(), Failure> {
     match command {
         CartCommand::Create(args) => create(args).await,
         CartCommand::Get(args) => {
-            let cart = cart_ref(&args)?;
-            let cart = cart
-                .with_request_id(args.connection.request_id)
-                .get()
-                .await?;
+            let cart = cart_ref(&args)?.get().await?;
             show(&cart, &args.connection.shown(), cart_table, cart_id)?;
             Ok(())
         }
         CartCommand::Update(args) => update(args).await,
+        CartCommand::Orders(args) => {
+            let found = cart_ref(&args)?.find_orders().await?;
+            let listed = partner_center_carts::types::OrderCollection {
+                total_count: Some(found.len() as i32),
+                items: Some(found),
+                ..Default::default()
+            };
+            show(&listed, &args.connection.shown(), orders_table, |listed| {
+                listed.orders().iter().map(|o| o.id().to_string()).collect()
+            })?;
+            Ok(())
+        }
         CartCommand::Put(args) => {
             let cart = read_cart(&args.file)?;
             let put = cart_ref(&args.cart)?

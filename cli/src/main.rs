@@ -9,6 +9,7 @@ mod output;
 mod print;
 mod query;
 mod serve;
+mod subscriptions;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -36,6 +37,19 @@ fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
+    let sends_id = cli
+        .command
+        .connection()
+        .is_some_and(|c| c.request_id.is_some());
+    if sends_id && !cli.command.writes() {
+        <Cli as clap::CommandFactory>::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--request-id is for a command that writes (create, update, put, checkout, \
+                 cancel, addon, set, transition): this one only reads",
+            )
+            .exit();
+    }
     if let Some(conflict) = cli.command.connection().and_then(Connection::conflict) {
         <Cli as clap::CommandFactory>::command()
             .error(clap::error::ErrorKind::ArgumentConflict, conflict)
@@ -85,7 +99,7 @@ fn main() -> ExitCode {
             }
             Command::Subscription(command) => {
                 let about = command.about();
-                orders::subscription(command)
+                subscriptions::run(command)
                     .await
                     .map_err(|f| f.about(about))
             }

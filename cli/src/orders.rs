@@ -1,17 +1,18 @@
-//! `pc-carts order ...` and `pc-carts subscription ...`: a customer's orders, one order's
-//! provisioning, activation links and subscriptions, and a subscription's provisioning.
+//! `pc-carts order ...`: a customer's orders (listed, or waited for), one order's provisioning,
+//! activation links and subscriptions, its cancellation and add-ons.
 
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget};
 use partner_center_carts::OrderRef;
 
-use crate::args::{OrderArgs, OrderCommand, SubscriptionCommand};
+use partner_center_carts::types::{Order, OrderLineItem};
+
+use crate::args::{OrderArgs, OrderCommand};
 use crate::carts::client;
 use crate::failure::Failure;
 use crate::output::{
-    links_table, order_id, order_table, orders_table, provisioning_table, show,
-    subscription_status_table, subscriptions_table,
+    links_table, order_id, order_table, orders_table, provisioning_table, show, subscriptions_table,
 };
 
 pub async fn run(command: OrderCommand) -> Result<(), Failure> {
@@ -23,6 +24,10 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
             }
             if args.include_price {
                 orders = orders.include_price();
+            }
+            if let Some(wanted) = &args.wait_for {
+                let max_wait = Duration::from_secs(args.timeout);
+                orders.wait_for(max_wait, |o| o.id() == wanted).await?;
             }
             let listed = orders.list().await?;
             show(&listed, &args.connection.shown(), orders_table, |listed| {
@@ -36,8 +41,34 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
             Ok(())
         }
         OrderCommand::Cancel(args) => {
-            let order = order_ref(&args)?.cancel().await?;
+            let order = order_ref(&args)?;
+            let order = order
+                .with_request_id(args.connection.request_id)
+                .cancel()
+                .await?;
             show(&order, &args.connection.shown(), order_table, order_id)?;
+            Ok(())
+        }
+        OrderCommand::Addon(args) => {
+            let add_on = Order {
+                line_items: Some(vec![OrderLineItem {
+                    offer_id: Some(args.item.clone()),
+                    parent_subscription_id: Some(args.parent_subscription.clone()),
+                    quantity: Some(args.quantity),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            };
+            let order = order_ref(&args.order)?
+                .with_request_id(args.order.connection.request_id)
+                .update(&add_on)
+                .await?;
+            show(
+                &order,
+                &args.order.connection.shown(),
+                order_table,
+                order_id,
+            )?;
             Ok(())
         }
         OrderCommand::Links(args) => {
@@ -125,23 +156,6 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
             }
         }
     }
-}
-
-/// `pc-carts subscription ...`.
-pub async fn subscription(command: SubscriptionCommand) -> Result<(), Failure> {
-    let SubscriptionCommand::Status(args) = command;
-    let status = client(&args.connection)?
-        .customer(&args.customer)
-        .subscription(&args.subscription)
-        .provisioning_status()
-        .await?;
-    show(
-        &status,
-        &args.connection.shown(),
-        subscription_status_table,
-        |_| vec![args.subscription.clone()],
-    )?;
-    Ok(())
 }
 
 fn order_ref(args: &OrderArgs) -> Result<OrderRef, Failure> {

@@ -34,6 +34,7 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .cart_lifetime(Duration::from_secs(args.cart_lifetime_secs))
         .carts(args.carts_mib.saturating_mul(MIB))
         .orders(args.orders_mib.saturating_mul(MIB))
+        .subscriptions(args.subscriptions_mib.saturating_mul(MIB))
         .replays(args.replays_mib.saturating_mul(MIB))
         .log(args.log_kib.saturating_mul(1024))
         .body(args.max_body_mib.saturating_mul(MIB))

@@ -388,7 +388,7 @@ async fn a_complete_checkout_exits_0_and_a_second_one_exits_1_already_checked_ou
     );
     // And where to find its orders, in code and on the command line.
     assert!(
-        stderr.contains("customer.orders().list()") && stderr.contains("pc-carts order list"),
+        stderr.contains("cart.find_orders()") && stderr.contains("pc-carts cart orders"),
         "{stderr}"
     );
     assert!(output.stdout.is_empty());
@@ -741,7 +741,7 @@ async fn update_removes_a_line_and_put_replaces_the_whole_cart() {
 
 /// Every command of docs/cli.md, run as written against the emulator, in its order: the ids
 /// in angle brackets become a customer, a cart of two lines, a request id, the order the
-/// checkout placed and its subscription; `...` the arguments the line before it had;
+/// checkout placed and its subscription, an add-on of perpetual software; `...` the arguments the line before it had;
 /// `cart.json` a cart of perpetual software (which has an activation link, and may be
 /// cancelled). Each exits 0.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -802,7 +802,9 @@ async fn every_command_the_guide_shows_runs() {
             .replace("order list ...", "order list --customer <ID>")
             .replace("--customer <ID>", &format!("--customer {CUSTOMER}"))
             .replace("--cart <ID>", &format!("--cart {}", cart.id()))
-            .replace("<GUID>", &uuid::Uuid::new_v4().to_string());
+            .replace("<GUID>", &uuid::Uuid::new_v4().to_string())
+            // An add-on the order may still be cancelled with: perpetual software.
+            .replace("<ADD-ON>", &software.line_items[0].catalog_item_id);
         let command = match emulator.orders(CUSTOMER).first() {
             Some(order) => command.replace("<ORDER-ID>", order.id()).replace(
                 "<SUBSCRIPTION-ID>",
@@ -827,9 +829,17 @@ async fn every_command_the_guide_shows_runs() {
             "{command}: {}",
             text(&output.stderr)
         );
+        // A query the guide shows finds something on the emulator (its orders complete).
+        if command.contains("--query") {
+            let shown = text(&output.stdout);
+            assert!(
+                !shown.trim().is_empty() && shown.trim() != "[]",
+                "{command}: {shown}"
+            );
+        }
         ran += 1;
     }
-    assert!(ran >= 19, "{ran} commands");
+    assert!(ran >= 27, "{ran} commands");
     let orders = emulator.orders(CUSTOMER);
     assert_eq!(orders.len(), 1, "the one checkout placed");
     assert_eq!(orders[0].status.as_deref(), Some("cancelled"));
