@@ -44,7 +44,7 @@ pub enum Effect {
     /// The change may or may not have been made: a write was sent and its answer was lost, and
     /// no later attempt learned which. Send the same request again, with the same
     /// `MS-RequestId`, to learn the outcome: [`PartnerCenter::resend`](crate::PartnerCenter::resend)
-    /// does that for a cart write.
+    /// does that for any write.
     Unknown,
     /// The change was made (the service answered with a success), but the answer could not be
     /// used: its body is kept in the error.

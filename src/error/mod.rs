@@ -61,7 +61,7 @@ struct Inner {
     body: Option<bytes::Bytes>,
     /// For a write whose outcome is unknown: its body, as sent.
     request_body: Option<bytes::Bytes>,
-    /// For a cart write whose outcome is unknown: where to send it again.
+    /// For a write whose outcome is unknown: where to send it again.
     unconfirmed: Option<Box<Unconfirmed>>,
     /// How many rounds `modify` made before it gave up.
     rounds: Option<u32>,
@@ -263,7 +263,7 @@ impl Error {
     /// answer lost (a time-out, a broken connection, 500, 502 or 504), and no later attempt
     /// learned the outcome. Calling the operation again as a new request could apply its change
     /// twice; send the same request again instead, with the same `MS-RequestId`
-    /// ([`PartnerCenter::resend`](crate::PartnerCenter::resend) for a cart write), and the
+    /// ([`PartnerCenter::resend`](crate::PartnerCenter::resend) for any write), and the
     /// service answers with the outcome.
     pub fn outcome_unknown(&self) -> bool {
         self.0.effect == Effect::Unknown
