@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::timestamp::Timestamp;
 use crate::types::Subscription;
 
 impl Subscription {
@@ -15,7 +16,8 @@ impl Subscription {
     /// has no details, its `totalQuantity` until `cancellationAllowedUntilDate`. `None` when
     /// the subscription does not say (not a new-commerce one): only the service can judge it.
     ///
-    /// A date that cannot be read counts as open: a refusal before sending must be sure.
+    /// A date that cannot be read, or is unset, counts as open, and a window that does not say
+    /// how many seats makes the answer `None`: a refusal before sending must be sure.
     ///
     /// ```
     /// use chrono::{Duration, TimeZone, Utc};
@@ -38,30 +40,29 @@ impl Subscription {
         let refundable = self.refundable_quantity.as_ref()?;
         // Open up to and including its end: the last moment it is allowed.
         let open = |until: Option<DateTime<Utc>>| until.is_none_or(|until| until >= now);
-        let seats = |quantity: Option<i32>| quantity.unwrap_or(0).max(0) as u32;
-        match refundable.details.as_deref() {
-            Some(details) if !details.is_empty() => Some(
-                details
-                    .iter()
-                    .filter(|d| {
-                        open(
-                            d.allowed_until_date_time
-                                .as_ref()
-                                .and_then(|t| t.to_datetime()),
-                        )
-                    })
-                    .map(|d| seats(d.quantity))
-                    .sum(),
-            ),
-            _ if open(self.cancellable_until()) => Some(seats(refundable.total_quantity)),
-            _ => Some(0),
-        }
+        let seats = |quantity: i32| u64::try_from(quantity).unwrap_or(0);
+        let total: u64 = match refundable.details.as_deref() {
+            Some(details) if !details.is_empty() => {
+                let mut total = 0u64;
+                for detail in details {
+                    if open(date(detail.allowed_until_date_time.as_ref())) {
+                        // A detail that does not say how many: the subscription does not say.
+                        total = total.saturating_add(seats(detail.quantity?));
+                    }
+                }
+                total
+            }
+            _ if open(self.cancellable_until()) => seats(refundable.total_quantity?),
+            _ => 0,
+        };
+        Some(u32::try_from(total).unwrap_or(u32::MAX))
     }
 
     /// The last moment the subscription can be cancelled for a refund
-    /// (`cancellationAllowedUntilDate`), when the subscription says and the date reads.
+    /// (`cancellationAllowedUntilDate`), when the subscription says and the date reads (the
+    /// .NET SDK's "unset" date does not say).
     pub fn cancellable_until(&self) -> Option<DateTime<Utc>> {
-        self.cancellation_allowed_until_date.as_ref()?.to_datetime()
+        date(self.cancellation_allowed_until_date.as_ref())
     }
 
     /// When the window of the last seats that can be given back ends: the latest
@@ -71,7 +72,7 @@ impl Subscription {
         let latest = details
             .into_iter()
             .flatten()
-            .filter_map(|d| d.allowed_until_date_time.as_ref()?.to_datetime())
+            .filter_map(|d| date(d.allowed_until_date_time.as_ref()))
             .max();
         latest.or_else(|| self.cancellable_until())
     }
@@ -82,4 +83,9 @@ impl Subscription {
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case(Subscription::STATUS_DELETED))
     }
+}
+
+/// A date the service sent, unless it is absent, unset (`0001-01-01T00:00:00`) or unreadable.
+fn date(timestamp: Option<&Timestamp>) -> Option<DateTime<Utc>> {
+    timestamp.filter(|t| !t.is_unset())?.to_datetime()
 }

@@ -103,7 +103,7 @@ async fn a_purchase_is_changed_and_undone_within_its_window_exactly_once() {
     let ErrorKind::WindowClosed(closed) = beyond.kind() else {
         panic!("{beyond:?}")
     };
-    assert_eq!((closed.refundable(), closed.asked()), (3, 4));
+    assert_eq!((closed.refundable(), closed.asked()), (Some(3), 4));
     assert!(closed.service().is_none(), "refused before sending");
     assert_eq!(patches(&emulator), sent, "nothing sent");
     let within = subscription.set_quantity(3).await;

@@ -80,6 +80,8 @@ async fn a_reduction_inside_the_window_sends_the_subscription_as_read_with_its_r
         sent[0].header("ms-requestid"),
         Some(request_id.to_string().as_str())
     );
+    // Its etag, as a precaution against overwriting a concurrent change.
+    assert_eq!(sent[0].header("if-match"), Some("eyJpZCI6ImViYzBiZWVmIn0="));
     // Every field goes back as it came, the ones it did not change and the unknown alike.
     let mut expected = subscription();
     expected["quantity"] = json!(3);
@@ -104,7 +106,7 @@ async fn a_reduction_or_cancel_past_the_window_is_refused_before_sending() {
     let ErrorKind::WindowClosed(closed) = beyond.kind() else {
         panic!("{beyond:?}")
     };
-    assert_eq!((closed.refundable(), closed.asked()), (2, 3));
+    assert_eq!((closed.refundable(), closed.asked()), (Some(2), 3));
     assert_eq!(
         closed.deadline().map(|d| d.to_rfc3339()),
         Some("2021-11-10T16:02:11.102445500+00:00".to_string())
@@ -133,9 +135,10 @@ async fn a_reduction_or_cancel_past_the_window_is_refused_before_sending() {
 async fn the_services_refusal_of_a_reduction_is_the_same_kind_with_its_words() {
     let server = MockServer::start_async().await;
     serve_read(&server).await;
+    let recorder = Recorder::default();
     server
         .mock_async(|when, then| {
-            when.method(PATCH).path(path());
+            when.method(PATCH).path(path()).is_true(recorder.matcher());
             then.status(400).json_body(json!({
                 "code": 800002,
                 "description": "The refund window has passed.",
@@ -143,23 +146,27 @@ async fn the_services_refusal_of_a_reduction_is_the_same_kind_with_its_words() {
             }));
         })
         .await;
-    // The client's clock says the window is open; the service's says otherwise.
-    let pc = client_at(&server, "2021-11-08T12:00:00Z");
+    // Two minutes before the last seats' window ends on the client's clock: it sends, and the
+    // service, whose clock is ahead, refuses.
+    let pc = client_at(&server, "2021-11-10T16:00:11Z");
     let error = pc
         .customer(CUSTOMER)
         .subscription(SUBSCRIPTION)
-        .set_quantity(4)
+        .set_quantity(3)
         .await
         .unwrap_err();
+    assert_eq!(recorder.all().len(), 1, "sent");
     let ErrorKind::WindowClosed(closed) = error.kind() else {
         panic!("{error:?}")
     };
     assert_eq!(closed.service().and_then(|s| s.code_number()), Some(800002));
+    assert_eq!((closed.refundable(), closed.asked()), (Some(2), 2));
     assert_eq!((error.status(), error.code()), (Some(400), Some(800002)));
     assert_eq!(error.effect(), Effect::None, "the service judged it");
+    let words = error.to_string();
     assert!(
-        error.to_string().contains("refund window has passed"),
-        "{error}"
+        words.contains("refused giving back 2 seats") && words.contains("refund window has passed"),
+        "{words}"
     );
 }
 

@@ -256,13 +256,17 @@ impl NotYetListed {
 #[derive(Clone, Debug, PartialEq)]
 pub struct WindowClosed {
     deadline: Option<DateTime<Utc>>,
-    refundable: u32,
+    refundable: Option<u32>,
     asked: u32,
     service: Option<Box<ServiceError>>,
 }
 
 impl WindowClosed {
-    pub(crate) fn new(deadline: Option<DateTime<Utc>>, refundable: u32, asked: u32) -> Self {
+    pub(crate) fn new(
+        deadline: Option<DateTime<Utc>>,
+        refundable: Option<u32>,
+        asked: u32,
+    ) -> Self {
         Self {
             deadline,
             refundable,
@@ -282,8 +286,9 @@ impl WindowClosed {
         self.deadline
     }
 
-    /// How many seats could still be given back when it was refused.
-    pub fn refundable(&self) -> u32 {
+    /// How many seats could still be given back when it was refused, as the subscription read
+    /// said on the client's clock; `None` when it did not say (only the service refuses then).
+    pub fn refundable(&self) -> Option<u32> {
         self.refundable
     }
 
@@ -421,23 +426,30 @@ impl fmt::Display for ErrorKind {
                 n.lists
             ),
             ErrorKind::WindowClosed(w) => {
-                match w.service {
-                    Some(_) => f.write_str("the service refused the reduction or cancellation")?,
-                    None => f.write_str("refused before sending")?,
-                }
-                write!(
-                    f,
-                    ": the subscription's cancellation window allows giving back {} seats now, \
-                     not {}",
-                    w.refundable, w.asked
-                )?;
-                if let Some(deadline) = w.deadline {
-                    let at = deadline.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-                    write!(f, " (its window ends or ended at {at})")?;
-                }
-                match &w.service {
-                    Some(s) => write!(f, " ({s})"),
-                    None => Ok(()),
+                let deadline = w
+                    .deadline
+                    .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                match (&w.service, w.refundable) {
+                    (Some(s), _) => {
+                        write!(f, "the service refused giving back {} seats", w.asked)?;
+                        if let Some(at) = deadline {
+                            write!(f, " (the subscription gave its window's end as {at})")?;
+                        }
+                        write!(f, ": {s}")
+                    }
+                    (None, refundable) => {
+                        write!(
+                            f,
+                            "refused before sending: the subscription's cancellation window \
+                             allows giving back {} seats now, not {}",
+                            refundable.unwrap_or(0),
+                            w.asked
+                        )?;
+                        match deadline {
+                            Some(at) => write!(f, " (its window ends or ended at {at})"),
+                            None => Ok(()),
+                        }
+                    }
                 }
             }
             ErrorKind::Mismatch(m) => write!(

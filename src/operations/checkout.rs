@@ -98,10 +98,11 @@ impl CheckoutOutcome {
 
 /// What the caller of a checkout refused with 800065 can do.
 const ALREADY_SUBMITTED: &str = "the cart was already checked out, by an earlier checkout of \
-     it (perhaps this caller's own, whose answer was lost), and its orders were placed then: send \
-     that checkout again with its own MS-RequestId for its answer (pc.resend, or \
-     with_request_id), or find them among the customer's orders by the cart's lines \
-     (cart.find_orders(), or pc-carts cart orders; a new order can take minutes to be listed)";
+     it (perhaps this caller's own, whose answer was lost), and its orders were placed then: \
+     send that earlier checkout again as the same request for its answer (pc.resend with its \
+     error, or with_request_id with its MS-RequestId), or find them among the customer's orders \
+     by the cart's lines (cart.find_orders(), or pc-carts cart orders; a new order can take \
+     minutes to be listed)";
 
 impl CartRef {
     /// Checks the cart out (`POST /v1/customers/{customer-id}/carts/{cart-id}/checkout`),
@@ -155,15 +156,16 @@ impl CartRef {
         let mut rounds = Rounds::new(Round::Busy, &shared.retry, &shared.budget, started);
         // Requests sent by earlier rounds.
         let mut sent = 0;
-        let (correlation, prior) = (first.ids.correlation_id, first.prior);
+        let correlation = first.ids.correlation_id;
         let mut next = Some(first);
         loop {
             // Each round a new request (the first goes as given: a fixed id, or a resend), in
             // one flow and one time budget.
+            // A later round follows only a busy answer that changed nothing (`Rounds`), so it
+            // starts with nothing unknown.
             let sending = next.take().unwrap_or_else(|| Sending {
                 ids: OperationIds::new(None, Some(correlation)),
                 started,
-                prior,
                 ..self.pc.sending(None)
             });
             let send = async |api: &Client| {

@@ -2,7 +2,7 @@
 
 use super::checkout::CheckoutOutcome;
 use super::refs::{CartRef, Customer, OrderRef, WithRequestId};
-use super::subscription::{SubscriptionRef, cancel};
+use super::subscription::{SubscriptionRef, auto_renew, cancel};
 use crate::error::Error;
 use crate::types::{Cart, Order, Subscription, Transition};
 
@@ -152,7 +152,9 @@ impl WithRequestId<SubscriptionRef> {
     ///
     /// As [`SubscriptionRef::set_auto_renew`]'s.
     pub async fn set_auto_renew(self, enabled: bool) -> Result<Subscription, Error> {
-        self.modify(|s| s.auto_renew_enabled = Some(enabled)).await
+        self.target
+            .modify_with(self.request_id, auto_renew(enabled))
+            .await
     }
 
     /// [`SubscriptionRef::cancel`] with this request id.

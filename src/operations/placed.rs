@@ -12,8 +12,8 @@ use crate::types::{Cart, Order};
 
 impl CartRef {
     /// The customer's orders that match this checked-out cart: placed no earlier than the cart
-    /// was created, with line items that are the cart's (the same catalog item and quantity,
-    /// each cart line in at most one order line). A checkout places one order per order group,
+    /// was created, with line items that are the cart's or its add-ons' (the same catalog item and
+    /// quantity, each in at most one order line). A checkout places one order per order group,
     /// so a cart can have several.
     ///
     /// **A match on content, not an id** (the service links an order to no cart): two carts
@@ -67,7 +67,12 @@ fn placed_from(cart: &Cart, order: &Order) -> bool {
     {
         return false;
     }
-    let mut unused: Vec<_> = cart.line_items.iter().collect();
+    // An add-on of a cart line is a line of the order too.
+    let mut unused: Vec<_> = cart
+        .line_items
+        .iter()
+        .flat_map(|item| std::iter::once(item).chain(item.addon_items.iter().flatten()))
+        .collect();
     !order.line_items().is_empty()
         && order.line_items().iter().all(|line| {
             let same = unused.iter().position(|item| {
@@ -118,5 +123,15 @@ mod tests {
         let a3 = serde_json::json!({"offerId": "A:1:X", "quantity": 3});
         assert!(!placed_from(&cart, &order(later, serde_json::json!([a3]))));
         assert!(!placed_from(&cart, &order(later, serde_json::json!([]))));
+        let with_add_on: Cart = serde_json::from_value(serde_json::json!({
+            "lineItems": [{"catalogItemId": "A:1:X", "quantity": 2, "billingCycle": "monthly",
+                "addonItems": [{"catalogItemId": "C:1:X", "quantity": 4, "billingCycle": "monthly"}]}]
+        }))
+        .unwrap();
+        let c4 = serde_json::json!({"offerId": "C:1:X", "quantity": 4});
+        assert!(placed_from(
+            &with_add_on,
+            &order(later, serde_json::json!([a2, c4]))
+        ));
     }
 }

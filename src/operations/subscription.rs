@@ -22,8 +22,8 @@ use crate::types::{
 ///
 /// A purchase made in error is undone within its cancellation window (7 days for new
 /// commerce): [`set_quantity`](Self::set_quantity) gives seats back, [`cancel`](Self::cancel)
-/// all of them; past the window, or beyond the seats it still allows, the change is refused
-/// before it is sent ([`ErrorKind::WindowClosed`]).
+/// all of them; past the window, or beyond the seats it still allows, as the subscription says
+/// them, the change is refused before it is sent ([`ErrorKind::WindowClosed`]).
 ///
 /// ```no_run
 /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), partner_center_carts::Error> {
@@ -90,9 +90,15 @@ impl SubscriptionRef {
     /// subscription as changed; when `change` changes nothing, nothing is sent.
     ///
     /// A change that gives seats back (a lower `quantity`, or `status` `deleted`) is checked
-    /// against the window the subscription just read says, on the client's clock: past it, or
-    /// beyond the seats it still allows, it is refused with [`ErrorKind::WindowClosed`] and
-    /// nothing is sent; the service's own refusal of such a change is the same kind.
+    /// against the window the subscription just read says (`refundableQuantity`,
+    /// `cancellationAllowedUntilDate`), on the client's clock: past it, or beyond the seats it
+    /// still allows, it is refused with [`ErrorKind::WindowClosed`] and nothing is sent. Where
+    /// the subscription does not say, or within 5 minutes of the window's end (the service's
+    /// clock may differ), the service judges; its 400 to such a change is the same kind.
+    ///
+    /// With [`with_request_id`](Self::with_request_id), make the change absolute
+    /// (`quantity = Some(3)`, not `+= 1`): replayed after a crash, it reads the subscription
+    /// again, and a change already made is then no change, so nothing is sent.
     ///
     /// `Ok` means the change was made, once. An error whose
     /// [`outcome_unknown`](Error::outcome_unknown) is true may or may not have made it:
@@ -145,13 +151,10 @@ impl SubscriptionRef {
         let now = DateTime::<Utc>::from(self.pc.shared.clock.date());
         window::check(&current, &changed, now)
             .map_err(|closed| Error::new(ErrorKind::WindowClosed(closed)).named(OP))?;
-        let given_back = window::given_back(&current, &changed);
+        let sent = changed.clone();
         self.update_with(changed, sending(request_id))
             .await
-            .map_err(|e| match given_back {
-                Some(asked) => window::refused(e, &current, asked, now),
-                None => e,
-            })
+            .map_err(|e| window::refused(e, &current, &sent, now))
     }
 
     /// Sets the quantity: more seats are bought; fewer are given back for a refund, within the
@@ -187,8 +190,7 @@ impl SubscriptionRef {
     ///
     /// As [`modify`](Self::modify)'s.
     pub async fn set_auto_renew(&self, enabled: bool) -> Result<Subscription, Error> {
-        self.modify_with(None, |s| s.auto_renew_enabled = Some(enabled))
-            .await
+        self.modify_with(None, auto_renew(enabled)).await
     }
 
     /// Cancels the subscription for a refund, within its window: [`modify`](Self::modify)
@@ -208,8 +210,14 @@ impl SubscriptionRef {
         sending: Sending,
     ) -> Result<Subscription, Error> {
         let (customer, subscription) = self.checked_ids(Operation::UpdateSubscription)?;
+        // The subscription's etag, as a precaution (as for a cart): a concurrent change is
+        // refused rather than overwritten by the fields sent back as read.
+        let etag = body.attributes.as_ref().and_then(|a| a.etag.clone());
         let send = async |api: &Client| {
-            let patch = api.update_subscription().customer_id(&customer);
+            let mut patch = api.update_subscription().customer_id(&customer);
+            if let Some(etag) = etag {
+                patch = patch.if_match(etag);
+            }
             patch.subscription_id(&subscription).body(body).send().await
         };
         let check = |answer: &Subscription| {
@@ -340,6 +348,11 @@ impl SubscriptionRef {
     fn unconfirmed(&self, transition: bool) -> Unconfirmed {
         Unconfirmed::subscription(&self.customer_id, &self.subscription_id, transition)
     }
+}
+
+/// The change that turns renewal on or off.
+pub(super) fn auto_renew(enabled: bool) -> impl FnOnce(&mut Subscription) {
+    move |subscription| subscription.auto_renew_enabled = Some(enabled)
 }
 
 /// The change that cancels a new-commerce subscription.

@@ -17,50 +17,64 @@ pub(super) fn given_back(before: &Subscription, after: &Subscription) -> Option<
     (left < quantity).then(|| quantity - left)
 }
 
+/// How far the service's clock may be from the client's: a change this close to the end of its
+/// window is left to the service to judge, since a refusal before sending must be sure.
+pub(super) const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
 /// Refuses, before sending, a change that gives back seats the window of `before` (as read)
-/// no longer allows at `now`. Where the subscription does not say, the service judges.
+/// no longer allows at `now`, give or take [`CLOCK_SKEW`]. Where the subscription does not say,
+/// the service judges.
 pub(super) fn check(
     before: &Subscription,
     after: &Subscription,
     now: DateTime<Utc>,
 ) -> Result<(), WindowClosed> {
-    let Some(asked) = given_back(before, after) else {
-        return Ok(());
-    };
+    match closed(before, after, now - CLOCK_SKEW) {
+        Some(closed) => Err(closed),
+        None => Ok(()),
+    }
+}
+
+/// Why the window of `before` does not allow `after` at `now`; `None` when it does, or when the
+/// subscription does not say.
+fn closed(before: &Subscription, after: &Subscription, now: DateTime<Utc>) -> Option<WindowClosed> {
+    let asked = given_back(before, after)?;
     let refundable = before.refundable_at(now);
-    let cancelling = after.is_deleted();
-    let closed = match cancelling {
+    let closed = match after.is_deleted() {
         true => before.cancellable_until().is_some_and(|until| until < now),
         false => refundable.is_some_and(|refundable| asked > refundable),
     };
-    if !closed {
-        return Ok(());
-    }
-    let deadline = match cancelling {
+    closed.then(|| WindowClosed::new(deadline(before, after), refundable, asked))
+}
+
+/// The end of the window that applies: the cancellation date for a cancellation, the last
+/// seats' for a reduction.
+fn deadline(before: &Subscription, after: &Subscription) -> Option<DateTime<Utc>> {
+    match after.is_deleted() {
         true => before.cancellable_until(),
         false => before.refundable_until(),
-    };
-    Err(WindowClosed::new(deadline, refundable.unwrap_or(0), asked))
+    }
 }
 
 /// The service's 400 answer to a change that gives seats back is its refusal of the window:
-/// the docs say "the API will throw an error" past it, with no code of its own, and no other
-/// 400 of a reduction or cancellation is documented. The service's words stay in the error.
+/// the docs say "the API will throw an error" past it, with no code of its own, and document no
+/// other 400 for a reduction or a cancellation. The service's status, code and words stay in
+/// the error; the window is the one the subscription as read gave.
 pub(super) fn refused(
     error: Error,
     before: &Subscription,
-    asked: u32,
+    after: &Subscription,
     now: DateTime<Utc>,
 ) -> Error {
-    let service = match error.kind() {
-        ErrorKind::Service(s) if s.status() == 400 => s.clone(),
-        _ => return error,
+    let (ErrorKind::Service(service), Some(asked)) = (error.kind(), given_back(before, after))
+    else {
+        return error;
     };
-    let deadline = before
-        .refundable_until()
-        .or_else(|| before.cancellable_until());
-    let refundable = before.refundable_at(now).unwrap_or(0);
-    let closed = WindowClosed::new(deadline, refundable, asked).refused_by(service);
+    if service.status() != 400 {
+        return error;
+    }
+    let closed = WindowClosed::new(deadline(before, after), before.refundable_at(now), asked)
+        .refused_by(service.clone());
     error.with_kind(ErrorKind::WindowClosed(closed))
 }
 
@@ -100,7 +114,7 @@ mod tests {
             "two seats are open until the 10th"
         );
         let refused = check(&before, &to(2), day(9)).unwrap_err();
-        assert_eq!((refused.refundable(), refused.asked()), (2, 3));
+        assert_eq!((refused.refundable(), refused.asked()), (Some(2), 3));
         assert_eq!(
             refused.deadline(),
             Some(Utc.with_ymd_and_hms(2021, 11, 10, 16, 2, 11).unwrap())
@@ -117,7 +131,7 @@ mod tests {
     }
 
     #[test]
-    fn each_window_is_open_up_to_and_including_its_last_moment() {
+    fn each_window_is_open_up_to_and_including_its_last_moment_and_the_clock_skew_after() {
         let before = subscription(5);
         let end = Utc.with_ymd_and_hms(2021, 11, 9, 9, 14, 51).unwrap();
         let cancelled = Subscription {
@@ -134,9 +148,19 @@ mod tests {
             Ok(()),
             "three seats until then"
         );
-        let after = end + chrono::Duration::seconds(1);
+        // Within the skew after it, the service's clock may still be inside: it judges.
+        let skewed = end + CLOCK_SKEW;
+        assert_eq!(check(&before, &cancelled, skewed), Ok(()));
+        assert_eq!(check(&before, &to_two, skewed), Ok(()));
+        let after = skewed + chrono::Duration::seconds(1);
         assert!(check(&before, &cancelled, after).is_err());
         assert!(check(&before, &to_two, after).is_err());
+        // The client's own reading agrees to the second, without the skew.
+        assert_eq!(before.refundable_at(end), Some(5));
+        assert_eq!(
+            before.refundable_at(end + chrono::Duration::seconds(1)),
+            Some(2)
+        );
     }
 
     #[test]
@@ -150,6 +174,47 @@ mod tests {
         let refused = check(&before, &cancelled, day(10)).unwrap_err();
         assert_eq!(refused.asked(), 5);
         assert_eq!(refused.deadline(), before.cancellable_until());
+    }
+
+    #[test]
+    fn a_window_that_does_not_say_how_many_or_an_unset_date_is_left_to_the_service() {
+        let mut before = subscription(5);
+        let to_one = Subscription {
+            quantity: Some(1),
+            ..before.clone()
+        };
+        before
+            .refundable_quantity
+            .as_mut()
+            .unwrap()
+            .details
+            .as_mut()
+            .unwrap()[1]
+            .quantity = None;
+        assert_eq!(before.refundable_at(day(9)), None);
+        assert_eq!(check(&before, &to_one, day(10)), Ok(()));
+        let unset = Subscription {
+            cancellation_allowed_until_date: Some("0001-01-01T00:00:00".into()),
+            ..subscription(5)
+        };
+        let cancelled = Subscription {
+            status: Some("deleted".into()),
+            ..unset.clone()
+        };
+        assert_eq!(unset.cancellable_until(), None);
+        assert_eq!(check(&unset, &cancelled, day(30)), Ok(()));
+    }
+
+    #[test]
+    fn seats_beyond_32_bits_saturate() {
+        let before: Subscription = serde_json::from_value(serde_json::json!({
+            "quantity": i32::MAX,
+            "refundableQuantity": {"details": [
+                {"quantity": i32::MAX}, {"quantity": i32::MAX}, {"quantity": i32::MAX}
+            ]}
+        }))
+        .unwrap();
+        assert_eq!(before.refundable_at(day(1)), Some(u32::MAX));
     }
 
     #[test]
