@@ -219,13 +219,13 @@ pub struct TransitionArgs {
     /// The catalog item to transition to, as `subscription transitions` lists it.
     #[arg(long, value_name = "CATALOG_ITEM")]
     pub to: String,
-    /// How many seats move [default: all].
+    /// How many seats move [default: all, as the service takes it].
     #[arg(long, value_parser = quantity)]
     pub quantity: Option<i32>,
-    /// The term, as an ISO 8601 duration [default: the subscription's].
+    /// The term, as an ISO 8601 duration [default: as the service takes it].
     #[arg(long)]
     pub term_duration: Option<String>,
-    /// The billing cycle [default: the subscription's].
+    /// The billing cycle [default: as the service takes it].
     #[arg(long)]
     pub billing_cycle: Option<String>,
 }

@@ -11,7 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{CartArgs, CartCommand, Connection, CreateArgs, UpdateArgs};
 use crate::failure::Failure;
-use crate::output::{cart_id, cart_table, checkout_table, order_ids, orders_table, show};
+use crate::output::{
+    cart_id, cart_table, checkout_table, listed_order_ids, order_ids, orders_table, show,
+};
 
 pub async fn run(command: CartCommand) -> Result<(), Failure> {
     match command {
@@ -29,9 +31,12 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
                 items: Some(found),
                 ..Default::default()
             };
-            show(&listed, &args.connection.shown(), orders_table, |listed| {
-                listed.orders().iter().map(|o| o.id().to_string()).collect()
-            })?;
+            show(
+                &listed,
+                &args.connection.shown(),
+                orders_table,
+                listed_order_ids,
+            )?;
             Ok(())
         }
         CartCommand::Put(args) => {

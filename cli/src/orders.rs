@@ -12,7 +12,8 @@ use crate::args::{OrderArgs, OrderCommand};
 use crate::carts::client;
 use crate::failure::Failure;
 use crate::output::{
-    links_table, order_id, order_table, orders_table, provisioning_table, show, subscriptions_table,
+    links_table, listed_order_ids, order_id, order_table, orders_table, provisioning_table, show,
+    subscriptions_table,
 };
 
 pub async fn run(command: OrderCommand) -> Result<(), Failure> {
@@ -30,9 +31,12 @@ pub async fn run(command: OrderCommand) -> Result<(), Failure> {
                 orders.wait_for(max_wait, |o| o.id() == wanted).await?;
             }
             let listed = orders.list().await?;
-            show(&listed, &args.connection.shown(), orders_table, |listed| {
-                listed.orders().iter().map(|o| o.id().to_string()).collect()
-            })?;
+            show(
+                &listed,
+                &args.connection.shown(),
+                orders_table,
+                listed_order_ids,
+            )?;
             Ok(())
         }
         OrderCommand::Get(args) => {

@@ -57,6 +57,11 @@ pub fn order_ids(result: &CartCheckoutResult) -> Vec<String> {
     result.orders().iter().map(|o| o.id().to_string()).collect()
 }
 
+/// The ids of the orders a list holds.
+pub fn listed_order_ids(listed: &OrderCollection) -> Vec<String> {
+    listed.orders().iter().map(|o| o.id().to_string()).collect()
+}
+
 /// An order's id.
 pub fn order_id(order: &Order) -> Vec<String> {
     vec![order.id().to_string()]

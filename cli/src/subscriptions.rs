@@ -67,16 +67,13 @@ pub async fn run(command: SubscriptionCommand) -> Result<(), Failure> {
                      immediate transition deletes it\n"
                 );
             }
+            // Only what was asked: a replay with the same --request-id sends the same body,
+            // whatever the first sending changed.
             let transition = Transition {
-                from_catalog_item_id: read.offer_id.clone(),
                 to_catalog_item_id: Some(to.to.clone()),
-                quantity: to.quantity.or(read.quantity),
-                term_duration: to.term_duration.clone().or(read.term_duration.clone()),
-                billing_cycle: to
-                    .billing_cycle
-                    .clone()
-                    .map(Into::into)
-                    .or(read.billing_cycle.clone()),
+                quantity: to.quantity,
+                term_duration: to.term_duration.clone(),
+                billing_cycle: to.billing_cycle.clone().map(Into::into),
                 transition_type: Some(Transition::TRANSITION_TYPE_TRANSITION_ONLY.to_string()),
                 ..Default::default()
             };
