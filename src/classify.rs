@@ -3,6 +3,7 @@
 
 use progenitor_client::ResponseValue;
 
+use crate::codes;
 use crate::error::{
     Auth, Error, ErrorKind, InvalidInput, ServiceError, Throttled, Timeout, Transport, Undecodable,
 };
@@ -69,6 +70,12 @@ pub(crate) fn classify<T>(result: Generated<T>, seen: Option<Seen>) -> Result<T,
     }
 }
 
+/// What the service's 900421 means, and what to do.
+const MFA_REQUIRED: &str = "the service requires a token issued with multi-factor \
+     authentication for App+User calls (code 900421): sign the user in again with MFA and use \
+     the token (or refresh token) that sign-in gives; an app-only token (client credentials) is \
+     not affected";
+
 /// The error for an answer with an error status.
 pub(crate) fn from_status(
     status: u16,
@@ -78,6 +85,9 @@ pub(crate) fn from_status(
 ) -> Error {
     let service = ServiceError::new(status, body, raw_body, retry_after);
     Error::new(match status {
+        401 if service.code_number() == Some(codes::MFA_REQUIRED) => {
+            ErrorKind::Auth(Auth::new(MFA_REQUIRED, Some(service)))
+        }
         401 => ErrorKind::Auth(Auth::new(
             "the service refused the access token",
             Some(service),

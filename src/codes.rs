@@ -30,3 +30,6 @@ pub const CART_BEING_PROCESSED: i64 = 800064;
 pub const CART_ALREADY_SUBMITTED: i64 = 800065;
 /// 500: an issue with a line item.
 pub const LINE_ITEM_ISSUE: i64 = 800087;
+/// 401: an App+User call made with a token issued without multi-factor authentication, which
+/// the service refuses since April 2026 (app-only tokens are not affected).
+pub const MFA_REQUIRED: i64 = 900421;

@@ -420,3 +420,49 @@ fn the_builder_refuses_an_empty_token_and_one_that_carries_its_scheme() {
             .is_ok()
     );
 }
+
+/// A 401 with 900421 (an App+User token issued without MFA) is an authentication error that
+/// says so and what to do; a fresh token from the same sign-in would not help, so none is
+/// asked for and the request is not sent again.
+#[tokio::test]
+async fn a_token_without_mfa_is_an_auth_error_that_says_so_and_is_not_retried() {
+    let aad = Scripted::start().await;
+    aad.always(token("tok-no-mfa"));
+    let pc_server = Scripted::start().await;
+    pc_server.always(Answer::json(
+        401,
+        json!({"code": 900421, "description": "MFA is required.", "source": "PartnerFD"}),
+    ));
+    let pc = client_of(&aad, &pc_server);
+
+    let err = pc.customer(CUSTOMER).cart(CART).get().await.unwrap_err();
+    let ErrorKind::Auth(auth) = err.kind() else {
+        panic!("{err:?}")
+    };
+    assert!(auth.mfa_required());
+    assert_eq!(err.code(), Some(partner_center_carts::codes::MFA_REQUIRED));
+    assert_eq!(pc_server.received().len(), 1, "not sent again");
+    assert_eq!(aad.received().len(), 1, "no fresh token asked for");
+    let words = err.to_string();
+    assert!(
+        words.contains("multi-factor") && words.contains("MFA is required."),
+        "{words}"
+    );
+
+    // Another 401 is not read as one.
+    let other = Scripted::start().await;
+    other.always(Answer::json(
+        401,
+        json!({"code": 900, "description": "expired"}),
+    ));
+    let err = client_of(&aad, &other)
+        .customer(CUSTOMER)
+        .cart(CART)
+        .get()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Auth(a) if !a.mfa_required()),
+        "{err:?}"
+    );
+}

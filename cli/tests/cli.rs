@@ -1123,3 +1123,25 @@ async fn an_empty_variable_counts_as_unset() {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--customer"), "{stderr}");
 }
+
+/// A token refused for want of MFA (401, 900421) exits 4, as every authentication failure
+/// does, and the words say what to do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_without_mfa_exits_4_saying_so() {
+    let server = httpmock::MockServer::start_async().await;
+    server
+        .mock_async(|_, then| {
+            then.status(401)
+                .json_body(json!({"code": 900421, "description": "MFA is required."}));
+        })
+        .await;
+    let mut get = pc_carts_at(&server.base_url(), &["cart", "get"]);
+    get.args(["--customer", CUSTOMER, "--cart", CUSTOMER]);
+    let output = run(get).await;
+    assert_eq!(output.status.code(), Some(4));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("multi-factor") && stderr.contains("900421"),
+        "{stderr}"
+    );
+}

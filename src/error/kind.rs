@@ -145,6 +145,17 @@ impl Auth {
     pub fn service(&self) -> Option<&ServiceError> {
         self.service.as_ref()
     }
+
+    /// Whether the service refused the token because it was not issued with multi-factor
+    /// authentication (401 with code 900421, [`codes::MFA_REQUIRED`](crate::codes::MFA_REQUIRED)):
+    /// App+User calls need a user who signed in with MFA. A fresh token from the same sign-in
+    /// does not help, so none is asked for.
+    pub fn mfa_required(&self) -> bool {
+        self.service
+            .as_ref()
+            .and_then(ServiceError::code_number)
+            .is_some_and(|code| code == crate::codes::MFA_REQUIRED)
+    }
 }
 
 /// A time-out: of an attempt, or of the operation's whole time budget.

@@ -6,7 +6,8 @@
 //!
 //! 1. a request that cannot be sent again (its body was streamed and is used up): stop;
 //! 2. a 401 from the service, the first of the operation, when the token provider can give a
-//!    fresh token: retry at once with it (this counts against nothing);
+//!    fresh token: retry at once with it (this counts against nothing); not for a 401 that
+//!    asks for MFA (900421), which a fresh token from the same sign-in does not satisfy;
 //! 3. the [`RetryPolicy`]: a transient failure is retried after `Retry-After` or a backoff,
 //!    within `max_attempts` and the time budget; anything else stops.
 //!
@@ -142,7 +143,12 @@ fn cannot_resend(_: &mut Strategy<'_>, failure: &Failure<'_>) -> Verdict {
 /// The service refused the token (a 401, as opposed to a token that could not be had): once
 /// per operation, drop it and try again at once with a fresh one, if the provider can give one.
 fn refused_token(strategy: &mut Strategy<'_>, failure: &Failure<'_>) -> Verdict {
-    let refused = matches!(failure.error.kind(), ErrorKind::Auth(a) if a.service().is_some());
+    // A token refused for want of MFA: a fresh one from the same sign-in carries the same
+    // claims, so asking for one is a wasted round trip.
+    let refused = matches!(
+        failure.error.kind(),
+        ErrorKind::Auth(a) if a.service().is_some() && !a.mfa_required()
+    );
     if !refused || strategy.fresh_token_tried {
         return Verdict::NoOpinion;
     }
