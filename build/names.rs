@@ -17,6 +17,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
     let mut ids = Vec::new();
     let mut generated = Vec::new();
     let mut writes = Vec::new();
+    let mut user_only = Vec::new();
     let mut docs = Vec::new();
     for (path, method, operation) in spec.operations() {
         let Some(id) = operation.operation_id.clone() else {
@@ -25,6 +26,8 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
         let variant = quote::format_ident!("{}", sanitize(&id).to_pascal_case());
         docs.push(format!("`{id}`: `{} {path}`", method.to_uppercase()));
         writes.push(!method.eq_ignore_ascii_case("get"));
+        let marked = operation.extensions.get("x-app-user-only");
+        user_only.push(marked.and_then(serde_json::Value::as_bool).unwrap_or(false));
         generated.push(sanitize(&id).to_snake_case());
         variants.push(variant);
         ids.push(id);
@@ -55,6 +58,14 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
             pub const fn writes(self) -> bool {
                 match self {
                     #(Operation::#variants => #writes,)*
+                }
+            }
+
+            /// Whether the service answers the operation to App+User tokens only (the spec's
+            /// `x-app-user-only`), which must be issued with multi-factor authentication.
+            pub const fn app_user_only(self) -> bool {
+                match self {
+                    #(Operation::#variants => #user_only,)*
                 }
             }
 

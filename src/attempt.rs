@@ -12,7 +12,7 @@ use tracing::{Instrument, field};
 use crate::auth::AccessToken;
 use crate::classify::{attempt_error, from_status};
 use crate::client::Shared;
-use crate::error::{Error, ErrorKind};
+use crate::error::{Auth, Error, ErrorKind};
 use crate::read::{Limits, Seen, read_bounded};
 use crate::retry::Admission;
 #[cfg(feature = "redis")]
@@ -47,15 +47,30 @@ pub(crate) struct Failed {
     pub token: AccessToken,
 }
 
+/// What every attempt of an operation shares.
+#[derive(Clone, Copy)]
+pub(crate) struct To<'a> {
+    /// The operation's time runs out then.
+    pub deadline: Instant,
+    /// The customer, for the fleet's per-customer limit.
+    pub customer: Option<&'a str>,
+    /// The service answers it to App+User tokens issued with MFA only.
+    pub needs_mfa: bool,
+}
+
 /// Makes attempt number `number` of the operation whose request is `original`: a copy of it,
 /// or the request itself when it cannot be copied (a streamed body), which is then used up.
 pub(crate) async fn send(
     shared: &Shared,
     original: &mut Option<reqwest::Request>,
-    deadline: Instant,
-    customer: Option<&str>,
+    to: To<'_>,
     number: u32,
 ) -> Attempt {
+    let To {
+        deadline,
+        customer,
+        needs_mfa,
+    } = to;
     let left = deadline.saturating_duration_since(shared.clock.now());
     if left.is_zero() {
         return Attempt::NotMade(Some(Error::timeout()));
@@ -66,6 +81,13 @@ pub(crate) async fn send(
         Ok(Err(e)) => return Attempt::NotMade(Some(e)),
         Err(_) => return Attempt::NotMade(Some(Error::timeout())),
     };
+    // A user's token issued without MFA is refused by the service (900421): say so now, and
+    // send nothing.
+    if needs_mfa && token.lacks_mfa() {
+        return Attempt::NotMade(Some(Error::new(ErrorKind::Auth(
+            Auth::mfa_required_before(),
+        ))));
+    }
     // A turn to send, within the operation's time: from the fleet's shared limit when it
     // answers, else from the client's pace, learnt from the service's 429s (which learns
     // from every answer, to be ready).

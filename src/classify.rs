@@ -5,7 +5,8 @@ use progenitor_client::ResponseValue;
 
 use crate::codes;
 use crate::error::{
-    Auth, Error, ErrorKind, InvalidInput, ServiceError, Throttled, Timeout, Transport, Undecodable,
+    Auth, Error, ErrorKind, InvalidInput, MFA_WORDS, ServiceError, Throttled, Timeout, Transport,
+    Undecodable,
 };
 use crate::read::retry_after;
 use crate::read::{BODY_PREFIX_BYTES, Seen};
@@ -70,12 +71,6 @@ pub(crate) fn classify<T>(result: Generated<T>, seen: Option<Seen>) -> Result<T,
     }
 }
 
-/// What the service's 900421 means, and what to do.
-const MFA_REQUIRED: &str = "the service requires a token issued with multi-factor \
-     authentication for App+User calls (code 900421): sign the user in again with MFA and use \
-     the token (or refresh token) that sign-in gives; an app-only token (client credentials) is \
-     not affected";
-
 /// The error for an answer with an error status.
 pub(crate) fn from_status(
     status: u16,
@@ -86,7 +81,7 @@ pub(crate) fn from_status(
     let service = ServiceError::new(status, body, raw_body, retry_after);
     Error::new(match status {
         401 if service.code_number() == Some(codes::MFA_REQUIRED) => {
-            ErrorKind::Auth(Auth::new(MFA_REQUIRED, Some(service)))
+            ErrorKind::Auth(Auth::new(MFA_WORDS, Some(service)))
         }
         401 => ErrorKind::Auth(Auth::new(
             "the service refused the access token",

@@ -199,7 +199,13 @@ async fn attempts(
     let mut last = None;
     loop {
         let number = record.attempts + 1;
-        let failed = match attempt::send(shared, original, deadline, customer, number).await {
+        let needs_mfa = record.operation.is_some_and(Operation::app_user_only);
+        let to = attempt::To {
+            deadline,
+            customer,
+            needs_mfa,
+        };
+        let failed = match attempt::send(shared, original, to, number).await {
             Attempt::Answered(response, seen) => {
                 record.attempts = number;
                 strategy.succeeded();

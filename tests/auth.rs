@@ -466,3 +466,64 @@ async fn a_token_without_mfa_is_an_auth_error_that_says_so_and_is_not_retried() 
         "{err:?}"
     );
 }
+
+/// An unsigned token with these claims, laid out as Azure AD's are.
+fn jwt(claims: serde_json::Value) -> String {
+    use base64::Engine;
+    let part = |v: serde_json::Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v.to_string())
+    };
+    let header = part(json!({"alg": "RS256", "typ": "JWT"}));
+    format!("{header}.{}.signature", part(claims))
+}
+
+/// Before an operation the service answers to App+User tokens only (order provisioning status),
+/// a user's token whose sign-in was without MFA is refused, with the service's words and
+/// nothing sent; with MFA, an app's token, an opaque one, or another operation, it is sent.
+#[tokio::test]
+async fn a_users_token_without_mfa_is_refused_before_an_app_user_operation() {
+    let server = Scripted::start().await;
+    server.always(Answer::json(200, json!({"totalCount": 0, "items": []})));
+    let client = |token: &str| {
+        PartnerCenter::builder()
+            .base_url(&server.url)
+            .bearer_token(token)
+            .build()
+            .unwrap()
+    };
+    let status = async |pc: &PartnerCenter| {
+        pc.customer(CUSTOMER)
+            .order("f76c6b7f449d")
+            .provisioning_status()
+            .await
+    };
+
+    let without = client(&jwt(json!({"idtyp": "user", "amr": ["pwd"], "scp": "x"})));
+    let err = status(&without).await.unwrap_err();
+    assert!(
+        matches!(err.kind(), ErrorKind::Auth(a) if a.mfa_required() && a.service().is_none()),
+        "{err:?}"
+    );
+    assert_eq!(err.attempts(), 0);
+    assert!(
+        err.to_string().starts_with(
+            "getOrderProvisioningStatus failed: authentication failed: refused before sending: \
+             the token's sign-in was without MFA"
+        ),
+        "{err}"
+    );
+    assert!(server.received().is_empty(), "nothing sent");
+
+    // Another operation with the same token is the service's to judge.
+    assert!(without.customer(CUSTOMER).cart(CART).get().await.is_err());
+    assert_eq!(server.received().len(), 1);
+
+    for token in [
+        jwt(json!({"idtyp": "user", "amr": ["pwd", "mfa"]})),
+        jwt(json!({"idtyp": "app", "roles": ["x"]})),
+        "opaque-token".to_string(),
+    ] {
+        status(&client(&token)).await.unwrap();
+    }
+    assert_eq!(server.received().len(), 4);
+}

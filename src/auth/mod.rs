@@ -10,6 +10,7 @@ mod azure_ad;
 #[cfg(feature = "azure_identity")]
 mod azure_identity;
 mod cache;
+mod claims;
 mod token;
 
 pub use azure_ad::{

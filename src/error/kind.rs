@@ -125,13 +125,34 @@ reason_kind!(
 pub struct Auth {
     reason: String,
     service: Option<ServiceError>,
+    /// Refused before sending: a user's token without MFA for an App+User-only operation.
+    without_mfa: bool,
 }
+
+/// What the service's 900421 means, and what to do; also why a token is refused before it.
+pub(crate) const MFA_WORDS: &str = "the service requires a token issued with multi-factor \
+     authentication for App+User calls (code 900421): sign the user in again with MFA and use \
+     the token (or refresh token) that sign-in gives; an app-only token (client credentials) is \
+     not affected";
 
 impl Auth {
     pub(crate) fn new(reason: impl Into<String>, service: Option<ServiceError>) -> Self {
         Self {
             reason: reason.into(),
             service,
+            without_mfa: false,
+        }
+    }
+
+    /// A user's token whose `amr` claim lacks `mfa`, for an operation the service answers to
+    /// App+User tokens only: refused before sending, as the service would refuse it.
+    pub(crate) fn mfa_required_before() -> Self {
+        Self {
+            reason: format!(
+                "refused before sending: the token's sign-in was without MFA (its amr claim); {MFA_WORDS}"
+            ),
+            service: None,
+            without_mfa: true,
         }
     }
 
@@ -146,15 +167,20 @@ impl Auth {
         self.service.as_ref()
     }
 
-    /// Whether the service refused the token because it was not issued with multi-factor
-    /// authentication (401 with code 900421, [`codes::MFA_REQUIRED`](crate::codes::MFA_REQUIRED)):
-    /// App+User calls need a user who signed in with MFA. A fresh token from the same sign-in
-    /// does not help, so none is asked for.
+    /// Whether the token was refused because it was not issued with multi-factor
+    /// authentication: by the service (401 with code 900421,
+    /// [`codes::MFA_REQUIRED`](crate::codes::MFA_REQUIRED)), or before sending, for an
+    /// operation the service answers to App+User tokens only ([`Operation::app_user_only`](crate::Operation::app_user_only)),
+    /// when the token's own claims say its sign-in was without MFA. App+User calls need a user
+    /// who signed in with MFA; a fresh token from the same sign-in does not help, so none is
+    /// asked for.
     pub fn mfa_required(&self) -> bool {
-        self.service
-            .as_ref()
-            .and_then(ServiceError::code_number)
-            .is_some_and(|code| code == crate::codes::MFA_REQUIRED)
+        self.without_mfa
+            || self
+                .service
+                .as_ref()
+                .and_then(ServiceError::code_number)
+                .is_some_and(|code| code == crate::codes::MFA_REQUIRED)
     }
 }
 

@@ -21,6 +21,7 @@ use crate::ids::{OperationIds, RequestId};
 
 pub use category::ErrorCategory;
 pub use effect::Effect;
+pub(crate) use kind::MFA_WORDS;
 pub use kind::{
     Auth, Config, ErrorKind, InvalidInput, Mismatch, NotYetListed, NothingOrdered, ResponseLimit,
     StillProvisioning, Throttled, Timeout, Transport, Undecodable, WindowClosed,
