@@ -197,14 +197,14 @@ async fn attempts(
         .unwrap_or_else(|| started + std::time::Duration::from_secs(365 * 86_400));
     let mut strategy = Strategy::new(&shared.retry, &shared.budget, &*shared.tokens, started);
     let mut last = None;
+    // The same for every attempt.
+    let to = attempt::To {
+        deadline,
+        customer,
+        needs_mfa: record.operation.is_some_and(Operation::app_user_only),
+    };
     loop {
         let number = record.attempts + 1;
-        let needs_mfa = record.operation.is_some_and(Operation::app_user_only);
-        let to = attempt::To {
-            deadline,
-            customer,
-            needs_mfa,
-        };
         let failed = match attempt::send(shared, original, to, number).await {
             Attempt::Answered(response, seen) => {
                 record.attempts = number;
