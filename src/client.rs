@@ -83,6 +83,17 @@ impl PartnerCenter {
         &self.shared.base_url
     }
 
+    /// The access token the next request would carry, from the client's token provider (a
+    /// cached one while it is fresh): to read its claims
+    /// ([`AccessToken::claims`](crate::auth::AccessToken::claims)) or its expiry.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Auth`](crate::ErrorKind::Auth) when no token can be had.
+    pub async fn access_token(&self) -> Result<crate::auth::AccessToken, crate::error::Error> {
+        self.shared.tokens.token().await
+    }
+
     /// Now, on the client's clock: where an operation's time budget starts.
     pub(crate) fn now(&self) -> std::time::Instant {
         self.shared.clock.now()

@@ -527,3 +527,55 @@ async fn a_users_token_without_mfa_is_refused_before_an_app_user_operation() {
     }
     assert_eq!(server.received().len(), 4);
 }
+
+/// The service's word on MFA: the organization profile asked with `ValidateMfa: true`, its
+/// `isMfaCompliant` read; a refusal for want of MFA is its "no"; without the question, the
+/// header is not sent.
+#[tokio::test]
+async fn the_service_is_asked_whether_the_token_carries_mfa() {
+    let server = Scripted::start().await;
+    let profile = |compliant: serde_json::Value| {
+        Answer::json(
+            200,
+            json!({"id": "p", "companyName": "Contoso", "isMfaCompliant": compliant}),
+        )
+    };
+    server
+        .then(profile(json!(true)))
+        .then(profile(json!(false)))
+        .then(profile(json!(null)))
+        .then(Answer::json(
+            401,
+            json!({"code": 900421, "description": "MFA is required."}),
+        ))
+        .then(Answer::json(
+            401,
+            json!({"code": 900, "description": "expired"}),
+        ))
+        .then(profile(json!(null)));
+    let pc = PartnerCenter::builder()
+        .base_url(&server.url)
+        .bearer_token("t")
+        .build()
+        .unwrap();
+    assert_eq!(pc.mfa_compliance().await.unwrap(), Some(true));
+    assert_eq!(pc.mfa_compliance().await.unwrap(), Some(false));
+    assert_eq!(pc.mfa_compliance().await.unwrap(), None);
+    assert_eq!(pc.mfa_compliance().await.unwrap(), Some(false));
+    let refused = pc.mfa_compliance().await.unwrap_err();
+    assert!(matches!(refused.kind(), ErrorKind::Auth(a) if !a.mfa_required()));
+    let read = pc.organization_profile().await.unwrap();
+    assert_eq!(read.company_name.as_deref(), Some("Contoso"));
+
+    let received = server.received();
+    assert_eq!(
+        received.len(),
+        6,
+        "a 401 that is not about MFA is not retried with a fixed token"
+    );
+    for r in &received[..5] {
+        assert_eq!(r.path, "/v1/profiles/organization");
+        assert_eq!(r.header("validatemfa"), Some("true"));
+    }
+    assert_eq!(received[5].header("validatemfa"), None);
+}

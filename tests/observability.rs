@@ -4,7 +4,7 @@ mod support;
 
 use partner_center_carts::PartnerCenter;
 use partner_center_carts::auth::{
-    AccessToken, ClientCredentials, RefreshToken, StaticToken, TokenProvider,
+    AccessToken, ClientCredentials, FileStore, RefreshToken, StaticToken, TokenProvider,
 };
 use partner_center_carts::clock::VirtualClock;
 use partner_center_carts::retry::RetryPolicy;
@@ -17,9 +17,10 @@ const CLIENT_SECRET: &str = "client-secret-do-not-print";
 const REFRESH: &str = "refresh-token-do-not-print";
 const ISSUED: &str = "issued-access-token-do-not-print";
 const FIXED: &str = "fixed-bearer-do-not-print";
+const ROTATED: &str = "rotated-refresh-token-do-not-print";
 
 fn assert_no_secret(what: &str, text: &str) {
-    for secret in [CLIENT_SECRET, REFRESH, ISSUED, FIXED] {
+    for secret in [CLIENT_SECRET, REFRESH, ISSUED, FIXED, ROTATED] {
         assert!(!text.contains(secret), "{what} shows a secret:\n{text}");
     }
 }
@@ -121,6 +122,31 @@ async fn no_debug_display_or_log_line_shows_a_token_or_secret() {
     }
     // A refresh-token grant, so its request is in the log too.
     refresh.token().await.unwrap();
+
+    // A rotation kept in a file, and Azure AD refusing the rotated token, echoing it.
+    let rotating = Scripted::start().await;
+    rotating
+        .then(Answer::json(
+            200,
+            json!({"access_token": ISSUED, "expires_in": "0", "refresh_token": ROTATED}),
+        ))
+        .always(Answer::json(
+            400,
+            json!({"error": "invalid_grant", "error_codes": [700082],
+                   "error_description": format!("AADSTS700082: {ROTATED} expired")}),
+        ));
+    let dir = std::env::temp_dir().join(format!("pcc-observed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let store = FileStore::new(dir.join("refresh-token"));
+    let stored = RefreshToken::new("tenant", "app", REFRESH)
+        .with_store(store.clone())
+        .with_authority(&rotating.url)
+        .unwrap();
+    stored.token().await.unwrap();
+    let refused = stored.token().await.unwrap_err();
+    shown.push(format!("{refused} / {refused:?} / {stored:?} / {store:?}"));
+    shown.push(format!("{:?}", pc.mfa_compliance().await));
+    std::fs::remove_dir_all(&dir).unwrap();
 
     for (i, text) in shown.iter().enumerate() {
         assert_no_secret(&format!("value {i}"), text);

@@ -2,15 +2,16 @@
 //! (refresh token), with the v2.0 token endpoint of a configurable authority.
 
 use std::fmt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use super::RefreshTokenStore;
 use super::cache::TokenCache;
 use super::{AccessToken, TokenFuture, TokenProvider};
-use crate::error::Auth;
+use crate::error::{Auth, RefreshRefused};
 use crate::error::{Error, ErrorKind};
 use crate::read::read_capped;
 
@@ -47,25 +48,43 @@ pub struct AzureAd<G> {
 pub type ClientCredentials = AzureAd<grant::ClientSecret>;
 
 /// App+user tokens: the OAuth 2.0 refresh-token grant. When Azure AD answers with a new refresh
-/// token, it replaces the old one.
+/// token (it rotates them on every exchange), it replaces the old one, and goes to the
+/// provider's [`RefreshTokenStore`] if it has one, so the next run starts from it.
+///
+/// A refresh token Azure AD refuses fails with [`ErrorKind::Auth`](crate::ErrorKind::Auth)
+/// whose [`refresh_refused`](crate::error::Auth::refresh_refused) says why (expired, or not
+/// valid); one that needs a sign-in with MFA, with
+/// [`mfa_required`](crate::error::Auth::mfa_required).
+///
+/// ```no_run
+/// use partner_center_carts::auth::{FileStore, RefreshToken};
+///
+/// let tokens = RefreshToken::new("contoso.onmicrosoft.com", "app-id", "first-refresh-token")
+///     .with_store(FileStore::new("refresh-token"));
+/// # let _ = tokens;
+/// ```
 pub type RefreshToken = AzureAd<grant::Refresh>;
 
 /// The grants an [`AzureAd`] provider posts, made by [`ClientCredentials::new`] and
 /// [`RefreshToken::new`]; their secrets never show in `Debug`.
 pub mod grant {
     use std::fmt;
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     use secrecy::SecretString;
+
+    use crate::auth::RefreshTokenStore;
+    use crate::error::Error;
 
     /// The client-credentials grant: the app's secret.
     pub struct ClientSecret(pub(super) SecretString);
 
-    /// The refresh-token grant: the user's refresh token (replaced when Azure AD rotates it),
-    /// and the app's secret for a confidential app.
+    /// The refresh-token grant: the user's refresh token (replaced when Azure AD rotates it,
+    /// and kept in the store if there is one), and the app's secret for a confidential app.
     pub struct Refresh {
         pub(super) refresh_token: Mutex<SecretString>,
         pub(super) client_secret: Option<SecretString>,
+        pub(super) store: Option<Arc<dyn RefreshTokenStore>>,
     }
 
     /// What a grant posts, besides the client id and scope; sealed: the two grants above are
@@ -77,8 +96,9 @@ pub mod grant {
 
         /// Azure AD sent a new refresh token.
         #[doc(hidden)]
-        fn rotated(&self, refresh_token: SecretString) {
+        fn rotated(&self, refresh_token: SecretString) -> Result<(), Error> {
             let _ = refresh_token;
+            Ok(())
         }
     }
 
@@ -115,9 +135,15 @@ pub mod grant {
             form
         }
 
-        fn rotated(&self, refresh_token: SecretString) {
-            if let Ok(mut slot) = self.refresh_token.lock() {
-                *slot = refresh_token;
+        fn rotated(&self, refresh_token: SecretString) -> Result<(), Error> {
+            // Kept in memory first: if the store fails, this process still has it.
+            match self.refresh_token.lock() {
+                Ok(mut slot) => *slot = refresh_token.clone(),
+                Err(poisoned) => *poisoned.into_inner() = refresh_token.clone(),
+            }
+            match &self.store {
+                Some(store) => crate::auth::store::save(store.as_ref(), &refresh_token),
+                None => Ok(()),
             }
         }
     }
@@ -136,6 +162,7 @@ pub mod grant {
                     "client_secret",
                     &self.client_secret.as_ref().map(|_| "[REDACTED]"),
                 )
+                .field("store", &self.store)
                 .finish()
         }
     }
@@ -181,8 +208,37 @@ impl RefreshToken {
             grant: grant::Refresh {
                 refresh_token: Mutex::new(SecretString::from(refresh_token.into())),
                 client_secret: None,
+                store: None,
             },
         }
+    }
+
+    /// Tokens on behalf of the user whose refresh token `store` keeps (the newest, when a
+    /// previous run kept its rotations there); every rotated one goes back to it.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Auth`](crate::ErrorKind::Auth) when the store cannot be read or holds no
+    /// refresh token.
+    pub fn from_store(
+        tenant: impl Into<String>,
+        client_id: impl Into<String>,
+        store: impl RefreshTokenStore,
+    ) -> Result<Self, Error> {
+        let Some(first) = super::store::load(&store)? else {
+            return Err(auth_error(format!(
+                "no refresh token in {store:?}: sign the user in (with MFA) and store the refresh \
+                 token that sign-in gives"
+            )));
+        };
+        Ok(Self::new(tenant, client_id, first.expose_secret()).with_store(store))
+    }
+
+    /// Hands every refresh token Azure AD rotates to `store`, before the access token that
+    /// came with it is used ([`RefreshTokenStore::save`]).
+    pub fn with_store(mut self, store: impl RefreshTokenStore) -> Self {
+        self.grant.store = Some(Arc::new(store));
+        self
     }
 
     /// Sends the app's client secret with each refresh.
@@ -224,7 +280,7 @@ impl<G: Grant> TokenProvider for AzureAd<G> {
                 .collect();
             let (token, rotated) = self.endpoint.request(&form).await?;
             if let Some(rotated) = rotated {
-                self.grant.rotated(rotated);
+                self.grant.rotated(rotated)?;
             }
             Ok(token)
         }))
@@ -249,6 +305,35 @@ struct TokenAnswer {
 struct TokenError {
     error: Option<String>,
     error_description: Option<String>,
+    /// Azure AD's own codes (the `AADSTS` numbers of the description).
+    #[serde(default)]
+    error_codes: Vec<u64>,
+}
+
+/// AADSTS codes of a refresh token past its lifetime.
+const EXPIRED_REFRESH_CODES: [u64; 4] = [700_082, 70_008, 700_081, 700_084];
+
+/// AADSTS codes of a sign-in that must be made again with MFA.
+const MFA_CODES: [u64; 2] = [50_076, 50_079];
+
+impl TokenError {
+    /// The refusal as its own kind where it has one: a sign-in needed with MFA, or a refresh
+    /// token refused (`invalid_grant`); `None` for the rest.
+    fn classify(&self, words: String) -> Option<Auth> {
+        let codes = &self.error_codes;
+        if codes.iter().any(|c| MFA_CODES.contains(c)) {
+            return Some(Auth::mfa_required_by_authority(words));
+        }
+        if self.error.as_deref() != Some("invalid_grant") {
+            return None;
+        }
+        let why = if codes.iter().any(|c| EXPIRED_REFRESH_CODES.contains(c)) {
+            RefreshRefused::Expired
+        } else {
+            RefreshRefused::Invalid
+        };
+        Some(Auth::refresh_token_refused(words, why))
+    }
 }
 
 impl Endpoint {
@@ -325,19 +410,23 @@ impl Endpoint {
             )));
         }
         if !status.is_success() {
-            let detail = serde_json::from_slice::<TokenError>(&body)
-                .ok()
-                .map(|e| {
+            let refusal = serde_json::from_slice::<TokenError>(&body).ok();
+            let detail = refusal.as_ref().map_or_else(
+                || "no error detail".to_string(),
+                |e| {
                     format!(
                         "{}: {}",
                         endpoint_text(e.error.as_deref().unwrap_or("error"), form),
                         endpoint_text(e.error_description.as_deref().unwrap_or(""), form)
                     )
-                })
-                .unwrap_or_else(|| "no error detail".to_string());
-            return Err(auth_error(format!(
-                "{url} refused the token request with {status} ({detail})"
-            )));
+                },
+            );
+            let words = format!("{url} refused the token request with {status} ({detail})");
+            let kind = match refusal.and_then(|e| e.classify(words.clone())) {
+                Some(auth) => auth,
+                None => Auth::new(words, None),
+            };
+            return Err(Error::new(ErrorKind::Auth(kind)));
         }
         let answer: TokenAnswer = serde_json::from_slice(&body)
             .map_err(|e| auth_error(format!("the token answer from {url} cannot be read: {e}")))?;

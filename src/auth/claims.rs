@@ -1,7 +1,9 @@
-//! What an access token says of itself: whether a user signed in for it (App+User) and whether
-//! with multi-factor authentication (its `amr` claim holds `mfa`). Read from the token's payload
-//! without verifying it (the service verifies; this only says beforehand what it will say), and
-//! never logged.
+//! What an access token says of itself: whether a user signed in for it (App+User), whether
+//! with multi-factor authentication (its `amr` claim holds `mfa`), for which tenant and until
+//! when. Read from the token's payload without verifying it (the service verifies; this only
+//! says beforehand what it will say), and never logged.
+
+use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -9,28 +11,43 @@ use secrecy::ExposeSecret;
 
 use super::AccessToken;
 
-/// A token's claims that matter here. `None` where the token does not say (an opaque token, a
-/// payload that does not read, a claim absent).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Claims {
-    /// A user signed in for it (delegated, App+User), rather than an app alone.
+/// A token's claims that matter to a Partner Center client, from [`AccessToken::claims`].
+/// Each is `None` where the token does not say: an opaque token (not a JWT), a payload that
+/// does not read, a claim absent.
+///
+/// ```
+/// use partner_center_carts::auth::AccessToken;
+///
+/// let claims = AccessToken::new("an-opaque-token", None)?.claims();
+/// assert_eq!(claims.user, None);
+/// # Ok::<(), partner_center_carts::Error>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenClaims {
+    /// A user signed in for it (delegated, App+User: `idtyp` `user`, or scopes without
+    /// `idtyp`), rather than an app alone (`idtyp` `app`, or roles).
     pub user: Option<bool>,
-    /// It was issued with multi-factor authentication.
+    /// It was issued with multi-factor authentication: its `amr` claim holds `mfa`.
     pub mfa: Option<bool>,
+    /// When it expires (`exp`).
+    pub expires: Option<SystemTime>,
+    /// The tenant it was issued in (`tid`).
+    pub tenant: Option<String>,
 }
 
 impl AccessToken {
-    /// The token's claims, read from its payload (a JWT's middle part).
-    pub(crate) fn claims(&self) -> Claims {
+    /// The token's claims, read from its payload (a JWT's middle part) without verifying it.
+    pub fn claims(&self) -> TokenClaims {
         let secret = self.secret().expose_secret();
         let Some(payload) = secret.split('.').nth(1) else {
-            return Claims::default();
+            return TokenClaims::default();
         };
         let Ok(bytes) = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')) else {
-            return Claims::default();
+            return TokenClaims::default();
         };
         let Ok(claims) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-            return Claims::default();
+            return TokenClaims::default();
         };
         // Azure AD: `idtyp` is "app" for app-only tokens and "user" for delegated ones; an
         // older token without it is delegated when it has scopes (`scp`), app-only with roles.
@@ -45,12 +62,22 @@ impl AccessToken {
                 .iter()
                 .any(|m| m.as_str().is_some_and(|m| m.eq_ignore_ascii_case("mfa")))
         });
-        Claims { user, mfa }
+        let expires = claims
+            .get("exp")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|seconds| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds)));
+        let tenant = claims.get("tid").and_then(|v| v.as_str()).map(String::from);
+        TokenClaims {
+            user,
+            mfa,
+            expires,
+            tenant,
+        }
     }
 
     /// Whether the token is sure to be refused where the service requires MFA: a user's token
     /// whose sign-in methods do not include it.
-    pub(crate) fn lacks_mfa(&self) -> bool {
+    pub fn lacks_mfa(&self) -> bool {
         let claims = self.claims();
         claims.user == Some(true) && claims.mfa == Some(false)
     }
@@ -69,12 +96,16 @@ pub(crate) mod tests {
 
     #[test]
     fn a_users_token_says_whether_it_was_issued_with_mfa() {
-        let with = token_with(serde_json::json!({"idtyp": "user", "amr": ["pwd", "mfa"]}));
+        let with = token_with(serde_json::json!({
+            "idtyp": "user", "amr": ["pwd", "mfa"], "exp": 1_800_000_000, "tid": "t-1"
+        }));
         assert_eq!(
             with.claims(),
-            Claims {
+            TokenClaims {
                 user: Some(true),
-                mfa: Some(true)
+                mfa: Some(true),
+                expires: Some(SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000)),
+                tenant: Some("t-1".into()),
             }
         );
         assert!(!with.lacks_mfa());
@@ -84,14 +115,15 @@ pub(crate) mod tests {
 
     #[test]
     fn an_app_token_or_one_that_does_not_say_is_never_refused() {
-        let app = token_with(serde_json::json!({"idtyp": "app", "roles": ["x"]}));
+        let app = token_with(serde_json::json!({"idtyp": "app", "roles": ["x"], "exp": "soon"}));
         assert_eq!(app.claims().user, Some(false));
+        assert_eq!(app.claims().expires, None);
         assert!(!app.lacks_mfa());
         let no_amr = token_with(serde_json::json!({"idtyp": "user"}));
         assert!(!no_amr.lacks_mfa());
         for opaque in ["opaque-token", "a.b.c", "a.%%%.c"] {
             let token = AccessToken::new(opaque, None).unwrap();
-            assert_eq!(token.claims(), Claims::default(), "{opaque}");
+            assert_eq!(token.claims(), TokenClaims::default(), "{opaque}");
         }
     }
 }

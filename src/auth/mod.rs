@@ -11,6 +11,7 @@ mod azure_ad;
 mod azure_identity;
 mod cache;
 mod claims;
+pub(crate) mod store;
 mod token;
 
 pub use azure_ad::{
@@ -18,6 +19,8 @@ pub use azure_ad::{
 };
 #[cfg(feature = "azure_identity")]
 pub use azure_identity::AzureCredential;
+pub use claims::TokenClaims;
+pub use store::{FileStore, RefreshTokenStore, StoreError};
 pub use token::{AccessToken, StaticToken};
 
 use std::fmt;

@@ -125,8 +125,30 @@ reason_kind!(
 pub struct Auth {
     reason: String,
     service: Option<ServiceError>,
-    /// Refused before sending: a user's token without MFA for an App+User-only operation.
-    without_mfa: bool,
+    cause: AuthCause,
+}
+
+/// What an [`Auth`] failure is known to be, beyond its words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum AuthCause {
+    Other,
+    /// No token issued with MFA: refused before sending, or by Azure AD's token endpoint.
+    WithoutMfa,
+    Refresh(RefreshRefused),
+}
+
+/// Why Azure AD's token endpoint refused a refresh token (`invalid_grant`), from
+/// [`Auth::refresh_refused`]. Either way the user signs in again; the difference is what to
+/// tell them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RefreshRefused {
+    /// It has expired: refresh tokens live 90 days, and fewer when unused
+    /// (AADSTS700082, AADSTS70008, AADSTS700081, AADSTS700084).
+    Expired,
+    /// It is not valid (any other `invalid_grant`): revoked by a password change or an
+    /// administrator, issued to another app, or malformed.
+    Invalid,
 }
 
 /// What the service's 900421 means, and what to do; also why a token is refused before it.
@@ -140,7 +162,7 @@ impl Auth {
         Self {
             reason: reason.into(),
             service,
-            without_mfa: false,
+            cause: AuthCause::Other,
         }
     }
 
@@ -152,7 +174,38 @@ impl Auth {
                 "refused before sending: the token's sign-in was without MFA (its amr claim); {MFA_WORDS}"
             ),
             service: None,
-            without_mfa: true,
+            cause: AuthCause::WithoutMfa,
+        }
+    }
+
+    /// Azure AD's token endpoint would not give a token without MFA (AADSTS50076, 50079).
+    pub(crate) fn mfa_required_by_authority(reason: String) -> Self {
+        Self {
+            reason: format!("{reason}; {MFA_WORDS}"),
+            service: None,
+            cause: AuthCause::WithoutMfa,
+        }
+    }
+
+    /// Azure AD refused the refresh token (`invalid_grant`).
+    pub(crate) fn refresh_token_refused(reason: String, why: RefreshRefused) -> Self {
+        let what = match why {
+            RefreshRefused::Expired => {
+                "the refresh token has expired (they live 90 days, fewer when unused)"
+            }
+            RefreshRefused::Invalid => {
+                "the refresh token is not valid (revoked by a password change or an \
+                 administrator, issued to another app, or replaced by a newer one that was not \
+                 kept)"
+            }
+        };
+        Self {
+            reason: format!(
+                "{what}: sign the user in again with MFA and keep the refresh token that sign-in \
+                 gives, and every one it rotates to (auth::RefreshTokenStore); {reason}"
+            ),
+            service: None,
+            cause: AuthCause::Refresh(why),
         }
     }
 
@@ -175,12 +228,21 @@ impl Auth {
     /// who signed in with MFA; a fresh token from the same sign-in does not help, so none is
     /// asked for.
     pub fn mfa_required(&self) -> bool {
-        self.without_mfa
+        self.cause == AuthCause::WithoutMfa
             || self
                 .service
                 .as_ref()
                 .and_then(ServiceError::code_number)
                 .is_some_and(|code| code == crate::codes::MFA_REQUIRED)
+    }
+
+    /// Why Azure AD refused the refresh token, when it did (`invalid_grant`): a new sign-in
+    /// is needed, and a retry cannot help.
+    pub fn refresh_refused(&self) -> Option<RefreshRefused> {
+        match self.cause {
+            AuthCause::Refresh(why) => Some(why),
+            _ => None,
+        }
     }
 }
 

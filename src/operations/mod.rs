@@ -18,6 +18,7 @@ mod fixed;
 mod modify;
 mod order;
 mod orders;
+mod partner;
 mod placed;
 mod poll;
 mod refs;
