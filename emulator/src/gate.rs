@@ -1,6 +1,7 @@
 //! What every request passes before its operation: its ids checked and echoed, its token
-//! required, its body read within the limits (413) and of the right type (415), the faults
-//! injected; and one log line at `info` when it is answered.
+//! required (and with `require_mfa`, issued as the service's MFA rule asks), its body read
+//! within the limits (413) and of the right type (415), the faults injected; and one log line
+//! at `info` when it is answered.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -14,9 +15,12 @@ use secrecy::ExposeSecret;
 use uuid::Uuid;
 
 use super::body;
+use super::mfa;
 use super::reply::{Reply, error, invalid, json};
+use super::routes;
 use super::service::{Service, kib};
 use super::stats::Counters;
+use super::token;
 
 const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
@@ -78,18 +82,19 @@ async fn admit(service: &Service, request: Request, request_id: &str, next: Next
     let accepted = service.settings.token.as_ref().map(|t| t.expose_secret());
     if !has_bearer_token(&parts.headers, accepted) {
         record(&[]);
-        let mut response = error(
+        return challenged(error(
             StatusCode::UNAUTHORIZED,
             401,
             "A valid access token is required: send `Authorization: Bearer <token>`.",
-        )
-        .into_response();
-        // The challenge in the shape the error codes page shows.
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            HeaderValue::from_static("OAuth realm=urn:cpsvc:cpid:emulator"),
-        );
-        return response;
+        ));
+    }
+    // Before the body is read and anything is done: the service refuses such a call outright.
+    if service.settings.require_mfa {
+        let operation = routes::operation(parts.method.as_str(), parts.uri.path());
+        if let Some(refused) = mfa::refusal(&token::claims(&parts.headers), operation) {
+            record(&[]);
+            return challenged(refused);
+        }
     }
     let limits = &service.limits;
     let limit = limits.body;
@@ -166,6 +171,19 @@ async fn with_faults(service: &Service, request: Request, next: Next) -> Respons
     if writes && service.roll(faults.lost_answers) {
         Counters::bump(&service.counters.lost_answers, 1);
         return error(StatusCode::GATEWAY_TIMEOUT, 0, "The gateway timed out.").into_response();
+    }
+    response
+}
+
+/// A refusal, with the challenge the error codes page shows on a 401.
+fn challenged(reply: Reply) -> Response {
+    let unauthorized = reply.status == StatusCode::UNAUTHORIZED;
+    let mut response = reply.into_response();
+    if unauthorized {
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("OAuth realm=urn:cpsvc:cpid:emulator"),
+        );
     }
     response
 }
@@ -266,16 +284,7 @@ fn echo(mut response: Response, request_id: &str, correlation_id: Option<&str>) 
 
 /// Whether the request carries a bearer token: any, or the one the emulator accepts.
 fn has_bearer_token(headers: &HeaderMap, accepted: Option<&str>) -> bool {
-    headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .is_some_and(|(scheme, token)| {
-            let token = token.trim();
-            scheme.eq_ignore_ascii_case("bearer")
-                && !token.is_empty()
-                && accepted.is_none_or(|accepted| token == accepted)
-        })
+    token::bearer(headers).is_some_and(|token| accepted.is_none_or(|accepted| token == accepted))
 }
 
 /// Whether the body is declared JSON: `application/json` or a `+json` type, any parameters.

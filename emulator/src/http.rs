@@ -15,6 +15,7 @@ use axum::{Json, Router};
 use super::gate::{RequestId, gate};
 use super::handling::Done;
 use super::operations::{self, OrderQuery};
+use super::profile;
 use super::reply::{Reply, error, invalid};
 use super::service::Service;
 use super::store::{CartKey, OrderKey, SubscriptionKey};
@@ -69,6 +70,7 @@ pub(crate) fn router(service: Arc<Service>) -> Router {
             "/v1/customers/{customer}/subscriptions/{subscription}/transitions",
             get(transitions).post(create_transition),
         )
+        .route("/v1/profiles/organization", get(organization_profile))
         .fallback(|| async { error(StatusCode::NOT_FOUND, 0, "No such resource.") })
         .method_not_allowed_fallback(|| async {
             error(
@@ -264,6 +266,10 @@ async fn transitions(
     Queried(query): Queried<TransitionQuery>,
 ) -> Reply {
     subscription_operations::transitions(&service, &key, &query)
+}
+
+async fn organization_profile(headers: HeaderMap) -> Reply {
+    profile::get(&headers)
 }
 
 async fn provisioning(State(service): State<Arc<Service>>, key: OrderKey) -> Reply {

@@ -25,6 +25,11 @@
 //!   `cancellationAllowedUntilDate`, on the emulator's clock), a reduction or a cancellation
 //!   past it is refused (400 / 800002), and a subscription can be transitioned to another SKU
 //!   (which deletes its scheduled next-term change);
+//! - the partner's organization profile (a fixed "Emulated Partner"), with
+//!   `ValidateMfa: true` its `isMfaCompliant` as the token's claims say (a user's token whose
+//!   `amr` holds `mfa`; left out for an app-only or opaque token); with
+//!   [`Emulator::require_mfa`], the service's rule since April 2026: a user's token issued
+//!   without MFA gets 401 / 900421, an app-only token 403 on an App+User-only operation;
 //! - property names are read without regard to case, and properties it does not know are kept
 //!   and returned;
 //! - carts expire seven days after their creation (then 404 / 800008), on a
@@ -77,14 +82,17 @@ mod handling;
 mod http;
 mod limits;
 mod log;
+mod mfa;
 mod names;
 mod operations;
 mod order_entry;
 mod orders;
+mod profile;
 mod purchase;
 mod rate_limit;
 mod received;
 mod reply;
+mod routes;
 mod rules;
 mod server;
 mod service;
@@ -94,6 +102,7 @@ mod store;
 mod subscription_operations;
 mod subscriptions;
 mod terms;
+mod token;
 mod transitions;
 mod window;
 
@@ -103,6 +112,7 @@ pub use orders::UNFULFILLABLE;
 pub use purchase::{AZURE_RESERVATION, PERPETUAL_SOFTWARE};
 pub use settings::{DEFAULT_ORDER_LISTING_DELAY, DEFAULT_PROVISIONING_DELAY};
 pub use stats::Stats;
+pub use token::app_user_token;
 
 pub use received::Received;
 pub use server::SHUTDOWN_WAIT;
@@ -189,6 +199,25 @@ impl Emulator {
     /// [`RunningEmulator::client`] then needs `.bearer_token(token)`.
     pub fn accept_only_token(mut self, token: impl Into<String>) -> Self {
         self.settings.token = Some(SecretString::from(token.into()));
+        self
+    }
+
+    /// Applies the service's rule for App+User calls (enforced since April 2026), off by
+    /// default. Each token's claims are read, unverified: a user's token (App+User) whose
+    /// `amr` claim does not hold `mfa` is refused with 401 and code 900421
+    /// ([`codes::MFA_REQUIRED`](partner_center_carts::codes::MFA_REQUIRED)) on every
+    /// operation, and an app-only token with 403 on an operation the service answers to
+    /// App+User tokens only
+    /// ([`Operation::app_user_only`](partner_center_carts::Operation::app_user_only)). A token
+    /// whose claims do not say, such as an opaque one ([`EMULATOR_TOKEN`]), is let through.
+    ///
+    /// ```
+    /// use partner_center_carts_emulator::Emulator;
+    ///
+    /// let emulator = Emulator::new().require_mfa(true);
+    /// ```
+    pub fn require_mfa(mut self, on: bool) -> Self {
+        self.settings.require_mfa = on;
         self
     }
 

@@ -1,5 +1,5 @@
-//! How the emulator behaves when nothing goes wrong: its token, byte-order mark, etags,
-//! provisioning delay and clock.
+//! How the emulator behaves when nothing goes wrong: its token (and whether it must be issued
+//! with MFA), byte-order mark, etags, provisioning delay and clock.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +12,9 @@ use secrecy::SecretString;
 pub(crate) struct Settings {
     /// The only bearer token accepted; any when `None`.
     pub(crate) token: Option<SecretString>,
+    /// Whether the service's rule for App+User calls (a user's token issued with MFA; no
+    /// app-only token for an App+User-only operation) is applied.
+    pub(crate) require_mfa: bool,
     /// Whether a checkout answer starts with a byte-order mark, as the service's does.
     pub(crate) byte_order_mark: bool,
     /// Whether carts carry `attributes.etag` and `If-Match` is checked.
@@ -35,6 +38,7 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             token: None,
+            require_mfa: false,
             byte_order_mark: true,
             etags: false,
             provisioning_delay: DEFAULT_PROVISIONING_DELAY,
