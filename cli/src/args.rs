@@ -76,6 +76,10 @@ pub enum Command {
     /// within its window, transition it to another product, and its provisioning status.
     #[command(subcommand)]
     Subscription(SubscriptionCommand),
+    /// The credential in use: whose, app-only or App+User, its expiry, and whether it carries
+    /// MFA, by its own claims and by the service's word.
+    #[command(subcommand)]
+    Auth(AuthCommand),
     /// Print a shell's completion script, such as
     /// `pc-carts completions bash > ~/.local/share/bash-completion/completions/pc-carts`.
     Completions {
@@ -93,6 +97,19 @@ pub enum CompletionShell {
     Nushell,
     Powershell,
     Zsh,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuthCommand {
+    /// Show the credential in use and what the service says of its token (exit 4 when no
+    /// token can be had or the service refuses it).
+    Status(AuthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AuthArgs {
+    #[command(flatten)]
+    pub connection: Connection,
 }
 
 #[derive(Debug, Subcommand)]
@@ -270,6 +287,11 @@ pub struct EmulatorArgs {
     /// Send checkout answers without the byte-order mark the service puts before them.
     #[arg(long)]
     pub no_bom: bool,
+    /// Apply the service's MFA rule for App+User calls: a user's token issued without MFA
+    /// (its `amr` claim) gets 401 / 900421, an app-only token 403 on an App+User-only
+    /// operation; a token whose claims do not say (an opaque one) is let through.
+    #[arg(long)]
+    pub require_mfa: bool,
     /// Give carts an etag and refuse a stale `If-Match` with 412 (no source says the service
     /// does either).
     #[arg(long)]
@@ -651,6 +673,7 @@ impl Command {
                 OrderCommand::Addon(args) => &args.order.connection,
             }),
             Self::Subscription(command) => Some(&command.subscription().connection),
+            Self::Auth(AuthCommand::Status(args)) => Some(&args.connection),
             Self::Demo | Self::Emulator(_) | Self::Completions { .. } => None,
         }
     }
@@ -671,7 +694,7 @@ impl Command {
                     | SubscriptionCommand::Cancel(_)
                     | SubscriptionCommand::Transition(_)
             ),
-            Self::Demo | Self::Emulator(_) | Self::Completions { .. } => false,
+            Self::Auth(_) | Self::Demo | Self::Emulator(_) | Self::Completions { .. } => false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `pc-carts demo`: a cart's whole life against the embedded emulator, shown step by step.
 
 use partner_center_carts::types::{Cart, CartLineItem};
-use partner_center_carts_emulator::{Emulator, RunningEmulator};
+use partner_center_carts_emulator::{Emulator, RunningEmulator, app_user_token};
 
 use crate::failure::Failure;
 use crate::output::{cart_table, checkout_table, error, provisioning_table, subscriptions_table};
@@ -25,7 +25,8 @@ const ALL_HEADERS: &[&str] = &[
 const ID_HEADERS: &[&str] = &["ms-requestid", "ms-correlationid", "if-match"];
 
 pub async fn run() -> Result<(), Failure> {
-    let emulator = Emulator::new().start().await?;
+    // The service's MFA rule for App+User calls, as since April 2026 (step 8).
+    let emulator = Emulator::new().require_mfa(true).start().await?;
     let pc = emulator.client().build()?;
     let customer = pc.customer(CUSTOMER);
     let mut log = RequestLog::default();
@@ -123,6 +124,47 @@ pub async fn run() -> Result<(), Failure> {
         log.show(&emulator);
         outln!("  order {}:", order.id());
         out!("{}", indent(&subscriptions_table(&subscriptions)));
+    }
+
+    step(
+        8,
+        "App+User calls need a token issued with MFA (the service's rule since April 2026)",
+    );
+    let first = outcome
+        .order_refs()
+        .into_iter()
+        .next()
+        .ok_or_else(|| Failure::Other("the checkout placed no order".into()))?;
+    for with_mfa in [true, false] {
+        let user = emulator
+            .client()
+            .bearer_token(app_user_token(with_mfa))
+            .build()?;
+        let said = match user.mfa_compliance().await? {
+            Some(true) => "yes",
+            Some(false) => "no",
+            None => "not said",
+        };
+        log.show(&emulator);
+        outln!(
+            "  a user signed in {}: the service says MFA: {said}",
+            if with_mfa { "with MFA" } else { "without it" }
+        );
+        let read = user
+            .customer(CUSTOMER)
+            .order(first.id())
+            .provisioning_status()
+            .await;
+        log.show(&emulator);
+        match read {
+            Ok(_) => outln!("  its App+User-only read of the order's provisioning: served"),
+            Err(e) => {
+                outln!(
+                    "  its App+User-only read of the order's provisioning, refused before sending:"
+                );
+                out!("{}", indent(&indent(&error(&e))));
+            }
+        }
     }
 
     outln!(

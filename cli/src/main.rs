@@ -1,6 +1,7 @@
 //! `pc-carts`: the Partner Center carts client on the command line.
 
 mod args;
+mod auth;
 mod carts;
 mod demo;
 mod failure;
@@ -103,6 +104,7 @@ fn main() -> ExitCode {
                     .await
                     .map_err(|f| f.about(about))
             }
+            Command::Auth(command) => auth::run(command).await,
         }
     });
     match outcome {

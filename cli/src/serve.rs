@@ -47,6 +47,7 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .limits(limits)
         .byte_order_mark(!args.no_bom)
         .etags(args.etags)
+        .require_mfa(args.require_mfa)
         .provisioning_delay(Duration::from_millis(args.provisioning_delay_ms))
         .order_listing_delay(Duration::from_millis(args.order_listing_delay_ms));
     if let Some(token) = &args.token {

@@ -28,6 +28,9 @@ fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
         "6. Wait for the orders to be provisioned",
         "/provisioningstatus",
         "fulfilled",
+        "a user signed in with MFA: the service says MFA: yes",
+        "a user signed in without it: the service says MFA: no",
+        "refused before sending: the token's sign-in was without MFA",
     ] {
         assert!(text.contains(expected), "no {expected:?} in:\n{text}");
     }
