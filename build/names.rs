@@ -25,7 +25,10 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
         };
         let variant = quote::format_ident!("{}", sanitize(&id).to_pascal_case());
         docs.push(format!("`{id}`: `{} {path}`", method.to_uppercase()));
-        writes.push(!method.eq_ignore_ascii_case("get"));
+        // A POST marked `x-read-only` (a check that changes nothing) reads.
+        let read_only =
+            operation.extensions.get("x-read-only") == Some(&serde_json::Value::Bool(true));
+        writes.push(!method.eq_ignore_ascii_case("get") && !read_only);
         let marked = operation.extensions.get("x-app-user-only");
         user_only.push(marked.and_then(serde_json::Value::as_bool).unwrap_or(false));
         generated.push(sanitize(&id).to_snake_case());
@@ -53,7 +56,8 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
                 }
             }
 
-            /// Whether the operation can change the service's state (its method is not GET):
+            /// Whether the operation can change the service's state (its method is not GET, nor
+            /// a POST marked `x-read-only`):
             /// only then can its outcome be unknown.
             pub const fn writes(self) -> bool {
                 match self {

@@ -5,7 +5,7 @@ mod support;
 
 use partner_center_carts::types::{
     BillingCycle, Cart, CartErrorCode, Eligibility, Order, ParticipantType, ProvisioningStatus,
-    Subscription, SubscriptionProvisioningStatus, Transition,
+    PurchasePrerequisite, Subscription, SubscriptionProvisioningStatus, Transition,
 };
 use serde_json::Value;
 use support::spec;
@@ -56,6 +56,7 @@ fn every_open_enumeration_of_the_spec_is_checked_here() {
             "Order.transactionType",
             "ParticipantType",
             "ProvisioningStatus",
+            "PurchasePrerequisite",
             "Subscription.status",
             "SubscriptionProvisioningStatus.status",
             "Transition.status",
@@ -69,6 +70,8 @@ fn the_string_constants_are_the_specs_values() {
     assert_eq!(BillingCycle::KNOWN, strings("BillingCycle"));
     assert_eq!(ParticipantType::KNOWN, strings("ParticipantType"));
     assert_eq!(ProvisioningStatus::KNOWN, strings("ProvisioningStatus"));
+    assert_eq!(PurchasePrerequisite::KNOWN, strings("PurchasePrerequisite"));
+    assert_eq!(PurchasePrerequisite::INVENTORY_CHECK, "InventoryCheck");
     // Named after the value.
     assert_eq!(BillingCycle::ONE_TIME, "one_time");
     assert_eq!(

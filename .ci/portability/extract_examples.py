@@ -6,7 +6,8 @@ Walks each operation's requestBody and responses, follows `$ref`s to components 
 requestBodies, examples), and takes the schema name from the media type's schema `$ref`.
 Output: a list of {"at": where the example is, "schema": schema name, "value": example}.
 Fails when an example sits beside a schema that is not a `$ref` to a named schema, since
-the harnesses decode with the generated model of a named schema.
+the harnesses decode with the generated model of a named schema; a named array of a named
+schema gives one example per element.
 """
 import json
 import sys
@@ -55,11 +56,21 @@ def main(spec_path, out_path):
         if not ref.startswith("#/components/schemas/"):
             sys.exit(f"{at}: the examples' schema is not a $ref to a named schema")
         schema = ref.rsplit("/", 1)[1]
+        # A named array of a named schema (InventoryItems) is no model of its own in the
+        # generators: each of its elements is checked as the item's schema.
+        named = resolve({"$ref": ref})
+        item_ref = named.get("items", {}).get("$ref", "") if named.get("type") == "array" else ""
         for name, example in examples.items():
             example = resolve(example)
             if "value" not in example:
                 sys.exit(f"{at} example {name}: no `value` (externalValue is not read)")
-            found.append({"at": f"{at} example {name}", "schema": schema, "value": example["value"]})
+            if item_ref:
+                for i, element in enumerate(example["value"]):
+                    found.append({"at": f"{at} example {name}[{i}]",
+                                  "schema": item_ref.rsplit("/", 1)[1], "value": element})
+            else:
+                found.append({"at": f"{at} example {name}", "schema": schema,
+                              "value": example["value"]})
 
     for path, item in spec["paths"].items():
         for method in HTTP_METHODS:
