@@ -79,12 +79,14 @@
 
 mod accessors;
 mod cancellation;
+pub mod catalog;
 pub mod codes;
 pub mod json;
 mod open_values;
 mod provisioning;
 mod timestamp;
 
+pub use catalog::{CatalogItemId, LineProblem, Plan, PlannedLine};
 pub use timestamp::Timestamp;
 
 /// The `schemars` the generated types implement `JsonSchema` for, so a downstream crate can
@@ -195,7 +197,8 @@ pub use headers::DEFAULT_LOCALE;
 pub use ids::RequestId;
 #[cfg(feature = "client")]
 pub use operations::{
-    CartRef, CheckoutOutcome, Customer, OrderRef, Orders, Settled, SubscriptionRef, WithRequestId,
+    CartRef, Catalog, CheckoutOutcome, Customer, CustomerCatalog, OrderRef, Orders, Settled,
+    SubscriptionRef, WithRequestId,
 };
 
 /// The client progenitor generates from the spec: one builder per operation

@@ -4,7 +4,9 @@
 //! spec's `x-known-values` (`BillingCycle::MONTHLY`, `CartErrorCode::KNOWN`); this file holds
 //! only the behaviour.
 
-use crate::types::{BillingCycle, CartErrorCode, ParticipantType, PartnerCenterErrorCode};
+use crate::types::{
+    BillingCycle, CartErrorCode, ParticipantType, PartnerCenterErrorCode, PurchasePrerequisite,
+};
 
 impl BillingCycle {
     /// Whether this is `value`, compared without regard to case (one documentation sample
@@ -37,6 +39,44 @@ impl ParticipantType {
 impl From<&str> for ParticipantType {
     fn from(value: &str) -> Self {
         Self(value.to_string())
+    }
+}
+
+impl PurchasePrerequisite {
+    /// Whether this is `value`, compared without regard to case.
+    ///
+    /// ```
+    /// use partner_center_carts::types::PurchasePrerequisite;
+    ///
+    /// assert!(PurchasePrerequisite::from("inventorycheck").is(PurchasePrerequisite::INVENTORY_CHECK));
+    /// ```
+    pub fn is(&self, value: &str) -> bool {
+        self.0.eq_ignore_ascii_case(value)
+    }
+}
+
+impl From<&str> for PurchasePrerequisite {
+    fn from(value: &str) -> Self {
+        Self(value.to_string())
+    }
+}
+
+// The open string values as text, for code generic over `AsRef<str>`.
+impl AsRef<str> for BillingCycle {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for ParticipantType {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for PurchasePrerequisite {
+    fn as_ref(&self) -> &str {
+        &self.0
     }
 }
 

@@ -59,6 +59,52 @@ pub fn order_id(id: &str) -> Result<String, InvalidInput> {
     }
 }
 
+/// A catalog id that goes in a path (`what` names it in the reason): a product, SKU,
+/// availability or promotion id. Not empty, at most 64 characters, and letters, digits, `-`,
+/// `_` and `:` only (a promotion id is `39NFJQT1Q5KL:0001`), so it cannot change the path.
+///
+/// ```
+/// use partner_center_carts::validate;
+///
+/// assert!(validate::catalog_id("product", "CFQ7TTC0LH0Z").is_ok());
+/// assert!(validate::catalog_id("promotion", "39NFJQT1Q5KL:0001").is_ok());
+/// assert!(validate::catalog_id("SKU", "../0001").is_err());
+/// ```
+///
+/// # Errors
+///
+/// When `id` is empty, too long, or has another character.
+pub fn catalog_id(what: &str, id: &str) -> Result<String, InvalidInput> {
+    let refused = |why: &str| Err(InvalidInput::new(format!("{what} id {id:?} {why}")));
+    if id.is_empty() {
+        refused("is empty")
+    } else if id.len() > 64 {
+        refused("is longer than 64 characters")
+    } else if id
+        .split(':')
+        .any(|part| crate::catalog::segment_problem(part).is_some())
+    {
+        refused("is not a catalog id (letters, digits, `-`, `_` and `:`)")
+    } else {
+        Ok(id.to_string())
+    }
+}
+
+/// A country, as the catalog takes it: a two-letter ISO 3166 code (`US`, `nl`).
+///
+/// # Errors
+///
+/// When `country` is not two ASCII letters.
+pub fn country(country: &str) -> Result<String, InvalidInput> {
+    if country.len() == 2 && country.bytes().all(|b| b.is_ascii_alphabetic()) {
+        Ok(country.to_string())
+    } else {
+        Err(InvalidInput::new(format!(
+            "country {country:?} is not a two-letter ISO code (such as US)"
+        )))
+    }
+}
+
 /// A base URL the client may send a token to: https, or http to a loopback address; no query,
 /// fragment, user name or password.
 ///

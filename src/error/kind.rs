@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::ServiceError;
 use super::service::{OrderErrorText, status_text};
 use super::text::printable;
+use crate::catalog::LineProblem;
 use crate::types::{OrderError, OrderProvisioningStatuses};
 
 /// What went wrong.
@@ -103,10 +104,50 @@ macro_rules! reason_kind {
     };
 }
 
-reason_kind!(
-    /// Why the caller's input was refused. Also what [`crate::validate`] returns.
-    InvalidInput
-);
+/// Why the caller's input was refused. Also what [`crate::validate`] returns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidInput {
+    reason: String,
+    line_problem: Option<Box<LineProblem>>,
+}
+
+impl InvalidInput {
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            line_problem: None,
+        }
+    }
+
+    /// A cart line the catalog refuses: its words are the problem's.
+    pub(crate) fn line(problem: LineProblem) -> Self {
+        Self {
+            reason: problem.to_string(),
+            line_problem: Some(Box::new(problem)),
+        }
+    }
+
+    /// What is wrong, in words.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+
+    /// The problem with a cart line, when the input refused is one the catalog does not offer
+    /// ([`Customer::line`](crate::Customer::line)): the term or cycle asked and the ones
+    /// offered, say.
+    pub fn line_problem(&self) -> Option<&LineProblem> {
+        self.line_problem.as_deref()
+    }
+}
+
+impl fmt::Display for InvalidInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&printable(&self.reason))
+    }
+}
+
+impl std::error::Error for InvalidInput {}
+
 reason_kind!(
     /// Why the client cannot be built or cannot work as configured.
     Config

@@ -49,3 +49,14 @@ impl Answer for CartCheckoutResult {
         })
     }
 }
+
+/// A catalog id (product, SKU, availability, promotion) of an operation, checked to be one
+/// path segment before anything is sent.
+pub(super) fn checked_catalog(operation: Operation, what: &str, id: &str) -> Result<String, Error> {
+    validate::catalog_id(what, id).map_err(|e| Error::from(e).named(operation))
+}
+
+/// The country of a catalog operation: two letters.
+pub(super) fn checked_country(operation: Operation, country: &str) -> Result<String, Error> {
+    validate::country(country).map_err(|e| Error::from(e).named(operation))
+}

@@ -11,6 +11,7 @@
 //! operations (`modify`, `checkout`) ask [`crate::retry`] whether to make another round.
 
 mod cart;
+mod catalog;
 mod checkout;
 mod checks;
 mod customer;
@@ -20,12 +21,14 @@ mod order;
 mod orders;
 mod partner;
 mod placed;
+mod plan;
 mod poll;
 mod refs;
 mod resend;
 mod subscription;
 mod window;
 
+pub use catalog::{Catalog, CustomerCatalog};
 pub use checkout::CheckoutOutcome;
 pub use orders::Orders;
 pub use refs::{CartRef, Customer, OrderRef, WithRequestId};
