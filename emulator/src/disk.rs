@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use super::reply::Reply;
 use super::rules::CartState;
 use super::store::{
-    CartKey, Change, Dropped, Kept, OrderKey, Placed, ReplayKey, Saved, StoredCart,
+    AgreementKey, CartKey, Change, Dropped, Kept, OrderKey, Placed, ReplayKey, Saved, StoredCart,
 };
 
 /// The database's file name in the directory.
@@ -33,6 +33,9 @@ CREATE TABLE IF NOT EXISTS carts (
     PRIMARY KEY (customer, cart));
 CREATE TABLE IF NOT EXISTS orders (
     customer TEXT NOT NULL, id TEXT NOT NULL, placed TEXT NOT NULL, json BLOB NOT NULL,
+    PRIMARY KEY (customer, id));
+CREATE TABLE IF NOT EXISTS agreements (
+    customer TEXT NOT NULL, id TEXT NOT NULL, json BLOB NOT NULL,
     PRIMARY KEY (customer, id));
 CREATE TABLE IF NOT EXISTS replays (
     customer TEXT NOT NULL, request TEXT NOT NULL, fingerprint INTEGER NOT NULL,
@@ -115,6 +118,12 @@ impl Disk {
                 ],
             )?;
         }
+        if let Some((key, json)) = &change.agreement {
+            tx.execute(
+                "INSERT OR REPLACE INTO agreements (customer, id, json) VALUES (?1, ?2, ?3)",
+                params![key.customer, key.id, &json[..]],
+            )?;
+        }
         if let Some((key, kept)) = &change.replay {
             tx.execute(
                 "INSERT OR REPLACE INTO replays (customer, request, fingerprint, status, body)
@@ -149,6 +158,12 @@ impl Disk {
             tx.execute(
                 "DELETE FROM orders WHERE customer = ?1 AND id = ?2 AND version = ?3",
                 params![key.customer, key.order, *version as i64],
+            )?;
+        }
+        for key in &dropped.agreements {
+            tx.execute(
+                "DELETE FROM agreements WHERE customer = ?1 AND id = ?2",
+                params![key.customer, key.id],
             )?;
         }
         for key in &dropped.replays {
@@ -222,6 +237,19 @@ fn load(connection: &Connection) -> Result<Saved> {
                     subscriptions: Default::default(),
                     lives: row.get::<_, Vec<u8>>(5)?.into(),
                 },
+            ))
+        })?
+        .collect::<Result<_>>()?;
+    let mut agreements =
+        connection.prepare("SELECT customer, id, json FROM agreements ORDER BY rowid")?;
+    saved.agreements = agreements
+        .query_map([], |row| {
+            Ok((
+                AgreementKey {
+                    customer: row.get(0)?,
+                    id: row.get(1)?,
+                },
+                row.get::<_, Vec<u8>>(2)?.into(),
             ))
         })?
         .collect::<Result<_>>()?;

@@ -166,7 +166,10 @@ async fn with_faults(service: &Service, request: Request, next: Next) -> Respons
         Counters::bump(&service.counters.unavailable, 1);
         return unavailable().into_response();
     }
-    let writes = request.method() != Method::GET;
+    // A POST that only checks (checkInventory, checkPromotionEligibilities) has no work to lose.
+    let path = request.uri().path();
+    let writes = routes::operation(request.method().as_str(), path)
+        .map_or(request.method() != Method::GET, |o| o.writes());
     let response = next.run(request).await;
     if writes && service.roll(faults.lost_answers) {
         Counters::bump(&service.counters.lost_answers, 1);

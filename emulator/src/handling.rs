@@ -42,6 +42,33 @@ pub(crate) fn decode_value<T: JsonSchema + 'static>(
     Ok(value)
 }
 
+/// A request's body read as [`decode`] does, refused when one of `not_null` (property names, at
+/// any depth) is `null`: the generated types read a null as absent, where the spec's schema
+/// allows none.
+pub(crate) fn decode_strict<T>(body: &[u8], what: &str, not_null: &[&str]) -> Result<T, Reply>
+where
+    T: serde::de::DeserializeOwned + JsonSchema + 'static,
+{
+    fn find<'a>(value: &serde_json::Value, not_null: &[&'a str]) -> Option<&'a str> {
+        match value {
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(key, value)| {
+                let named = not_null.iter().find(|n| **n == key.as_str());
+                match (named, value.is_null()) {
+                    (Some(name), true) => Some(*name),
+                    _ => find(value, not_null),
+                }
+            }),
+            serde_json::Value::Array(items) => items.iter().find_map(|v| find(v, not_null)),
+            _ => None,
+        }
+    }
+    let value = decode_value::<T>(body)?;
+    if let Some(name) = find(&value, not_null) {
+        return Err(invalid(&format!("The body is not {what}: {name} is null.")));
+    }
+    serde_json::from_value(value).map_err(|e| invalid(&format!("The body is not {what}: {e}.")))
+}
+
 /// `T`'s JSON Schema, made once per type (a handful of them, kept for the process's life):
 /// deriving one costs more than the request it serves.
 fn schema<T: JsonSchema + 'static>() -> &'static serde_json::Value {

@@ -5,13 +5,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Extension, FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{DefaultBodyLimit, Extension, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use super::catalog_http;
+use super::extract::{Customer, Queried, fingerprint};
 use super::gate::{RequestId, gate};
 use super::handling::Done;
 use super::operations::{self, OrderQuery};
@@ -71,6 +72,7 @@ pub(crate) fn router(service: Arc<Service>) -> Router {
             get(transitions).post(create_transition),
         )
         .route("/v1/profiles/organization", get(organization_profile))
+        .merge(catalog_http::routes())
         .fallback(|| async { error(StatusCode::NOT_FOUND, 0, "No such resource.") })
         .method_not_allowed_fallback(|| async {
             error(
@@ -338,104 +340,4 @@ fn if_match(headers: &HeaderMap) -> Option<String> {
         .get("if-match")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-}
-
-/// What makes two requests the same request: the operation, the resource (cart, order or
-/// subscription), the body. Stable across runs and builds, since answers kept on disk outlive
-/// the process.
-fn fingerprint(operation: &str, resource: &str, body: &[u8]) -> u64 {
-    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
-    for part in [
-        operation.as_bytes(),
-        b"\0",
-        resource.as_bytes(),
-        b"\0",
-        body,
-    ] {
-        hasher.update(part);
-    }
-    hasher.digest()
-}
-
-/// The customer of the path, checked to be a GUID, in canonical form.
-struct Customer(String);
-
-/// The path's parameters, by name.
-async fn path_ids(parts: &mut Parts) -> Result<HashMap<String, String>, Reply> {
-    Path::<HashMap<String, String>>::from_request_parts(parts, &())
-        .await
-        .map(|Path(ids)| ids)
-        .map_err(|e| invalid(&e.body_text()))
-}
-
-/// A path id, checked to be a GUID, in canonical form.
-fn guid(ids: &HashMap<String, String>, what: &str) -> Result<String, Reply> {
-    let id = ids.get(what).map_or("", String::as_str);
-    partner_center_carts::validate::guid(what, id)
-        .map_err(|reason| invalid(&format!("The {reason}.")))
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for Customer {
-    type Rejection = Reply;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
-        let ids = path_ids(parts).await?;
-        Ok(Self(guid(&ids, "customer")?))
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for CartKey {
-    type Rejection = Reply;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
-        let ids = path_ids(parts).await?;
-        Ok(Self {
-            customer: guid(&ids, "customer")?,
-            cart: guid(&ids, "cart")?,
-        })
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for OrderKey {
-    type Rejection = Reply;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
-        let ids = path_ids(parts).await?;
-        let order = ids.get("order").map_or("", String::as_str);
-        Ok(Self {
-            customer: guid(&ids, "customer")?,
-            order: partner_center_carts::validate::order_id(order)
-                .map_err(|reason| invalid(&format!("The {reason}.")))?,
-        })
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for SubscriptionKey {
-    type Rejection = Reply;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Reply> {
-        let ids = path_ids(parts).await?;
-        Ok(Self {
-            customer: guid(&ids, "customer")?,
-            subscription: guid(&ids, "subscription")?,
-        })
-    }
-}
-
-/// A request's query, read as `T`; one that cannot be is refused in the service's error shape
-/// (axum's own refusal is text).
-struct Queried<T>(T);
-
-impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for Queried<T> {
-    type Rejection = Reply;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Reply> {
-        match Query::<T>::from_request_parts(parts, state).await {
-            Ok(Query(query)) => Ok(Self(query)),
-            Err(rejection) => Err(invalid(&format!(
-                "The query cannot be read: {}.",
-                rejection.body_text()
-            ))),
-        }
-    }
 }

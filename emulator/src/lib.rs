@@ -25,6 +25,10 @@
 //!   `cancellationAllowedUntilDate`, on the emulator's clock), a reduction or a cancellation
 //!   past it is refused (400 / 800002), and a subscription can be transitioned to another SKU
 //!   (which deletes its scheduled next-term change);
+//! - a [`Catalog`] (products, SKUs, availabilities, promotions, the inventory check, customers'
+//!   agreements), built in for `US` or read from a file, that every checkout is held to with
+//!   the service's codes (403 / 800089 for an unknown catalog item, 400 / 400039 for a term the
+//!   availability lacks, 400 / 800009 for the rest; [`Emulator::check_catalog`]);
 //! - the partner's organization profile (a fixed "Emulated Partner"), with
 //!   `ValidateMfa: true` its `isMfaCompliant` as the token's claims say (a user's token whose
 //!   `amr` holds `mfa`; left out for an app-only or opaque token); with
@@ -41,10 +45,10 @@
 //!   limits, per partner tenant and per tenant and customer (token buckets, a 429 with the
 //!   service's throttling body and `Retry-After` from the bucket).
 //!
-//! It holds everything in memory within [`Limits`] (byte budgets: the oldest entries are
-//! forgotten first), or also on disk with [`Emulator::data_dir`], so that a restart loses
-//! nothing it answered with a success. `GET /healthz` answers a supervisor without a token, and
-//! each request is logged at `info` through `tracing`.
+//! It holds everything (customers' agreements too) in memory within [`Limits`] (byte budgets: the
+//! oldest entries are forgotten first), or also on disk with [`Emulator::data_dir`], so that a
+//! restart loses nothing it answered with a success. `GET /healthz` answers a supervisor without a
+//! token, and each request is logged at `info` through `tracing`.
 //!
 //! ```
 //! use partner_center_carts_emulator::Emulator;
@@ -73,9 +77,16 @@
 
 #![warn(missing_docs, clippy::missing_errors_doc)]
 
+mod agreements;
 mod body;
 mod bounded;
+mod catalog;
+mod catalog_checks;
+mod catalog_file;
+mod catalog_http;
+mod catalog_reads;
 mod disk;
+mod extract;
 mod faults;
 mod gate;
 mod handling;
@@ -88,6 +99,7 @@ mod operations;
 mod order_entry;
 mod orders;
 mod profile;
+mod promotions;
 mod purchase;
 mod rate_limit;
 mod received;
@@ -106,6 +118,7 @@ mod token;
 mod transitions;
 mod window;
 
+pub use catalog::{BUILT_IN_CATALOG, Catalog, CatalogError};
 pub use faults::Faults;
 pub use limits::{CART_LIFETIME, Limits};
 pub use orders::UNFULFILLABLE;
@@ -192,6 +205,38 @@ impl Emulator {
     /// once stopped.
     pub fn data_dir(mut self, dir: impl AsRef<Path>) -> Self {
         self.data_dir = Some(dir.as_ref().to_path_buf());
+        self
+    }
+
+    /// Serves this catalog ([`Catalog::built_in`] by default) and holds checkouts to it.
+    ///
+    /// ```
+    /// use partner_center_carts_emulator::{Catalog, Emulator};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let dir = std::env::temp_dir().join(format!("catalog-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir)?;
+    /// # let path = dir.join("catalog.json");
+    /// // A team's own catalog, in the built-in catalog's format (BUILT_IN_CATALOG).
+    /// std::fs::write(&path, partner_center_carts_emulator::BUILT_IN_CATALOG)?;
+    /// let emulator = Emulator::new().catalog(Catalog::from_file(&path)?);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn catalog(mut self, catalog: Catalog) -> Self {
+        self.settings.catalog = catalog;
+        self
+    }
+
+    /// Whether a checkout's line items are held to the [catalog](Self::catalog) (on by
+    /// default): a catalog item it does not have is refused with 403 / 800089, a term its
+    /// availability does not have with 400 / 400039, and a quantity outside the SKU's bounds,
+    /// a billing cycle it does not support, an availability that is not purchasable or a
+    /// missing Microsoft Customer Agreement with 400 / 800009 (docs/emulator.md). Legacy offer
+    /// ids (`MS-AZR-0145P`) and [`UNFULFILLABLE`] are not held to it. Turn it off to check out
+    /// made-up catalog items.
+    pub fn check_catalog(mut self, on: bool) -> Self {
+        self.settings.check_catalog = on;
         self
     }
 

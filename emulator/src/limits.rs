@@ -27,6 +27,7 @@ pub struct Limits {
     pub(crate) orders: usize,
     pub(crate) subscriptions: usize,
     pub(crate) replays: usize,
+    pub(crate) agreements: usize,
     pub(crate) log: usize,
     pub(crate) body: usize,
     pub(crate) in_flight: usize,
@@ -39,6 +40,9 @@ pub struct Limits {
 /// How long the service keeps a cart: seven days from its creation.
 pub const CART_LIFETIME: Duration = Duration::from_secs(7 * 24 * 60 * 60);
 
+/// The largest catalog file read (`Catalog::from_file`): a catalog is held whole in memory.
+pub(crate) const CATALOG_FILE: usize = 4 * MIB;
+
 /// How much of each request body the request log keeps.
 pub(crate) const LOGGED_BODY: usize = 4096;
 
@@ -47,8 +51,8 @@ pub(crate) const LOGGED_HEADER: usize = 1024;
 
 impl Default for Limits {
     /// 32 MiB of carts, 8 MiB of orders, 8 MiB of subscriptions that changed, 16 MiB of answers
-    /// kept for replay, 1 MiB of request log, request bodies up to 8 MiB, 2 MiB of request
-    /// bodies worked on at once, and carts that live [seven days](CART_LIFETIME). About 30,000
+    /// kept for replay, 1 MiB of customers' agreements, 1 MiB of request log, request bodies up
+    /// to 8 MiB, 2 MiB of request bodies worked on at once, and carts that live [seven days](CART_LIFETIME). About 30,000
     /// small carts; the process stays under 150 MiB (see the load figures in docs/emulator.md).
     /// 512 connections at once, each given 10 s for a request's headers; a body has 10 s for
     /// each piece and 30 s in all.
@@ -58,6 +62,7 @@ impl Default for Limits {
             orders: 8 * MIB,
             subscriptions: 8 * MIB,
             replays: 16 * MIB,
+            agreements: MIB,
             log: MIB,
             body: 8 * MIB,
             in_flight: 2 * MIB,
@@ -99,6 +104,14 @@ impl Limits {
     /// last few minutes.
     pub fn replays(mut self, bytes: usize) -> Self {
         self.replays = bytes;
+        self
+    }
+
+    /// The bytes of customers' confirmed agreements kept (createAgreement), each counted as its
+    /// JSON plus 448 bytes. The oldest are forgotten first: the customer then has to confirm
+    /// again before it buys what needs one.
+    pub fn agreements(mut self, bytes: usize) -> Self {
+        self.agreements = bytes;
         self
     }
 

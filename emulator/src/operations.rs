@@ -4,6 +4,8 @@
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 
+use super::agreements;
+use super::catalog_checks;
 use super::handling::{Done, decode, provisioned_by, span};
 use super::order_entry;
 use super::orders;
@@ -62,6 +64,11 @@ pub(crate) fn checkout(service: &Service, key: CartKey, if_match: Option<&str>) 
     let mut cart: Cart = serde_json::from_slice(&stored.json).map_err(|_| unreadable("cart"))?;
     let etags = service.settings.etags;
     let state = rules::checkout(&mut cart, &stored.state, if_match, now, etags).map_err(refused)?;
+    // After the refusals of the cart itself (an ordered cart is 800065, whatever it holds).
+    if service.settings.check_catalog {
+        let agreed = agreements::has_customer_agreement(service, &key.customer);
+        catalog_checks::check(&cart, &service.settings.catalog, agreed)?;
+    }
     let result = orders::place(&key.customer, &cart, now);
     let mut placed = Vec::new();
     for order in result.orders.iter().flatten() {

@@ -96,12 +96,22 @@ pub(crate) fn unreadable(what: &str) -> Reply {
 
 /// The documented error body.
 pub(crate) fn error(status: StatusCode, code: i64, description: &str) -> Reply {
+    error_with_data(status, code, description, Vec::new())
+}
+
+/// The documented error body, with details in `data`.
+pub(crate) fn error_with_data(
+    status: StatusCode,
+    code: i64,
+    description: &str,
+    data: Vec<serde_json::Value>,
+) -> Reply {
     json(
         status,
         &PartnerCenterError {
             code: Some(PartnerCenterErrorCode::Int64(code)),
             description: Some(description.chars().take(1024).collect()),
-            data: Some(Vec::new()),
+            data: Some(data),
             source: Some(SOURCE.to_string()),
             ..Default::default()
         },

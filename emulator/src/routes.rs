@@ -96,6 +96,65 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/profiles/organization",
         Operation::GetOrganizationProfile,
     ),
+    ("GET", "/v1/products", Operation::ListProducts),
+    ("GET", "/v1/products/{product-id}", Operation::GetProduct),
+    ("GET", "/v1/products/{product-id}/skus", Operation::ListSkus),
+    (
+        "GET",
+        "/v1/products/{product-id}/skus/{sku-id}",
+        Operation::GetSku,
+    ),
+    (
+        "GET",
+        "/v1/products/{product-id}/skus/{sku-id}/availabilities",
+        Operation::ListAvailabilities,
+    ),
+    (
+        "GET",
+        "/v1/products/{product-id}/skus/{sku-id}/availabilities/{availability-id}",
+        Operation::GetAvailability,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer-id}/products",
+        Operation::ListCustomerProducts,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer-id}/products/{product-id}/skus",
+        Operation::ListCustomerSkus,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer-id}/products/{product-id}/skus/{sku-id}/availabilities",
+        Operation::ListCustomerAvailabilities,
+    ),
+    (
+        "POST",
+        "/v1/extensions/product/checkinventory",
+        Operation::CheckInventory,
+    ),
+    ("GET", "/v1/productpromotions", Operation::ListPromotions),
+    (
+        "GET",
+        "/v1/productpromotions/{promotion-id}",
+        Operation::GetPromotion,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customer-id}/promotionEligibilities",
+        Operation::CheckPromotionEligibilities,
+    ),
+    (
+        "GET",
+        "/v1/customers/{customer-id}/agreements",
+        Operation::ListAgreements,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customer-id}/agreements",
+        Operation::CreateAgreement,
+    ),
 ];
 
 /// The operation a request with this method and path is, if any. A trailing `/` is allowed,
@@ -135,7 +194,13 @@ mod tests {
             let routes = ROUTES.iter().filter(|(_, _, o)| o == operation).count();
             assert_eq!(routes, 1, "{operation}");
             let (method, _, _) = ROUTES.iter().find(|(_, _, o)| o == operation).unwrap();
-            assert_eq!(*method != "GET", operation.writes(), "{operation}");
+            // A POST that only checks (marked `x-read-only`) reads.
+            let checks = [
+                Operation::CheckInventory,
+                Operation::CheckPromotionEligibilities,
+            ];
+            let writes = *method != "GET" && !checks.contains(operation);
+            assert_eq!(writes, operation.writes(), "{operation}");
         }
     }
 
@@ -160,6 +225,16 @@ mod tests {
                 "GET",
                 "/v1/profiles/organization".into(),
                 Some(Operation::GetOrganizationProfile),
+            ),
+            (
+                "GET",
+                "/v1/products/P/skus/S/availabilities/A".into(),
+                Some(Operation::GetAvailability),
+            ),
+            (
+                "POST",
+                format!("{c}/agreements"),
+                Some(Operation::CreateAgreement),
             ),
             ("DELETE", format!("{c}/carts/k"), None),
             ("POST", format!("{c}/carts//checkout"), None),

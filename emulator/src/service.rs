@@ -108,6 +108,7 @@ impl Service {
         stats.cart_bytes = held.carts;
         stats.order_bytes = held.orders;
         stats.subscription_bytes = held.subscriptions;
+        stats.agreement_bytes = held.agreements;
         stats.replay_bytes = held.replays;
         stats.log_bytes = self.log.bytes();
         stats

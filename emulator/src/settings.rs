@@ -1,9 +1,10 @@
 //! How the emulator behaves when nothing goes wrong: its token (and whether it must be issued
-//! with MFA), byte-order mark, etags, provisioning delay and clock.
+//! with MFA), byte-order mark, etags, provisioning delay, clock and catalog.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::catalog::Catalog;
 use partner_center_carts::clock::{Clock, SystemClock};
 use secrecy::SecretString;
 
@@ -24,6 +25,10 @@ pub(crate) struct Settings {
     /// How long after its checkout an order is listed (the service's: up to 15 minutes).
     pub(crate) order_listing_delay: Duration,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The catalog served, and held to at checkout.
+    pub(crate) catalog: Catalog,
+    /// Whether a checkout's line items are held to the catalog.
+    pub(crate) check_catalog: bool,
 }
 
 /// How long after its checkout an order is provisioned by default: short, so the demo does
@@ -44,6 +49,8 @@ impl Default for Settings {
             provisioning_delay: DEFAULT_PROVISIONING_DELAY,
             order_listing_delay: DEFAULT_ORDER_LISTING_DELAY,
             clock: Arc::new(SystemClock),
+            catalog: Catalog::built_in(),
+            check_catalog: true,
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Stats {
     /// The bytes of the state of subscriptions that changed held now (in their orders' entries,
     /// not counted in `order_bytes`).
     pub subscription_bytes: usize,
+    /// The bytes of customers' confirmed agreements held now.
+    pub agreement_bytes: usize,
     /// The bytes of answers held for replay now.
     pub replay_bytes: usize,
     /// The bytes of the request log now.

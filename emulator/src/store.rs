@@ -34,6 +34,13 @@ pub(crate) struct SubscriptionKey {
     pub subscription: String,
 }
 
+/// One agreement a customer's acceptance was confirmed for (the emulator's own id for it).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct AgreementKey {
+    pub customer: String,
+    pub id: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct ReplayKey {
     pub customer: String,
@@ -76,6 +83,8 @@ pub(crate) struct Kept {
 pub(crate) struct Change {
     pub cart: Option<(CartKey, StoredCart)>,
     pub orders: Vec<(OrderKey, Placed)>,
+    /// An agreement confirmed, as its JSON.
+    pub agreement: Option<(AgreementKey, Bytes)>,
     pub replay: Option<(ReplayKey, Kept)>,
 }
 
@@ -84,6 +93,7 @@ pub(crate) struct Change {
 pub(crate) struct Saved {
     pub carts: Vec<(CartKey, StoredCart)>,
     pub orders: Vec<(OrderKey, Placed)>,
+    pub agreements: Vec<(AgreementKey, Bytes)>,
     pub replays: Vec<(ReplayKey, Kept)>,
 }
 
@@ -95,6 +105,7 @@ pub(crate) struct Dropped {
     pub expired: Vec<(CartKey, u64)>,
     pub carts: Vec<(CartKey, u64)>,
     pub orders: Vec<(OrderKey, u64)>,
+    pub agreements: Vec<AgreementKey>,
     pub replays: Vec<ReplayKey>,
 }
 
@@ -103,12 +114,13 @@ impl Dropped {
         self.expired.is_empty()
             && self.carts.is_empty()
             && self.orders.is_empty()
+            && self.agreements.is_empty()
             && self.replays.is_empty()
     }
 
     /// Entries forgotten for room (not counting expired carts).
     pub fn evicted(&self) -> usize {
-        self.carts.len() + self.orders.len() + self.replays.len()
+        self.carts.len() + self.orders.len() + self.agreements.len() + self.replays.len()
     }
 }
 
@@ -180,6 +192,7 @@ pub(crate) struct Store {
     orders: Bounded<OrderKey, Placed, OrderSize>,
     /// The order that created each subscription of the orders held.
     index: HashMap<SubscriptionKey, OrderKey>,
+    agreements: Bounded<AgreementKey, Bytes>,
     replays: Bounded<ReplayKey, Kept>,
 }
 
@@ -189,6 +202,7 @@ impl Store {
             carts: Bounded::new(limits.carts),
             orders: Bounded::new(OrderSize::budget(limits)),
             index: HashMap::new(),
+            agreements: Bounded::new(limits.agreements),
             replays: Bounded::new(limits.replays),
         }
     }
@@ -222,6 +236,15 @@ impl Store {
         Some((key.clone(), placed.clone()))
     }
 
+    /// A customer's agreements as kept (their JSON), oldest first.
+    pub fn agreements_of(&self, customer: &str) -> Vec<Bytes> {
+        self.agreements
+            .iter()
+            .filter(|(k, _)| k.customer == customer)
+            .map(|(_, json)| json.clone())
+            .collect()
+    }
+
     pub fn replay(&self, key: &ReplayKey) -> Option<Kept> {
         self.replays.get(key).cloned()
     }
@@ -248,6 +271,13 @@ impl Store {
                 }
                 dropped.orders.push((key, placed.version));
             }
+        }
+        if let Some((key, json)) = change.agreement {
+            let size = json.len() + ENTRY_OVERHEAD;
+            let forgotten = self.agreements.insert(key, size, json);
+            dropped
+                .agreements
+                .extend(forgotten.into_iter().map(|(k, _)| k));
         }
         if let Some((key, kept)) = change.replay {
             let size = kept.reply.body.len() + ENTRY_OVERHEAD;
@@ -281,6 +311,10 @@ impl Store {
                 orders: vec![order],
                 ..Default::default()
             }))
+            .chain(saved.agreements.into_iter().map(|agreement| Change {
+                agreement: Some(agreement),
+                ..Default::default()
+            }))
             .chain(saved.replays.into_iter().map(|replay| Change {
                 replay: Some(replay),
                 ..Default::default()
@@ -290,6 +324,7 @@ impl Store {
             dropped.expired.extend(more.expired);
             dropped.carts.extend(more.carts);
             dropped.orders.extend(more.orders);
+            dropped.agreements.extend(more.agreements);
             dropped.replays.extend(more.replays);
         }
         dropped
@@ -315,6 +350,7 @@ impl Store {
             carts: self.carts.bytes(),
             orders: orders.orders,
             subscriptions: orders.subscriptions,
+            agreements: self.agreements.bytes(),
             replays: self.replays.bytes(),
         }
     }
@@ -334,6 +370,7 @@ pub(crate) struct Held {
     pub carts: usize,
     pub orders: usize,
     pub subscriptions: usize,
+    pub agreements: usize,
     pub replays: usize,
 }
 

@@ -1,7 +1,7 @@
-//! What a subscription can be changed to, and an immediate transition to it. The emulator has
-//! no catalog: a subscription of `PRODUCT:SKU:AVAILABILITY` has one target, the same product
-//! and availability with SKU `0002` (or `0001` when its SKU is `0002`); a legacy offer id has
-//! none. It transitions whole subscriptions only (docs/emulator.md).
+//! What a subscription can be changed to, and an immediate transition to it. Transitions do
+//! not read the catalog: a subscription of `PRODUCT:SKU:AVAILABILITY` has one target, the same
+//! product and availability with SKU `0002` (or `0001` when its SKU is `0002`); a legacy offer
+//! id has none. It transitions whole subscriptions only (docs/emulator.md).
 
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
