@@ -80,6 +80,10 @@ pub enum Command {
     /// MFA, by its own claims and by the service's word.
     #[command(subcommand)]
     Auth(AuthCommand),
+    /// The catalog a line item comes from: products, their SKUs and availabilities, and
+    /// promotions; a customer's own with --customer.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
     /// Print a shell's completion script, such as
     /// `pc-carts completions bash > ~/.local/share/bash-completion/completions/pc-carts`.
     Completions {
@@ -97,6 +101,73 @@ pub enum CompletionShell {
     Nushell,
     Powershell,
     Zsh,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// The products of one view of the catalog (OnlineServices, Azure, Software, ...).
+    Products(ProductsArgs),
+    /// The SKUs of a product: quantities, billing cycles, prerequisites.
+    Skus(SkusArgs),
+    /// The availabilities of a SKU: the catalog item ids and the terms they are sold on.
+    Availabilities(AvailabilitiesArgs),
+    /// The active new-commerce promotions.
+    Promotions(PromotionsArgs),
+}
+
+/// Which catalog: a country's, or what one customer can buy (in its country).
+#[derive(Debug, Args)]
+pub struct CatalogScope {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The country, as a two-letter ISO code (required without --customer).
+    #[arg(long, required_unless_present = "customer")]
+    pub country: Option<String>,
+    /// What this customer (a GUID) can buy, in its country, rather than a country's catalog.
+    #[arg(long, value_parser = guid, conflicts_with = "country")]
+    pub customer: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProductsArgs {
+    #[command(flatten)]
+    pub scope: CatalogScope,
+    /// The view: OnlineServices, Azure, Software, AzureReservations, ...
+    #[arg(long, default_value = "OnlineServices")]
+    pub view: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SkusArgs {
+    #[command(flatten)]
+    pub scope: CatalogScope,
+    /// The product's id, such as CFQ7TTC0LH0Z.
+    #[arg(long)]
+    pub product: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AvailabilitiesArgs {
+    #[command(flatten)]
+    pub scope: CatalogScope,
+    /// The product's id, such as CFQ7TTC0LH0Z.
+    #[arg(long)]
+    pub product: String,
+    /// The SKU's id within the product, such as 0001.
+    #[arg(long)]
+    pub sku: String,
+}
+
+#[derive(Debug, Args)]
+pub struct PromotionsArgs {
+    #[command(flatten)]
+    pub connection: Connection,
+    /// The country, as a two-letter ISO code.
+    #[arg(long)]
+    pub country: String,
+    /// The segment: commercial, education, ...
+    #[arg(long, default_value = "commercial")]
+    pub segment: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,6 +352,10 @@ pub struct EmulatorArgs {
     /// restart loses nothing answered with a success [default: none, in memory only].
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Serve this catalog (JSON, the format of the built-in one: emulator/catalog.json) and
+    /// hold checkouts to it [default: the built-in catalog, for US].
+    #[arg(long, value_name = "FILE")]
+    pub catalog: Option<PathBuf>,
     /// Accept only this bearer token [default: any].
     #[arg(long, env = "PC_CARTS_EMULATOR_TOKEN", hide_env_values = true, value_parser = secret)]
     pub token: Option<SecretString>,
@@ -388,6 +463,10 @@ pub enum CartCommand {
     /// The orders a checked-out cart placed, found by its lines (for when the checkout's
     /// answer was lost; its own request id, sent again, gives the exact answer).
     Orders(CartArgs),
+    /// What would fail, line by line, before a cart is created (the catalog, terms, cycles,
+    /// quantities, inventory, promotions, the customer agreement); creates nothing. Exit 0
+    /// when every line is right, 2 when one is not.
+    Plan(CreateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -413,6 +492,14 @@ pub struct CreateArgs {
     /// The lines' term, as an ISO 8601 duration.
     #[arg(long, requires = "item")]
     pub term_duration: Option<String>,
+    /// Make each --item line from the catalog: its term and cycle checked against what its
+    /// availability offers, its provisioning context and, for a trial, what it renews to
+    /// filled in.
+    #[arg(long, requires = "item")]
+    pub from_catalog: bool,
+    /// Plan the cart, as `cart plan` does, and create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Args)]
@@ -656,7 +743,7 @@ impl Command {
     pub fn connection(&self) -> Option<&Connection> {
         match self {
             Self::Cart(command) => Some(match command {
-                CartCommand::Create(args) => &args.connection,
+                CartCommand::Create(args) | CartCommand::Plan(args) => &args.connection,
                 CartCommand::Get(args) | CartCommand::Orders(args) => &args.connection,
                 CartCommand::Update(args) => &args.cart.connection,
                 CartCommand::Put(args) => &args.cart.connection,
@@ -674,6 +761,7 @@ impl Command {
             }),
             Self::Subscription(command) => Some(&command.subscription().connection),
             Self::Auth(AuthCommand::Status(args)) => Some(&args.connection),
+            Self::Catalog(command) => Some(command.connection()),
             Self::Demo | Self::Emulator(_) | Self::Completions { .. } => None,
         }
     }
@@ -684,7 +772,11 @@ impl Command {
     /// outcome to settle, so an id given to one is a mistake to point out, not to ignore).
     pub fn writes(&self) -> bool {
         match self {
-            Self::Cart(command) => !matches!(command, CartCommand::Get(_) | CartCommand::Orders(_)),
+            Self::Cart(command) => match command {
+                CartCommand::Create(args) => !args.dry_run,
+                CartCommand::Get(_) | CartCommand::Orders(_) | CartCommand::Plan(_) => false,
+                _ => true,
+            },
             Self::Order(command) => {
                 matches!(command, OrderCommand::Cancel(_) | OrderCommand::Addon(_))
             }
@@ -694,7 +786,23 @@ impl Command {
                     | SubscriptionCommand::Cancel(_)
                     | SubscriptionCommand::Transition(_)
             ),
-            Self::Auth(_) | Self::Demo | Self::Emulator(_) | Self::Completions { .. } => false,
+            Self::Auth(_)
+            | Self::Catalog(_)
+            | Self::Demo
+            | Self::Emulator(_)
+            | Self::Completions { .. } => false,
+        }
+    }
+}
+
+impl CatalogCommand {
+    /// Where the command connects.
+    pub fn connection(&self) -> &Connection {
+        match self {
+            Self::Products(args) => &args.scope.connection,
+            Self::Skus(args) => &args.scope.connection,
+            Self::Availabilities(args) => &args.scope.connection,
+            Self::Promotions(args) => &args.connection,
         }
     }
 }
@@ -704,7 +812,9 @@ impl CartCommand {
     pub fn about(&self) -> String {
         let cart = |args: &CartArgs| format!("cart {} of customer {}", args.cart, args.customer);
         match self {
-            Self::Create(args) => format!("a new cart of customer {}", args.customer),
+            Self::Create(args) | Self::Plan(args) => {
+                format!("a new cart of customer {}", args.customer)
+            }
             Self::Get(args) => cart(args),
             Self::Checkout(args) => cart(&args.cart),
             Self::Update(args) => cart(&args.cart),

@@ -6,18 +6,21 @@ use std::time::Duration;
 
 use partner_center_carts::retry::RetryPolicy;
 use partner_center_carts::types::{Cart, CartLineItem};
-use partner_center_carts::{PartnerCenter, PartnerCenterBuilder};
+use partner_center_carts::{Customer, PartnerCenter, PartnerCenterBuilder};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::args::{CartArgs, CartCommand, Connection, CreateArgs, UpdateArgs};
 use crate::failure::Failure;
 use crate::output::{
-    cart_id, cart_table, checkout_table, listed_order_ids, order_ids, orders_table, show,
+    cart_id, cart_table, checkout_table, listed_order_ids, order_ids, orders_table, plan_table,
+    show,
 };
 
 pub async fn run(command: CartCommand) -> Result<(), Failure> {
     match command {
+        CartCommand::Create(args) if args.dry_run => plan(args).await,
         CartCommand::Create(args) => create(args).await,
+        CartCommand::Plan(args) => plan(args).await,
         CartCommand::Get(args) => {
             let cart = cart_ref(&args)?.get().await?;
             show(&cart, &args.connection.shown(), cart_table, cart_id)?;
@@ -74,31 +77,62 @@ pub async fn run(command: CartCommand) -> Result<(), Failure> {
     }
 }
 
+/// The cart the arguments describe: a file's, or one line per --item (made from the catalog
+/// with --from-catalog).
+async fn cart_of(args: &CreateArgs, customer: &Customer) -> Result<Cart, Failure> {
+    if let Some(path) = &args.file {
+        return read_cart(path);
+    }
+    let mut line_items = Vec::with_capacity(args.item.len());
+    for (id, quantity) in &args.item {
+        let quantity = quantity.unwrap_or(args.quantity);
+        let line = match args.from_catalog {
+            true => {
+                let term = args.term_duration.as_deref();
+                customer
+                    .line(id, term, &args.billing_cycle, quantity)
+                    .await?
+            }
+            false => CartLineItem {
+                catalog_item_id: id.clone(),
+                quantity,
+                billing_cycle: args.billing_cycle.as_str().into(),
+                term_duration: args.term_duration.clone(),
+                ..Default::default()
+            },
+        };
+        line_items.push(line);
+    }
+    Ok(Cart {
+        line_items,
+        ..Default::default()
+    })
+}
+
 async fn create(args: CreateArgs) -> Result<(), Failure> {
-    let cart = match &args.file {
-        Some(path) => read_cart(path)?,
-        None => Cart {
-            line_items: args
-                .item
-                .iter()
-                .map(|(id, quantity)| CartLineItem {
-                    catalog_item_id: id.clone(),
-                    quantity: quantity.unwrap_or(args.quantity),
-                    billing_cycle: args.billing_cycle.as_str().into(),
-                    term_duration: args.term_duration.clone(),
-                    ..Default::default()
-                })
-                .collect(),
-            ..Default::default()
-        },
-    };
     let customer = client(&args.connection)?.customer(&args.customer);
+    let cart = cart_of(&args, &customer).await?;
     let created = customer
         .with_request_id(args.connection.request_id)
         .create(&cart)
         .await?;
     show(&created, &args.connection.shown(), cart_table, cart_id)?;
     Ok(())
+}
+
+/// What would fail of the cart, line by line; exit 2 when a line would.
+async fn plan(args: CreateArgs) -> Result<(), Failure> {
+    let customer = client(&args.connection)?.customer(&args.customer);
+    let cart = cart_of(&args, &customer).await?;
+    let plan = customer.plan(&cart.line_items).await?;
+    show(&plan, &args.connection.shown(), plan_table, |_| Vec::new())?;
+    if plan.is_clean() {
+        Ok(())
+    } else {
+        Err(Failure::Input(
+            "the plan found lines that would fail (listed above); nothing was created".into(),
+        ))
+    }
 }
 
 async fn update(args: UpdateArgs) -> Result<(), Failure> {

@@ -4,10 +4,15 @@ use partner_center_carts::types::{Cart, CartLineItem};
 use partner_center_carts_emulator::{Emulator, RunningEmulator, app_user_token};
 
 use crate::failure::Failure;
-use crate::output::{cart_table, checkout_table, error, provisioning_table, subscriptions_table};
+use crate::output::{
+    cart_table, checkout_table, error, plan_table, provisioning_table, subscriptions_table,
+};
 use crate::print::{out, outln};
 
 const CUSTOMER: &str = "d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d";
+
+/// Microsoft 365 E3, as the catalog names it.
+const E3: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 
 /// The headers the demo shows from the first request, in this order.
 const ALL_HEADERS: &[&str] = &[
@@ -36,34 +41,53 @@ pub async fn run() -> Result<(), Failure> {
         emulator.url()
     );
 
-    step(1, &format!("Create a cart for customer {CUSTOMER}"));
-    let new_cart = Cart {
-        line_items: vec![
-            line(
-                "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P",
-                "AI Builder Capacity add-on",
-                "monthly",
-                "P1M",
-            ),
-            CartLineItem {
-                order_group: Some("1".into()), // a separate order at checkout
-                ..line(
-                    "CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ",
-                    "Azure AD Premium P1",
-                    "annual",
-                    "P1Y",
-                )
-            },
-        ],
+    step(
+        1,
+        "Start from the catalog: what the customer can buy, and a plan before the cart",
+    );
+    let skus = customer.catalog().skus("CFQ7TTC0LH0Z").await?;
+    log.show(&emulator);
+    outln!(
+        "  product CFQ7TTC0LH0Z has {} SKUs for this customer",
+        skus.items.as_ref().map_or(0, Vec::len)
+    );
+    // A guess at the term, as users type them: the plan says what is offered instead.
+    let guessed = CartLineItem {
+        catalog_item_id: E3.into(),
+        quantity: 1,
+        billing_cycle: "monthly".into(),
+        term_duration: Some("P3Y".into()),
         ..Default::default()
     };
+    let plan = customer.plan(std::slice::from_ref(&guessed)).await?;
+    log.show(&emulator);
+    outln!("  a guessed line, planned:");
+    out!("{}", indent(&plan_table(&plan)));
+    // The lines made from the catalog: term and cycle checked, the rest filled in.
+    let mut e3 = customer.line(E3, Some("P1M"), "monthly", 1).await?;
+    e3.friendly_name = Some("Microsoft 365 E3".into());
+    let mut entra = customer
+        .line("CFQ7TTC0LFLS:0002:CFQ7TTC0KDLJ", Some("P1Y"), "annual", 1)
+        .await?;
+    entra.friendly_name = Some("Microsoft Entra ID P1".into());
+    entra.order_group = Some("1".into()); // a separate order at checkout
+    let new_cart = Cart {
+        line_items: vec![e3, entra],
+        ..Default::default()
+    };
+    let plan = customer.plan(&new_cart.line_items).await?;
+    log.show(&emulator);
+    outln!("  the lines made from the catalog, planned:");
+    out!("{}", indent(&plan_table(&plan)));
+
+    step(2, &format!("Create a cart for customer {CUSTOMER}"));
     let created = customer.create(&new_cart).await?;
     log.show(&emulator);
     out!("{}", cart_table(&created));
     let id = created.id().to_string();
     let cart = customer.cart(&id);
 
-    step(2, &format!("Get cart {id} back"));
+    step(3, &format!("Get cart {id} back"));
     let before = cart.get().await?;
     log.show(&emulator);
     outln!(
@@ -72,7 +96,7 @@ pub async fn run() -> Result<(), Failure> {
     );
 
     step(
-        3,
+        4,
         "Modify: one more of line 0 (get, change, put only if changed)",
     );
     let after = cart.modify(|c| c.line_items[0].quantity += 1).await?;
@@ -82,13 +106,13 @@ pub async fn run() -> Result<(), Failure> {
     outln!("  after:");
     out!("{}", indent(&cart_table(&after)));
 
-    step(4, "Check it out: one order per order group");
+    step(5, "Check it out: one order per order group");
     let outcome = cart.checkout().await?;
     log.show(&emulator);
     out!("{}", checkout_table(outcome.result()));
 
     step(
-        5,
+        6,
         "Check it out again: the service refuses, and the error says why",
     );
     match cart.checkout().await {
@@ -100,7 +124,7 @@ pub async fn run() -> Result<(), Failure> {
     }
 
     step(
-        6,
+        7,
         "Wait for the orders to be provisioned (polling with a growing wait)",
     );
     for order in outcome.order_refs() {
@@ -118,7 +142,7 @@ pub async fn run() -> Result<(), Failure> {
         }
     }
 
-    step(7, "The subscriptions the purchase created");
+    step(8, "The subscriptions the purchase created");
     for order in outcome.order_refs() {
         let subscriptions = order.subscriptions().await?;
         log.show(&emulator);
@@ -127,7 +151,7 @@ pub async fn run() -> Result<(), Failure> {
     }
 
     step(
-        8,
+        9,
         "App+User calls need a token issued with MFA (the service's rule since April 2026)",
     );
     let first = outcome
@@ -173,17 +197,6 @@ pub async fn run() -> Result<(), Failure> {
         emulator.stats().requests
     );
     Ok(())
-}
-
-fn line(catalog: &str, name: &str, cycle: &str, term: &str) -> CartLineItem {
-    CartLineItem {
-        catalog_item_id: catalog.into(),
-        friendly_name: Some(name.into()),
-        quantity: 1,
-        billing_cycle: cycle.into(),
-        term_duration: Some(term.into()),
-        ..Default::default()
-    }
 }
 
 fn step(n: u32, what: &str) {

@@ -3,6 +3,7 @@
 mod args;
 mod auth;
 mod carts;
+mod catalog;
 mod demo;
 mod failure;
 mod orders;
@@ -105,6 +106,7 @@ fn main() -> ExitCode {
                     .map_err(|f| f.about(about))
             }
             Command::Auth(command) => auth::run(command).await,
+            Command::Catalog(command) => catalog::run(command).await,
         }
     });
     match outcome {

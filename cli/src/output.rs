@@ -6,7 +6,7 @@ use partner_center_carts::types::{
     ActivationLinks, Cart, CartCheckoutResult, Order, OrderCollection, OrderError,
     OrderProvisioningStatuses, SubscriptionCollection, SubscriptionProvisioningStatus,
 };
-use partner_center_carts::{Error, ErrorKind};
+use partner_center_carts::{Error, ErrorKind, Plan};
 use serde::Serialize;
 
 use crate::args::{Output, Shown};
@@ -132,6 +132,32 @@ pub fn checkout_table(result: &CartCheckoutResult) -> String {
 }
 
 /// An order: its id, status and billing, then its line items.
+/// A plan: one row per problem of a line, or one "ok" row for a clean line.
+pub fn plan_table(plan: &Plan) -> String {
+    let mut rows = Vec::new();
+    for line in plan.lines() {
+        let (index, item) = (line.index().to_string(), line.catalog_item_id().to_string());
+        if line.problems().is_empty() {
+            rows.push(vec![
+                index.clone(),
+                item.clone(),
+                "ok".into(),
+                String::new(),
+            ]);
+        }
+        for problem in line.problems() {
+            let words = printable(&problem.to_string()).into_owned();
+            rows.push(vec![
+                index.clone(),
+                item.clone(),
+                problem.kind().into(),
+                words,
+            ]);
+        }
+    }
+    table(&["line", "catalog item", "problem", "why"], rows)
+}
+
 pub fn order_table(order: &Order) -> String {
     let mut out = format!(
         "Order {} ({}), {} {}\n",

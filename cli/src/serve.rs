@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use partner_center_carts_emulator::{Emulator, Faults, Limits};
+use partner_center_carts_emulator::{Catalog, Emulator, Faults, Limits};
 use secrecy::ExposeSecret;
 use tokio::net::TcpListener;
 
@@ -52,6 +52,10 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         .order_listing_delay(Duration::from_millis(args.order_listing_delay_ms));
     if let Some(token) = &args.token {
         emulator = emulator.accept_only_token(token.expose_secret());
+    }
+    if let Some(path) = &args.catalog {
+        let catalog = Catalog::from_file(path).map_err(|e| Failure::Other(e.to_string()))?;
+        emulator = emulator.catalog(catalog);
     }
     let kept = match &args.data_dir {
         Some(dir) => {

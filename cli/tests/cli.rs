@@ -17,7 +17,9 @@ fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
     assert!(output.status.success(), "{}", text(&output.stderr));
     let text = String::from_utf8(output.stdout).unwrap();
     for expected in [
-        "1. Create a cart",
+        "1. Start from the catalog",
+        "term P3Y is not offered; the offered terms are P1M, P1Y",
+        "2. Create a cart",
         "ms-requestid:",
         "ms-correlationid:",
         "authorization: Bearer [redacted]",
@@ -25,7 +27,7 @@ fn the_demo_walks_a_cart_through_its_life_and_exits_0() {
         "after:",
         "Order ",
         "Partner Center error 800065",
-        "6. Wait for the orders to be provisioned",
+        "7. Wait for the orders to be provisioned",
         "/provisioningstatus",
         "fulfilled",
         "a user signed in with MFA: the service says MFA: yes",
