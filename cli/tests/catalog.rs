@@ -178,7 +178,9 @@ async fn a_cart_from_the_catalog_is_right_the_first_time_or_refused_with_what_is
     let stderr = text(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{stderr}");
     assert!(
-        stderr.contains("term P3Y is not offered") && stderr.contains("P1M, P1Y"),
+        stderr.contains("the catalog refuses the line, nothing was created")
+            && stderr.contains("term P3Y is not offered")
+            && stderr.contains("P1M, P1Y"),
         "{stderr}"
     );
 }

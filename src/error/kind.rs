@@ -518,6 +518,12 @@ impl Undecodable {
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // A line the catalog refuses was read for, but nothing was written.
+            ErrorKind::InvalidInput(i) if i.line_problem.is_some() => write!(
+                f,
+                "the catalog refuses the line, nothing was created: {}",
+                i.reason
+            ),
             ErrorKind::InvalidInput(i) => {
                 write!(f, "invalid input, nothing was sent: {}", i.reason)
             }
