@@ -97,7 +97,8 @@ pub(crate) async fn run(
     operation: Option<Operation>,
     sending: &Sending,
 ) -> (Option<Ended>, Record) {
-    let writes = request.method() != reqwest::Method::GET;
+    // The spec's word where it has one: a POST marked `x-read-only` (a check) reads.
+    let writes = operation.map_or(request.method() != reqwest::Method::GET, Operation::writes);
     let Sending {
         ids,
         started,

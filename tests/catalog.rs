@@ -265,6 +265,31 @@ async fn the_checks_post_their_bodies_and_read_their_answers() {
     assert!(!Operation::CheckPromotionEligibilities.writes());
 }
 
+/// A check whose answer never came is a read that failed, not a write whose outcome is
+/// unknown: the spec's `x-read-only` reaches the pipeline.
+#[tokio::test]
+async fn a_check_without_an_answer_is_not_an_unknown_outcome() {
+    let server = support::scripted::Scripted::start().await;
+    // The answer comes long after the attempt's time-out: the request was sent, its answer lost.
+    server.always(
+        support::scripted::Answer::json(200, json!([])).delay(std::time::Duration::from_secs(30)),
+    );
+    let pc = partner_center_carts::PartnerCenter::builder()
+        .base_url(&server.url)
+        .bearer_token(TOKEN)
+        .attempt_timeout(std::time::Duration::from_millis(50))
+        .retry_policy(partner_center_carts::retry::RetryPolicy::default().max_attempts(1))
+        .build()
+        .unwrap();
+    let e = pc
+        .check_inventory("US", &InventoryCheckRequest::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Timeout(_)), "{e:?}");
+    assert!(!e.outcome_unknown(), "{e}");
+    assert_eq!(e.effect(), Effect::None);
+}
+
 #[tokio::test]
 async fn agreements_are_listed_by_type_and_confirmed_with_the_request_id_kept() {
     let server = MockServer::start_async().await;
