@@ -464,8 +464,9 @@ pub enum CartCommand {
     /// answer was lost; its own request id, sent again, gives the exact answer).
     Orders(CartArgs),
     /// What would fail, line by line, before a cart is created (the catalog, terms, cycles,
-    /// quantities, inventory, promotions, the customer agreement); creates nothing. Exit 0
-    /// when every line is right, 2 when one is not.
+    /// quantities, inventory, promotions, the customer agreement); creates nothing. Exit 2
+    /// when a line would fail, else 0 (a check the service would not make now is listed as
+    /// notChecked and left to checkout).
     Plan(CreateArgs),
 }
 

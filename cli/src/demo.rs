@@ -30,7 +30,7 @@ const ALL_HEADERS: &[&str] = &[
 const ID_HEADERS: &[&str] = &["ms-requestid", "ms-correlationid", "if-match"];
 
 pub async fn run() -> Result<(), Failure> {
-    // The service's MFA rule for App+User calls, as since April 2026 (step 8).
+    // The service's MFA rule for App+User calls, as since April 2026 (step 9).
     let emulator = Emulator::new().require_mfa(true).start().await?;
     let pc = emulator.client().build()?;
     let customer = pc.customer(CUSTOMER);

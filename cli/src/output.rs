@@ -131,7 +131,6 @@ pub fn checkout_table(result: &CartCheckoutResult) -> String {
     out
 }
 
-/// An order: its id, status and billing, then its line items.
 /// A plan: one row per problem of a line, or one "ok" row for a clean line.
 pub fn plan_table(plan: &Plan) -> String {
     let mut rows = Vec::new();
@@ -158,6 +157,7 @@ pub fn plan_table(plan: &Plan) -> String {
     table(&["line", "catalog item", "problem", "why"], rows)
 }
 
+/// An order: its id, status and billing, then its line items.
 pub fn order_table(order: &Order) -> String {
     let mut out = format!(
         "Order {} ({}), {} {}\n",

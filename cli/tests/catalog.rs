@@ -146,8 +146,9 @@ async fn a_cart_from_the_catalog_is_right_the_first_time_or_refused_with_what_is
         &url,
         &["cart", "create", "--from-catalog"],
         &[E3],
-        "P1Y",
-        "annual",
+        // Written as users type them: the line carries the catalog's spelling.
+        "p1y",
+        "Annual",
     );
     create.args(["--quantity", "3"]);
     let cart = json_of(create).await;

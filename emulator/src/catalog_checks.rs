@@ -173,23 +173,23 @@ fn problem(line: &CartLineItem, catalog: &Catalog, agreed: bool) -> Option<Probl
     None
 }
 
-/// The line's term against the availability's terms (those of a single read, when they
-/// differ from the list's: the service answers for the one availability). A line without a
-/// term is held to its billing cycle alone, except a trial's, which the service refuses; a line
-/// of an availability without terms, to nothing.
+/// The line's term against the availability's terms: those of the list and those of a single
+/// read together, where they differ (which of the two the service holds a checkout to is not
+/// known; the client's plan takes both too). A line without a term is held to its billing
+/// cycle alone, except a trial's, which the service refuses; a line of an availability without
+/// terms, to nothing.
 fn term_problem(
     line: &CartLineItem,
     sku: &SkuEntry,
     availability: &AvailabilityEntry,
 ) -> Option<Problem> {
-    let terms: &[Term] = match &availability.terms_when_read {
-        Some(terms) => terms,
-        None => availability
-            .availability
-            .terms
-            .as_deref()
-            .unwrap_or_default(),
-    };
+    let listed = availability
+        .availability
+        .terms
+        .as_deref()
+        .unwrap_or_default();
+    let read = availability.terms_when_read.as_deref().unwrap_or_default();
+    let terms: Vec<Term> = listed.iter().chain(read).cloned().collect();
     let term = line.term_duration.as_deref().unwrap_or_default();
     let unsupported = || {
         Some(Problem::Term {

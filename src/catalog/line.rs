@@ -116,9 +116,11 @@ pub fn union_terms(list: &Availability, single: &Availability) -> Availability {
     if !terms.is_empty() || union.terms.is_some() {
         union.terms = Some(terms);
     }
-    if union.is_purchasable.is_none() {
-        union.is_purchasable = single.is_purchasable;
-    }
+    // Either answer saying it cannot be bought is enough to say so.
+    union.is_purchasable = match (list.is_purchasable, single.is_purchasable) {
+        (Some(false), _) | (_, Some(false)) => Some(false),
+        (listed, read) => listed.or(read),
+    };
     union
 }
 
@@ -232,8 +234,9 @@ pub(crate) fn check_choice(
 }
 
 /// The cycles `terms` allow, within those the SKU supports; `None` when neither says. A term
-/// entry without a cycle allows any the SKU supports. Where the two lists share none, the
-/// terms' (the availability is the more specific answer).
+/// entry without a cycle allows any the SKU supports. Where the two lists share none, none is
+/// offered: the cycle must be one the SKU supports and the term allows (the service's sample,
+/// and checkout).
 fn cycles(sku: &Sku, terms: &[&Term]) -> Option<Vec<String>> {
     let of_terms =
         (!terms.is_empty() && terms.iter().all(|t| t.billing_cycle.is_some())).then(|| {
@@ -255,7 +258,7 @@ fn cycles(sku: &Sku, terms: &[&Term]) -> Option<Vec<String>> {
                 .filter(|t| find_eq(&sku, t).is_some())
                 .cloned()
                 .collect();
-            Some(if both.is_empty() { terms } else { both })
+            Some(both)
         }
         (terms, sku) => terms.or(sku),
     }

@@ -409,8 +409,9 @@ impl Customer {
     /// A write: [`with_request_id`](Customer::with_request_id) sends it with an
     /// `MS-RequestId` kept beforehand. An error whose
     /// [`outcome_unknown`](Error::outcome_unknown) is true may have recorded it:
-    /// [`agreements`](Self::agreements) says whether it was (a second confirmation of the
-    /// same acceptance is harmless but recorded twice).
+    /// [`agreements`](Self::agreements) says whether it was. Send it again only with the same
+    /// request id: a new confirmation of an acceptance already recorded may be refused as one
+    /// that exists (the emulator answers 409 / 600061).
     ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), Box<dyn std::error::Error>> {

@@ -213,13 +213,18 @@ impl<T: Clone> Clone for Read<T> {
     }
 }
 
-/// Whether the service refused to answer (a check it will not make for this caller or
-/// input), rather than failed: 401, 403, or another 4xx but 408 and 429.
+/// Whether the service refused to make a check for this caller or input (403, or another 4xx
+/// but 401, 408 and 429), or the client refused it before sending for want of MFA (an
+/// App+User-only read): the check is left to checkout. A token that cannot be had or that the
+/// service refuses (401) is no such refusal: it fails the plan, as it fails every call.
 fn refused(e: &Error) -> bool {
-    matches!(e.kind(), ErrorKind::Auth(_))
-        || matches!(e.kind(), ErrorKind::Service(_))
-            && e.status()
-                .is_some_and(|s| (400..500).contains(&s) && s != 408 && s != 429)
+    match e.kind() {
+        ErrorKind::Auth(a) => a.mfa_required() && a.service().is_none(),
+        ErrorKind::Service(_) => e
+            .status()
+            .is_some_and(|s| (400..500).contains(&s) && ![401, 408, 429].contains(&s)),
+        _ => false,
+    }
 }
 
 /// A check the service would not make, in words.
@@ -315,7 +320,9 @@ impl<'a> Lookup<'a> {
         if let Read::Found(listed) = &read
             && self.country.is_none()
         {
-            self.country = listed.iter().find_map(|a| a.country.clone());
+            self.country = listed
+                .iter()
+                .find_map(|a| crate::validate::country(a.country.as_deref()?).ok());
         }
         self.availabilities.insert(k, read.clone());
         Ok(read)
@@ -383,7 +390,13 @@ impl<'a> Lookup<'a> {
         };
         // The same availability read alone, in the customer's country: its terms count too.
         // Where it cannot be read, the customer's list is the answer.
-        let country = listed.country.clone().or_else(|| self.country.clone());
+        // A country the answer gives that is not one (`""`, `USA`) is no country: the
+        // customer's list is then the answer, rather than a plan failed for the caller's input.
+        let answered = listed
+            .country
+            .as_deref()
+            .and_then(|c| crate::validate::country(c).ok());
+        let country = answered.or_else(|| self.country.clone());
         let availability = match country {
             Some(country) => match self.single(&country, id).await? {
                 Read::Found(single) => union_terms(&listed, &single),
@@ -469,7 +482,14 @@ impl<'a> Lookup<'a> {
             line.billing_cycle.as_str(),
             line.quantity,
         );
-        planned.problems.extend(problems);
+        // A line without a term is refused at checkout only for a trial (400039 for the
+        // term ''); another is left to the service to complete.
+        let trial = sku.is_trial == Some(true);
+        planned.problems.extend(
+            problems
+                .into_iter()
+                .filter(|p| trial || !matches!(p, LineProblem::TermNotOffered { asked: None, .. })),
+        );
         let missing = missing_provisioning(&sku, line);
         if !missing.is_empty() {
             planned
@@ -494,11 +514,11 @@ impl<'a> Lookup<'a> {
                 continue;
             }
             let Some(id) = plan.id.clone() else { continue };
-            let Some(country) = availability
+            let answered = availability
                 .country
-                .clone()
-                .or_else(|| self.country.clone())
-            else {
+                .as_deref()
+                .and_then(|c| crate::validate::country(c).ok());
+            let Some(country) = answered.or_else(|| self.country.clone()) else {
                 plan.problems.push(LineProblem::NotChecked {
                     what: "inventory".into(),
                     reason: "the customer's country is not known".into(),
@@ -541,15 +561,25 @@ impl<'a> Lookup<'a> {
                         same(i.product_id.as_deref(), id.product())
                             && same(i.sku_id.as_deref(), id.sku())
                     });
-                    if let Some(item) = item.filter(|i| i.is_restricted == Some(true)) {
-                        let reasons = item
-                            .restrictions
-                            .iter()
-                            .flatten()
-                            .filter_map(|r| r.description.clone().or_else(|| r.reason_code.clone()))
-                            .collect();
-                        plan.problems
-                            .push(LineProblem::InventoryRestricted { reasons });
+                    match item {
+                        Some(item) if item.is_restricted == Some(true) => {
+                            let reasons = item
+                                .restrictions
+                                .iter()
+                                .flatten()
+                                .filter_map(|r| {
+                                    r.description.clone().or_else(|| r.reason_code.clone())
+                                })
+                                .collect();
+                            plan.problems
+                                .push(LineProblem::InventoryRestricted { reasons });
+                        }
+                        Some(_) => {}
+                        // An answer silent on the item is no answer for it.
+                        None => plan.problems.push(LineProblem::NotChecked {
+                            what: "inventory".into(),
+                            reason: "the service's answer says nothing of this item".into(),
+                        }),
                     }
                 }
                 Read::NotFound => {}
