@@ -55,12 +55,13 @@ fn kept(path: &Path) -> String {
 #[tokio::test]
 async fn a_rotated_refresh_token_is_stored_and_the_next_client_starts_from_it() {
     let aad = Scripted::start().await;
-    aad.then(rotated("access-1", "refresh-2"))
-        .then(rotated("access-2", "refresh-3"));
+    // Tokens no scratch path can hold (a path has `refresh-` and the process id).
+    aad.then(rotated("access-1", "rt-beta"))
+        .then(rotated("access-2", "rt-gamma"));
     let dir = scratch("rotation");
     let path = dir.join("refresh-token");
     FileStore::new(&path)
-        .save(&SecretString::from("refresh-1"))
+        .save(&SecretString::from("rt-alpha"))
         .unwrap();
 
     let first_run = RefreshToken::from_store(TENANT, "app-id", FileStore::new(&path))
@@ -68,7 +69,7 @@ async fn a_rotated_refresh_token_is_stored_and_the_next_client_starts_from_it() 
         .with_authority(&aad.url)
         .unwrap();
     first_run.token().await.unwrap();
-    assert_eq!(kept(&path), "refresh-2", "stored before the token is used");
+    assert_eq!(kept(&path), "rt-beta", "stored before the token is used");
 
     // A new process: a new provider, from the same file.
     let second_run = RefreshToken::from_store(TENANT, "app-id", FileStore::new(&path))
@@ -77,11 +78,11 @@ async fn a_rotated_refresh_token_is_stored_and_the_next_client_starts_from_it() 
         .unwrap();
     let token = second_run.token().await.unwrap();
     assert_eq!(token.secret().expose_secret(), "access-2");
-    assert_eq!(posted_refresh_tokens(&aad), ["refresh-1", "refresh-2"]);
-    assert_eq!(kept(&path), "refresh-3");
+    assert_eq!(posted_refresh_tokens(&aad), ["rt-alpha", "rt-beta"]);
+    assert_eq!(kept(&path), "rt-gamma");
     let debug = format!("{second_run:?}");
     assert!(
-        !debug.contains("refresh-3") && debug.contains("refresh-token"),
+        !debug.contains("rt-gamma") && debug.contains("refresh-token"),
         "the store's path shows, never its token: {debug}"
     );
     fs::remove_dir_all(dir).unwrap();
@@ -230,4 +231,41 @@ async fn azure_ads_refusals_of_a_refresh_token_are_their_own_errors() {
     let other = refusal(json!({"error": "invalid_client", "error_codes": [7000215]})).await;
     assert_eq!(auth(&other).refresh_refused(), None);
     assert!(!auth(&other).mfa_required());
+
+    // Odd codes lose the codes, not the words.
+    let odd = refusal(json!({"error": "invalid_grant", "error_codes": null,
+                             "error_description": "AADSTS9002313: Invalid request."}))
+    .await;
+    assert_eq!(auth(&odd).refresh_refused(), Some(RefreshRefused::Invalid));
+    assert!(odd.to_string().contains("AADSTS9002313"), "{odd}");
+}
+
+/// A refused refresh token that came from a file: the words say to put the new one there, as
+/// the variable seeds only an empty file.
+#[tokio::test]
+async fn a_refused_token_from_a_file_says_where_the_new_one_goes() {
+    let aad = Scripted::start().await;
+    aad.always(Answer::json(
+        400,
+        json!({"error": "invalid_grant", "error_codes": [700082],
+               "error_description": "AADSTS700082: expired"}),
+    ));
+    let dir = scratch("refused");
+    let path = dir.join("refresh-token");
+    FileStore::new(&path)
+        .save(&SecretString::from("refresh-old"))
+        .unwrap();
+    let tokens = RefreshToken::from_store(TENANT, "app-id", FileStore::new(&path))
+        .unwrap()
+        .with_authority(&aad.url)
+        .unwrap();
+    let err = tokens.token().await.unwrap_err();
+    assert_eq!(auth(&err).refresh_refused(), Some(RefreshRefused::Expired));
+    let words = err.to_string();
+    assert!(
+        words.contains(&path.display().to_string()) && words.contains("put the new one there"),
+        "{words}"
+    );
+    assert!(!words.contains("refresh-old"), "{words}");
+    fs::remove_dir_all(dir).unwrap();
 }

@@ -59,7 +59,7 @@ pub async fn run(command: AuthCommand) -> Result<(), Failure> {
         credential,
         token_kind,
         tenant: claims.tenant,
-        expires: claims.expires.map(DateTime::<Utc>::from),
+        expires: claims.expires.and_then(utc),
         mfa: claims.mfa,
         service_says_mfa_compliant,
         partner,
@@ -68,6 +68,13 @@ pub async fn run(command: AuthCommand) -> Result<(), Failure> {
         s.partner.iter().cloned().collect()
     })?;
     Ok(())
+}
+
+/// A time as UTC, `None` beyond what chrono holds (a token may claim any `exp`; chrono's own
+/// conversion panics there).
+fn utc(time: SystemTime) -> Option<DateTime<Utc>> {
+    let seconds = time.duration_since(SystemTime::UNIX_EPOCH).ok()?.as_secs();
+    DateTime::from_timestamp(i64::try_from(seconds).ok()?, 0)
 }
 
 fn status_table(s: &Status) -> String {
@@ -79,9 +86,7 @@ fn status_table(s: &Status) -> String {
     let expires = s.expires.map_or_else(
         || "not said".to_string(),
         |at| {
-            let left = at
-                .signed_duration_since(DateTime::<Utc>::from(SystemTime::now()))
-                .num_minutes();
+            let left = at.signed_duration_since(Utc::now()).num_minutes();
             format!("{} ({left} min)", at.format("%Y-%m-%dT%H:%M:%SZ"))
         },
     );

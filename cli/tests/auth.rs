@@ -52,6 +52,13 @@ async fn auth_status_says_what_the_token_is_and_what_the_service_says_of_it() {
     assert!(status["partner"].is_string(), "{status}");
     assert!(!text(&output.stdout).contains(&with_mfa), "never the token");
 
+    // An expiry beyond any calendar is not said, rather than a crash.
+    let far = jwt(json!({"idtyp": "user", "amr": ["mfa"], "exp": 10_000_000_000_000u64}));
+    let output = run(status_with_token(&url, &far)).await;
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let status: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(status["expires"], Value::Null);
+
     // An app's token: MFA does not apply, and the service does not say.
     let app = jwt(json!({"idtyp": "app", "roles": ["x"]}));
     let mut table = status_with_token(&url, &app);

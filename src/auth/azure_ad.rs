@@ -74,7 +74,7 @@ pub mod grant {
     use secrecy::SecretString;
 
     use crate::auth::RefreshTokenStore;
-    use crate::error::Error;
+    use crate::error::{Error, ErrorKind};
 
     /// The client-credentials grant: the app's secret.
     pub struct ClientSecret(pub(super) SecretString);
@@ -99,6 +99,12 @@ pub mod grant {
         fn rotated(&self, refresh_token: SecretString) -> Result<(), Error> {
             let _ = refresh_token;
             Ok(())
+        }
+
+        /// Azure AD refused the grant: the error, with what this grant adds to it.
+        #[doc(hidden)]
+        fn refused(&self, error: Error) -> Error {
+            error
         }
     }
 
@@ -133,6 +139,21 @@ pub mod grant {
             ];
             form.extend(self.client_secret.clone().map(|s| ("client_secret", s)));
             form
+        }
+
+        /// A refused refresh token that came from a store: the new one goes there, or the
+        /// store keeps handing out the refused one.
+        fn refused(&self, error: Error) -> Error {
+            match (error.kind(), &self.store) {
+                (ErrorKind::Auth(auth), Some(store)) if auth.refresh_refused().is_some() => {
+                    let hint = format!(
+                        "the refused refresh token came from {store:?}: put the new one there \
+                         (a PARTNER_CENTER_REFRESH_TOKEN seeds only an empty file)"
+                    );
+                    Error::new(ErrorKind::Auth(auth.clone().hinted(&hint)))
+                }
+                _ => error,
+            }
         }
 
         fn rotated(&self, refresh_token: SecretString) -> Result<(), Error> {
@@ -278,7 +299,11 @@ impl<G: Grant> TokenProvider for AzureAd<G> {
                 .iter()
                 .map(|(key, value)| (*key, value.expose_secret()))
                 .collect();
-            let (token, rotated) = self.endpoint.request(&form).await?;
+            let (token, rotated) = self
+                .endpoint
+                .request(&form)
+                .await
+                .map_err(|e| self.grant.refused(e))?;
             if let Some(rotated) = rotated {
                 self.grant.rotated(rotated)?;
             }
@@ -305,9 +330,10 @@ struct TokenAnswer {
 struct TokenError {
     error: Option<String>,
     error_description: Option<String>,
-    /// Azure AD's own codes (the `AADSTS` numbers of the description).
+    /// Azure AD's own codes (the `AADSTS` numbers of the description): read loosely, so an
+    /// odd value loses the codes, not the error's words.
     #[serde(default)]
-    error_codes: Vec<u64>,
+    error_codes: serde_json::Value,
 }
 
 /// AADSTS codes of a refresh token past its lifetime.
@@ -320,7 +346,13 @@ impl TokenError {
     /// The refusal as its own kind where it has one: a sign-in needed with MFA, or a refresh
     /// token refused (`invalid_grant`); `None` for the rest.
     fn classify(&self, words: String) -> Option<Auth> {
-        let codes = &self.error_codes;
+        let codes: Vec<u64> = self
+            .error_codes
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_u64)
+            .collect();
         if codes.iter().any(|c| MFA_CODES.contains(c)) {
             return Some(Auth::mfa_required_by_authority(words));
         }

@@ -58,7 +58,11 @@ pub trait RefreshTokenStore: Send + Sync + fmt::Debug + 'static {
     ///
     /// When it cannot be kept. The provider then fails the token request with this error
     /// rather than go on with a token the next run will not have; it keeps the new token in
-    /// memory, so the next request of this process works.
+    /// memory, so the next request of this process exchanges the newest one (and offers its
+    /// rotation to the store again).
+    ///
+    /// It is called from the async token request, on the runtime's thread: keep it short (a
+    /// small file, as [`FileStore`] writes), or hand slow work to a thread of its own.
     fn save(&self, token: &SecretString) -> Result<(), StoreError>;
 }
 

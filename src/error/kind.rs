@@ -250,6 +250,12 @@ impl Auth {
         }
     }
 
+    /// The same failure, with `hint` added to its words.
+    pub(crate) fn hinted(mut self, hint: &str) -> Self {
+        self.reason = format!("{}; {hint}", self.reason);
+        self
+    }
+
     /// Why, in words.
     pub fn reason(&self) -> &str {
         &self.reason
@@ -522,10 +528,14 @@ impl fmt::Display for ErrorKind {
             ErrorKind::InvalidInput(i) if i.line_problem.is_some() => write!(
                 f,
                 "the catalog refuses the line, nothing was created: {}",
-                i.reason
+                printable(&i.reason)
             ),
             ErrorKind::InvalidInput(i) => {
-                write!(f, "invalid input, nothing was sent: {}", i.reason)
+                write!(
+                    f,
+                    "invalid input, nothing was sent: {}",
+                    printable(&i.reason)
+                )
             }
             ErrorKind::Config(c) => write!(f, "the client is not configured to work: {}", c.reason),
             ErrorKind::Auth(a) => {
