@@ -190,7 +190,17 @@ fn zsh() -> Result<(), Failed> {
             tmux(&["send-keys", "-t", &session, "-l", &line]);
             tmux(&["send-keys", "-t", &session, "Tab"]);
             // The list shows below the line once zsh has answered; then the line is dropped.
-            let shown = screen_once(&|s| s.trim_end().lines().count() > 1);
+            let mut shown = screen_once(&|s| s.trim_end().lines().count() > 1);
+            // zsh may draw a long list in parts (seen on a loaded machine): the screen is read
+            // until two reads 200 ms apart agree.
+            for _ in 0..50 {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                let again = screen();
+                if again == shown {
+                    break;
+                }
+                shown = again;
+            }
             tmux(&["send-keys", "-t", &session, "C-c"]);
             tmux(&["send-keys", "-t", &session, "clear", "Enter"]);
             screen_once(&|s| s.trim_end() == "ready>");

@@ -283,13 +283,18 @@ mod tests {
                 line("CFQ7TTC0LH0Z:0003:CFQ7TTC0TRL1", 1, "none", Some("P1M")),
                 None,
             ),
+            // A term of the list or of the single read; one of neither refused.
             (
                 line("CFQ7TTC0MM8R:0002:CFQ7TTC0J1FV", 1, "monthly", Some("P1M")),
-                Some((400, "400039")),
+                None,
             ),
             (
                 line("CFQ7TTC0MM8R:0002:CFQ7TTC0J1FV", 1, "monthly", Some("P1Y")),
                 None,
+            ),
+            (
+                line("CFQ7TTC0MM8R:0002:CFQ7TTC0J1FV", 1, "monthly", Some("P3Y")),
+                Some((400, "400039")),
             ),
             (
                 line("CFQ7TTC0LCHC:0002:CFQ7TTC0N8SS", 1, "monthly", Some("P1M")),
