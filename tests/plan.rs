@@ -11,7 +11,7 @@ use partner_center_carts::ErrorKind;
 use partner_center_carts::catalog::LineProblem;
 use partner_center_carts::types::CartLineItem;
 use serde_json::{Value, json};
-use support::{CUSTOMER, example};
+use support::{CUSTOMER, example, line};
 
 const M365: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const CLOSED: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0CLOS";
@@ -19,16 +19,6 @@ const ELSEWHERE: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0OTHR";
 const UNKNOWN: &str = "NOPE00000000:0001:NOPE00000001";
 const VM: &str = "DZH318Z0BQ3Q:0009:DZH318Z08C0S";
 const PROMOTION: &str = "39NFJQT1Q5KL:0001";
-
-fn line(id: &str, term: Option<&str>, cycle: &str, quantity: i32) -> CartLineItem {
-    CartLineItem {
-        catalog_item_id: id.into(),
-        term_duration: term.map(str::to_string),
-        billing_cycle: cycle.into(),
-        quantity,
-        ..Default::default()
-    }
-}
 
 fn vm_line(context: &[(&str, &str)]) -> CartLineItem {
     let mut vm = line(VM, Some("P3Y"), "monthly", 1);

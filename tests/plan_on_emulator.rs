@@ -10,7 +10,7 @@ use partner_center_carts::PartnerCenter;
 use partner_center_carts::catalog::LineProblem;
 use partner_center_carts::types::{Agreement, AgreementContact, Cart, CartLineItem};
 use partner_center_carts_emulator::{Emulator, RunningEmulator};
-use support::CUSTOMER;
+use support::{CUSTOMER, line};
 
 const E3: &str = "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P";
 const TRIAL: &str = "CFQ7TTC0LH0Z:0003:CFQ7TTC0TRL1";
@@ -25,16 +25,6 @@ async fn started() -> (RunningEmulator, PartnerCenter) {
     let emulator = Emulator::new().start().await.unwrap();
     let pc = emulator.client().build().unwrap();
     (emulator, pc)
-}
-
-fn line(id: &str, term: Option<&str>, cycle: &str, quantity: i32) -> CartLineItem {
-    CartLineItem {
-        catalog_item_id: id.into(),
-        term_duration: term.map(str::to_string),
-        billing_cycle: cycle.into(),
-        quantity,
-        ..Default::default()
-    }
 }
 
 fn in_region(mut vm: CartLineItem, region: &str, subscription: bool) -> CartLineItem {

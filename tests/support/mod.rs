@@ -76,6 +76,22 @@ impl Recorder {
 }
 
 /// The spec, parsed.
+/// A cart line of `id`, on this term and cycle, as a plan's tests write them.
+pub fn line(
+    id: &str,
+    term: Option<&str>,
+    cycle: &str,
+    quantity: i32,
+) -> partner_center_carts::types::CartLineItem {
+    partner_center_carts::types::CartLineItem {
+        catalog_item_id: id.into(),
+        term_duration: term.map(str::to_string),
+        billing_cycle: cycle.into(),
+        quantity,
+        ..Default::default()
+    }
+}
+
 pub fn spec() -> Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
