@@ -23,8 +23,8 @@ use std::time::Duration;
 
 /// How an attempt went.
 pub(crate) enum Attempt {
-    /// The service answered with a success.
-    Answered(reqwest::Response, Seen),
+    /// The service answered with a success (its body, too, for the journal to keep).
+    Answered(reqwest::Response, Seen, bytes::Bytes),
     /// The service answered with an error, or the connection failed.
     Failed(Failed),
     /// No attempt could be made: no token could be had, or no time was left (the error); or
@@ -164,10 +164,10 @@ pub(crate) async fn send(
     }
     let elapsed_ms = || sent.map(|sent| sent.elapsed().as_millis() as u64);
     let (error, ended, seen) = match answer {
-        Ok((response, seen, _)) if (200..300).contains(&seen.status) => {
+        Ok((response, seen, body)) if (200..300).contains(&seen.status) => {
             attempt_span.record("http.response.status_code", seen.status);
             tracing::debug!(parent: &attempt_span, status = seen.status, elapsed_ms = elapsed_ms(), "answered");
-            return Attempt::Answered(response, seen);
+            return Attempt::Answered(response, seen, body);
         }
         Ok((response, seen, body)) => {
             let error = error_answer(&seen, &body);

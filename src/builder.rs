@@ -12,6 +12,7 @@ use crate::client::Shared;
 use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::headers::{DEFAULT_LOCALE, client_headers};
+use crate::journal::Journal;
 use crate::retry::{AdaptiveRate, RateAdaptation, RetryBudget, RetryPolicy};
 
 /// The global Partner Center.
@@ -75,6 +76,7 @@ pub struct PartnerCenterBuilder {
     rate_adaptation: Option<RateAdaptation>,
     #[cfg(feature = "redis")]
     shared_limit: Option<crate::retry::SharedLimit>,
+    journal: Option<Journal>,
 }
 
 impl PartnerCenter {
@@ -104,6 +106,7 @@ impl Default for PartnerCenterBuilder {
             rate_adaptation: Some(RateAdaptation::default()),
             #[cfg(feature = "redis")]
             shared_limit: None,
+            journal: None,
         }
     }
 }
@@ -211,6 +214,13 @@ impl PartnerCenterBuilder {
         self
     }
 
+    /// Records the writes of each piece of work ([`PartnerCenter::work`]) in `journal`, so that
+    /// each is made once across crashes and restarts (see [`crate::journal`]).
+    pub fn journal(mut self, journal: Journal) -> Self {
+        self.journal = Some(journal);
+        self
+    }
+
     /// Takes every request's turn from a rate limit shared through Redis by a fleet of
     /// clients (see [`SharedLimit`](crate::retry::SharedLimit)); while Redis cannot be reached,
     /// the client's own pace ([`rate_adaptation`](Self::rate_adaptation)) decides.
@@ -277,6 +287,7 @@ impl PartnerCenterBuilder {
             clock: self.clock,
             #[cfg(feature = "redis")]
             fleet: self.shared_limit.map(crate::retry::Fleet::new),
+            journal: self.journal,
         };
         Ok(PartnerCenter::from_shared(shared, self.correlation_id))
     }
@@ -295,6 +306,7 @@ impl fmt::Debug for PartnerCenterBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_response_objects", &self.max_response_objects)
+            .field("journal", &self.journal)
             .finish_non_exhaustive()
     }
 }

@@ -109,6 +109,7 @@ fn finish<T>(
         seen,
         aborted,
         request,
+        ..
     } = record;
     let (error, effect) = match aborted {
         Some(error) => (error, effect),

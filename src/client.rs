@@ -10,6 +10,8 @@ use http::HeaderMap;
 
 use crate::auth::TokenProvider;
 use crate::clock::Clock;
+use crate::journal::Journal;
+use crate::journal::work::WorkScope;
 use crate::retry::{AdaptiveRate, RetryBudget, RetryPolicy};
 
 /// A Partner Center client. Cheap to clone; clones share the connection pool, the token cache
@@ -32,6 +34,8 @@ use crate::retry::{AdaptiveRate, RetryBudget, RetryPolicy};
 pub struct PartnerCenter {
     pub(crate) shared: Arc<Shared>,
     correlation_id: Option<Uuid>,
+    /// The piece of work this handle's writes belong to ([`PartnerCenter::work`]).
+    work: Option<Arc<WorkScope>>,
 }
 
 /// What every operation of one client uses.
@@ -54,6 +58,8 @@ pub(crate) struct Shared {
     /// The fleet's pace, shared through Redis: when it answers, it decides instead of `rate`.
     #[cfg(feature = "redis")]
     pub fleet: Option<crate::retry::Fleet>,
+    /// Where the writes of a piece of work are recorded.
+    pub journal: Option<Journal>,
 }
 
 impl PartnerCenter {
@@ -61,6 +67,7 @@ impl PartnerCenter {
         Self {
             shared: Arc::new(shared),
             correlation_id,
+            work: None,
         }
     }
 
@@ -70,12 +77,51 @@ impl PartnerCenter {
         Self {
             shared: self.shared.clone(),
             correlation_id: Some(correlation_id),
+            work: self.work.clone(),
         }
     }
 
     /// The fixed `MS-CorrelationId`, if any.
     pub fn correlation_id(&self) -> Option<Uuid> {
         self.correlation_id
+    }
+
+    /// A client whose writes are the piece of work `key`, recorded in the client's
+    /// [`Journal`](crate::journal::Journal), one step each, in the order they are sent: doing
+    /// the same work again with the same key (after a crash, in another process) gives back
+    /// what each write made before instead of sending it, and sends a write whose outcome was
+    /// never seen again as the same request. Each call starts the work from its first step; a
+    /// key names one piece of work, for good. Without a journal, writes go as usual.
+    ///
+    /// Send the writes of one piece of work one after another (not at once), and each time in
+    /// the same order with the same bodies: a write that is not the one journaled at its step
+    /// is refused, [`ErrorKind::Journal`](crate::ErrorKind::Journal). Reads are not journaled.
+    ///
+    /// ```no_run
+    /// # async fn run(pc: partner_center_carts::PartnerCenter, cart: partner_center_carts::types::Cart) -> Result<(), partner_center_carts::Error> {
+    /// let work = pc.work("order-1042");
+    /// let customer = work.customer("d6bf25b7-e0a8-4f2d-a31b-97b55cfc774d");
+    /// let created = customer.create(&cart).await?; // step 0
+    /// let id = created.id.as_deref().unwrap_or_default();
+    /// let placed = customer.cart(id).checkout().await?; // step 1
+    /// # Ok(()) }
+    /// ```
+    pub fn work(&self, key: impl Into<String>) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            correlation_id: self.correlation_id,
+            work: Some(Arc::new(WorkScope::new(key.into()))),
+        }
+    }
+
+    /// The client's journal, if it has one.
+    pub fn journal(&self) -> Option<&Journal> {
+        self.shared.journal.as_ref()
+    }
+
+    /// The piece of work the next write joins.
+    pub(crate) fn work_scope(&self) -> Option<Arc<WorkScope>> {
+        self.work.clone()
     }
 
     /// The base URL requests go to.
@@ -113,6 +159,8 @@ impl fmt::Debug for PartnerCenter {
             .field("attempt_timeout", &s.attempt_timeout)
             .field("max_response_bytes", &s.response_limits.bytes)
             .field("max_response_objects", &s.response_limits.objects)
+            .field("journal", &s.journal)
+            .field("work", &self.work.as_ref().map(|w| w.key()))
             .finish_non_exhaustive()
     }
 }

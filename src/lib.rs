@@ -48,7 +48,9 @@
 //! - `mock`: typed [httpmock](https://docs.rs/httpmock) helpers, one per operation.
 //! - `azure_identity`: any `azure_core` `TokenCredential` as the token source.
 //! - `redis`: one rate limit shared by every client of a fleet, kept in Redis
-//!   ([`retry::SharedLimit`]).
+//!   ([`retry::SharedLimit`]), and the journal of writes in Redis.
+//! - `journal`: a journal of writes in a SQLite file ([`journal::Journal`]), so that a batch
+//!   run again after a crash makes each write once, and the bulk runner (`bulk`).
 //!
 //! The emulator of the service and the `pc-carts` command are crates of their own
 //! (`partner-center-carts-emulator`, `pc-carts`), so a user of the client compiles neither.
@@ -66,6 +68,8 @@
 //!   ([`error::Effect`]): `Ok` means a change was made exactly once, and an error says when a
 //!   write's outcome is unknown ([`PartnerCenter::resend`] asks the service).
 //! - [`CartRef::modify`]: get-modify-put that keeps every field it did not touch.
+//! - [`journal`]: writes recorded before they are sent, so that work done again after a crash
+//!   makes nothing twice.
 //!
 //! # Headers
 //!
@@ -136,6 +140,9 @@ mod doc_examples {
     #[cfg(feature = "redis")]
     #[doc = include_str!("../docs/fleet.md")]
     struct Fleet;
+    #[cfg(feature = "journal")]
+    #[doc = include_str!("../docs/journal.md")]
+    struct Journal;
 }
 
 // The client. A request's path: the front door (`operations`) -> `call` (one operation in,
@@ -147,6 +154,8 @@ mod attempt;
 pub mod auth;
 #[cfg(feature = "client")]
 mod builder;
+#[cfg(feature = "journal")]
+pub mod bulk;
 #[cfg(feature = "client")]
 mod call;
 #[cfg(feature = "client")]
@@ -165,6 +174,8 @@ mod headers;
 mod hooks;
 #[cfg(feature = "client")]
 mod ids;
+#[cfg(feature = "client")]
+pub mod journal;
 #[cfg(feature = "client")]
 mod operations;
 #[cfg(feature = "client")]

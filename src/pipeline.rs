@@ -11,6 +11,7 @@
 //! the spec goes through it, and hands back the last answer (or failure) with a [`Record`] of
 //! what it saw.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use tracing::{Instrument, field};
@@ -23,6 +24,9 @@ use crate::error::{Effect, Error};
 use crate::generated::Operation;
 use crate::headers::prepare;
 use crate::ids::{OperationIds, RequestId};
+use crate::journal::entry::Outcome;
+use crate::journal::step::{self, Before};
+use crate::journal::work::WorkScope;
 use crate::read::Seen;
 use crate::retry::{Next, Strategy};
 
@@ -40,6 +44,8 @@ pub(crate) struct Sending {
     /// The customer's tenant id, for the fleet's per-customer limit; `None` for an operation
     /// of the generated client, which counts against the tenant's limit alone.
     pub customer: Option<String>,
+    /// The piece of work a write belongs to, for the client's journal.
+    pub work: Option<Arc<WorkScope>>,
 }
 
 impl Sending {
@@ -60,6 +66,7 @@ impl PartnerCenter {
             started: self.now(),
             prior: Effect::None,
             customer: None,
+            work: self.work_scope(),
         }
     }
 }
@@ -86,6 +93,11 @@ pub(crate) struct Record {
     /// The request of a write, as sent: its body is what to send again if its outcome is
     /// unknown. (Kept whole, so that nothing is copied unless it is needed.)
     pub request: Option<reqwest::Request>,
+    /// The body of a success, for the journal.
+    pub answer: Option<bytes::Bytes>,
+    /// The last attempt was a business failure, which the service would answer its request id
+    /// with again.
+    pub refused: bool,
 }
 
 /// Runs one operation: the generated code's `request`, sent until it succeeds or the strategy
@@ -104,10 +116,38 @@ pub(crate) async fn run(
         started,
         prior,
         customer,
+        work,
     } = sending;
-    let (ids, refused) = match prepare(request.headers_mut(), *ids) {
+    // A write of a piece of work goes through the client's journal, which may have its answer
+    // already, or the ids it was first sent with.
+    let journal = pc.shared.journal.as_ref().filter(|_| writes);
+    let mut step = None;
+    let (mut ids, mut prior) = (*ids, *prior);
+    if let (Some(journal), Some(work)) = (journal, work) {
+        let name = operation.map_or("", Operation::name);
+        match step::before(journal, work, name, &request, ids.correlation_id).await {
+            Ok(Before::Send(journaled)) => {
+                ids = journaled.ids;
+                if journaled.again {
+                    prior = Effect::Unknown;
+                }
+                step = Some(journaled);
+            }
+            Ok(Before::Made(response, seen)) => {
+                let mut record = Record::new(operation, writes, ids, prior);
+                record.seen = Some(seen);
+                return (Some(Ended::Answer(response)), record);
+            }
+            Err(error) => {
+                let mut record = Record::new(operation, writes, ids, prior);
+                record.aborted = Some(error);
+                return (None, record);
+            }
+        }
+    }
+    let (ids, refused) = match prepare(request.headers_mut(), ids) {
         Ok(ids) => (ids, None),
-        Err(error) => (*ids, Some(error)),
+        Err(error) => (ids, Some(error)),
     };
     // Field names follow OpenTelemetry's HTTP client conventions where there is one, beside
     // the Partner Center ids (docs/retries-and-errors.md, "Telemetry").
@@ -125,18 +165,12 @@ pub(crate) async fn run(
         "http.response.status_code" = field::Empty,
         "error.type" = field::Empty,
     );
-    let mut record = Record {
-        operation,
-        writes,
-        ids,
-        attempts: 0,
-        before_last: *prior,
-        effect: *prior,
-        seen: None,
-        aborted: refused,
-        request: None,
-    };
+    let mut record = Record::new(operation, writes, ids, prior);
+    record.aborted = refused;
     if record.aborted.is_some() {
+        if let (Some(journal), Some(step)) = (journal, &step) {
+            step::after(journal, step, Some(Outcome::Unsent)).await;
+        }
         return (None, record);
     }
 
@@ -175,10 +209,45 @@ pub(crate) async fn run(
         }
         _ => {}
     }
+    if let (Some(journal), Some(step)) = (journal, &step) {
+        step::after(journal, step, outcome(&record)).await;
+    }
     if writes {
         record.request = request;
     }
     (ended, record)
+}
+
+/// What the journal keeps of a write's outcome: its answer when it was made; that it was not,
+/// and whether the service judged it; nothing while it is unknown.
+fn outcome(record: &Record) -> Option<Outcome> {
+    match (&record.answer, &record.seen, record.effect) {
+        (Some(body), Some(seen), _) => Some(Outcome::Made {
+            status: seen.status,
+            body: body.to_vec(),
+        }),
+        (_, _, Effect::None) if record.refused => Some(Outcome::NotMade),
+        (_, _, Effect::None) => Some(Outcome::Unsent),
+        _ => None,
+    }
+}
+
+impl Record {
+    fn new(operation: Option<Operation>, writes: bool, ids: OperationIds, prior: Effect) -> Self {
+        Record {
+            operation,
+            writes,
+            ids,
+            attempts: 0,
+            before_last: prior,
+            effect: prior,
+            seen: None,
+            aborted: None,
+            request: None,
+            answer: None,
+            refused: false,
+        }
+    }
 }
 
 /// The attempts of one operation, each a copy of `original` (which itself goes on the last
@@ -207,10 +276,11 @@ async fn attempts(
     loop {
         let number = record.attempts + 1;
         let failed = match attempt::send(shared, original, to, number).await {
-            Attempt::Answered(response, seen) => {
+            Attempt::Answered(response, seen, body) => {
                 record.attempts = number;
                 strategy.succeeded();
                 record.seen = Some(seen);
+                record.answer = Some(body);
                 return Some(Ended::Answer(response));
             }
             Attempt::NotMade(error) => {
@@ -222,6 +292,14 @@ async fn attempts(
                 failed
             }
         };
+        // A business failure ends the request id's use: the service answers it with that
+        // failure again ("reset for the next call", headers.md). A throttled, busy or
+        // unauthorised one was not judged.
+        record.refused = failed
+            .seen
+            .as_ref()
+            .is_some_and(|seen| (400..500).contains(&seen.status) && seen.status != 401)
+            && !failed.error.is_transient();
         record.seen = failed.seen;
         record.before_last = record.effect;
         record.effect = effect::fold(record.effect, AttemptEffect::of(&failed.error));

@@ -70,6 +70,7 @@ impl Attempt {
         match error.kind() {
             ErrorKind::InvalidInput(_)
             | ErrorKind::Config(_)
+            | ErrorKind::Journal(_)
             | ErrorKind::Auth(_)
             | ErrorKind::Throttled(_) => Self::Nothing,
             ErrorKind::Transport(_) | ErrorKind::Timeout(_) => {

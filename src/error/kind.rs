@@ -70,6 +70,10 @@ pub enum ErrorKind {
     /// For a success, [`Error::body`](crate::Error::body) keeps the whole body, so nothing the
     /// service said is lost.
     Undecodable(Undecodable),
+    /// The client's journal ([`Journal`](crate::journal::Journal)) could not keep a write's
+    /// intent, or keeps another write at the same step of the same piece of work: nothing was
+    /// sent.
+    Journal(JournalFailure),
 }
 
 /// Kinds whose detail is a reason in words.
@@ -159,6 +163,10 @@ reason_kind!(
 reason_kind!(
     /// What in the answer does not match the request.
     Mismatch
+);
+reason_kind!(
+    /// Why the journal could not take a write: its store failed, or the work changed.
+    JournalFailure
 );
 
 /// Why authentication failed.
@@ -538,6 +546,11 @@ impl fmt::Display for ErrorKind {
                 )
             }
             ErrorKind::Config(c) => write!(f, "the client is not configured to work: {}", c.reason),
+            ErrorKind::Journal(j) => write!(
+                f,
+                "the journal refused the write, nothing was sent: {}",
+                printable(&j.reason)
+            ),
             ErrorKind::Auth(a) => {
                 write!(f, "authentication failed: {}", printable(&a.reason))?;
                 match &a.service {

@@ -23,8 +23,9 @@ pub use category::ErrorCategory;
 pub use effect::Effect;
 pub(crate) use kind::MFA_WORDS;
 pub use kind::{
-    Auth, Config, ErrorKind, InvalidInput, Mismatch, NotYetListed, NothingOrdered, RefreshRefused,
-    ResponseLimit, StillProvisioning, Throttled, Timeout, Transport, Undecodable, WindowClosed,
+    Auth, Config, ErrorKind, InvalidInput, JournalFailure, Mismatch, NotYetListed, NothingOrdered,
+    RefreshRefused, ResponseLimit, StillProvisioning, Throttled, Timeout, Transport, Undecodable,
+    WindowClosed,
 };
 pub use service::ServiceError;
 pub use text::printable;

@@ -186,6 +186,9 @@ impl PartnerCenter {
         Some(Sending {
             ids: OperationIds::new(Some(request_id), error.correlation_id()),
             prior: Effect::Unknown,
+            // Not a new step of a piece of work: the journal settles its own on the work's
+            // next doing, with these same ids.
+            work: None,
             ..self.sending(None)
         })
     }

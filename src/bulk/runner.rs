@@ -1,0 +1,268 @@
+//! The runner: pieces of work at once, one at a time per customer, each through the journal.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use tokio::sync::{Semaphore, oneshot};
+use tokio::task::JoinSet;
+
+use super::piece::{Piece, Task};
+use super::result::{PieceError, PieceOutcome, PieceResult, Summary};
+use crate::client::PartnerCenter;
+use crate::error::{Error, ErrorKind};
+use crate::journal::Journal;
+
+/// How many times a piece is done in one run while its error says that doing it again may
+/// help (a lost answer, throttling): the client's own retries come first, within each doing.
+const DOINGS: u32 = 4;
+
+/// Does pieces of work through a client with a journal ([`crate::bulk`]).
+#[derive(Debug)]
+pub struct Runner {
+    pc: PartnerCenter,
+    journal: Journal,
+    concurrency: usize,
+    stop: Stop,
+}
+
+/// Stops a [`Runner`]'s run: no piece starts after [`stop`](Self::stop); those under way
+/// finish, and the journal keeps what any of them left unknown. Cheap to clone.
+#[derive(Clone, Debug, Default)]
+pub struct Stop(Arc<AtomicBool>);
+
+impl Stop {
+    /// Starts no more pieces.
+    pub fn stop(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`stop`](Self::stop) was called.
+    pub fn is_stopped(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+impl Runner {
+    /// A runner of pieces through `pc`, 4 at a time.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`] when `pc` has no journal: without one a batch run again would
+    /// make again what it made before.
+    pub fn new(pc: &PartnerCenter) -> Result<Self, Error> {
+        let journal = pc.journal().cloned().ok_or_else(|| {
+            Error::config("a batch needs a journal: build the client with .journal(...)")
+        })?;
+        Ok(Self {
+            pc: pc.clone(),
+            journal,
+            concurrency: 4,
+            stop: Stop::default(),
+        })
+    }
+
+    /// How many pieces are done at once (at least 1); pieces of one customer are done one
+    /// after another, in the order of the input. The client's pace, or the fleet's shared
+    /// limit, paces them all.
+    pub fn concurrency(mut self, pieces: usize) -> Self {
+        self.concurrency = pieces.max(1);
+        self
+    }
+
+    /// What stops this runner's run.
+    pub fn stopper(&self) -> Stop {
+        self.stop.clone()
+    }
+
+    /// Does each line's piece of work, giving each result to `each` as it comes (in the order
+    /// they finish), and returns how many came to what. A piece the journal says is done is
+    /// not done again: its result is the one kept then ([`PieceOutcome::AlreadyDone`]).
+    pub async fn run(
+        &self,
+        lines: impl IntoIterator<Item = String>,
+        mut each: impl FnMut(&PieceResult),
+    ) -> Summary {
+        let mut summary = Summary::default();
+        // Pieces under way; and pieces read ahead, each waiting for its customer's previous
+        // piece or for room (bounded, so a long input is not read all at once).
+        let room = Arc::new(Semaphore::new(self.concurrency));
+        let ahead = Arc::new(Semaphore::new(self.concurrency.saturating_mul(16)));
+        // Each customer's latest piece, which ends by dropping its sender.
+        let mut latest: HashMap<String, oneshot::Receiver<()>> = HashMap::new();
+        let mut running = JoinSet::new();
+        let mut report = |result: Option<PieceResult>, summary: &mut Summary| match result {
+            Some(result) => {
+                summary.count(&result);
+                each(&result);
+            }
+            None => summary.not_started += 1,
+        };
+        for (number, text) in lines.into_iter().enumerate() {
+            let line = number + 1;
+            if text.trim().is_empty() {
+                continue;
+            }
+            // Wait for a place ahead, reporting what finishes meanwhile.
+            let place = loop {
+                tokio::select! {
+                    place = ahead.clone().acquire_owned() => break place,
+                    Some(done) = running.join_next() => report(joined(done), &mut summary),
+                }
+            };
+            if self.stop.is_stopped() {
+                summary.not_started += 1;
+                continue;
+            }
+            let piece = match Piece::from_line(&text) {
+                Ok(piece) => piece,
+                Err(words) => {
+                    let mut result = PieceResult::new(line, PieceOutcome::Invalid);
+                    result.error = Some(PieceError::invalid(words));
+                    report(Some(result), &mut summary);
+                    continue;
+                }
+            };
+            let (ended, end) = oneshot::channel::<()>();
+            let previous = latest.insert(piece.customer.clone(), end);
+            let (pc, journal) = (self.pc.clone(), self.journal.clone());
+            let (room, stop) = (room.clone(), self.stop.clone());
+            running.spawn(async move {
+                if let Some(previous) = previous {
+                    // Its sender dropped: the customer's previous piece ended.
+                    let _ = previous.await;
+                }
+                let _turn = room.acquire_owned().await;
+                let result = match stop.is_stopped() {
+                    true => None,
+                    false => Some(piece_result(&pc, &journal, line, piece).await),
+                };
+                drop((ended, place));
+                result
+            });
+        }
+        while let Some(done) = running.join_next().await {
+            report(joined(done), &mut summary);
+        }
+        summary
+    }
+}
+
+/// A piece's task ended: its result (a panic cannot come from this crate's code; it is
+/// reported, not passed on).
+fn joined(done: Result<Option<PieceResult>, tokio::task::JoinError>) -> Option<PieceResult> {
+    done.unwrap_or_else(|e| {
+        let mut result = PieceResult::new(0, PieceOutcome::Unknown);
+        result.error = Some(PieceError::invalid(format!("a piece's task ended: {e}")));
+        Some(result)
+    })
+}
+
+/// Does one piece, or gives back what it came to before.
+async fn piece_result(
+    pc: &PartnerCenter,
+    journal: &Journal,
+    line: usize,
+    piece: Piece,
+) -> PieceResult {
+    let mut result = PieceResult::new(line, PieceOutcome::Done);
+    result.key = Some(piece.key.clone());
+    result.customer = Some(piece.customer.clone());
+    match journal.finished(&piece.key).await {
+        Ok(Some(kept)) => {
+            if let Ok(mut kept) = serde_json::from_str::<PieceResult>(&kept) {
+                kept.line = line;
+                kept.outcome = PieceOutcome::AlreadyDone;
+                return kept;
+            }
+        }
+        Ok(None) => {}
+        Err(e) => return failed(result, &e),
+    }
+    let mut doing = 1;
+    let outcome = loop {
+        match attempt(pc, &piece).await {
+            Err(e) if doing < DOINGS && (e.outcome_unknown() || e.is_retryable()) => {
+                // Done again under the same key: the journal gives back what was made and
+                // settles what was not seen.
+                let wait = e
+                    .retry_after()
+                    .unwrap_or(Duration::from_secs(u64::from(doing)));
+                tracing::info!(key = piece.key, doing, error = %e, "doing the piece again");
+                pc.shared.clock.sleep(wait).await;
+                doing += 1;
+            }
+            outcome => break outcome,
+        }
+    };
+    match outcome {
+        Ok(made) => {
+            result.cart_id = made.cart_id;
+            result.order_ids = made.order_ids;
+            result.complete = made.complete;
+            if let Err(e) = journal.finish(&piece.key, &result.to_json()).await {
+                // Done all the same; the next run does it again from the journal's steps,
+                // which send nothing made.
+                tracing::warn!(key = piece.key, error = %e, "the journal could not keep that the piece is done");
+            }
+            result
+        }
+        Err(e) => failed(result, &e),
+    }
+}
+
+fn failed(mut result: PieceResult, error: &Error) -> PieceResult {
+    result.outcome = if error.outcome_unknown() {
+        PieceOutcome::Unknown
+    } else {
+        PieceOutcome::Failed
+    };
+    result.error = Some(PieceError::of(error));
+    result
+}
+
+/// What a piece made.
+struct Made {
+    cart_id: Option<String>,
+    order_ids: Vec<String>,
+    complete: Option<bool>,
+}
+
+/// One doing of a piece, under its key.
+async fn attempt(pc: &PartnerCenter, piece: &Piece) -> Result<Made, Error> {
+    let work = pc.work(piece.key.clone());
+    let customer = work.customer(&piece.customer);
+    match &piece.task {
+        Task::Purchase { line_items } => {
+            let cart = crate::types::Cart {
+                line_items: line_items.clone(),
+                ..Default::default()
+            };
+            let created = customer.create(&cart).await?;
+            let Some(cart_id) = created.id else {
+                return Err(Error::new(ErrorKind::Mismatch(
+                    crate::error::Mismatch::new("the service created a cart without an id"),
+                )));
+            };
+            let placed = customer.cart(&cart_id).checkout().await?;
+            Ok(Made {
+                order_ids: placed
+                    .orders()
+                    .iter()
+                    .filter_map(|o| o.id.clone())
+                    .collect(),
+                complete: Some(placed.is_complete()),
+                cart_id: Some(cart_id),
+            })
+        }
+        Task::OrderChange { order, change } => {
+            let changed = customer.order(order).update(change).await?;
+            Ok(Made {
+                cart_id: None,
+                order_ids: changed.id.into_iter().collect(),
+                complete: None,
+            })
+        }
+    }
+}

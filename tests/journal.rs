@@ -1,0 +1,325 @@
+//! The journal of writes (feature `journal`), against the emulator: a piece of work done
+//! again is made once, whatever became of its first doing.
+
+mod support;
+
+use std::path::PathBuf;
+
+use partner_center_carts::journal::Journal;
+use partner_center_carts::retry::RetryPolicy;
+use partner_center_carts::types::Cart;
+use partner_center_carts::{ErrorKind, PartnerCenter};
+use partner_center_carts_emulator::{Emulator, Faults, RunningEmulator};
+use support::{CUSTOMER, one_line_cart};
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "pcc-journal-{}-{name}-{:x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A client of `emulator` that records its writes in the journal at `path`, and sends each
+/// request once (so a lost answer stays lost).
+fn client(emulator: &RunningEmulator, path: &std::path::Path) -> PartnerCenter {
+    emulator
+        .client()
+        .retry_policy(RetryPolicy::none())
+        .journal(Journal::sqlite(path).unwrap())
+        .build()
+        .unwrap()
+}
+
+/// The `MS-RequestId`s of the writes the emulator received.
+fn write_ids(emulator: &RunningEmulator) -> Vec<String> {
+    emulator
+        .received()
+        .iter()
+        .filter(|r| r.method != "GET")
+        .filter_map(|r| r.header("MS-RequestId").map(str::to_string))
+        .collect()
+}
+
+async fn purchase(
+    pc: &PartnerCenter,
+    key: &str,
+    cart: &Cart,
+) -> Result<(String, Vec<String>), partner_center_carts::Error> {
+    let work = pc.work(key);
+    let customer = work.customer(CUSTOMER);
+    let created = customer.create(cart).await?;
+    let id = created.id.clone().unwrap();
+    let placed = customer.cart(&id).checkout().await?;
+    let orders = placed
+        .orders()
+        .iter()
+        .filter_map(|o| o.id.clone())
+        .collect();
+    Ok((id, orders))
+}
+
+#[tokio::test]
+async fn work_done_again_gives_back_what_it_made_and_sends_nothing() {
+    let dir = scratch("again");
+    let emulator = Emulator::new().start().await.unwrap();
+    let path = dir.join("journal.sqlite3");
+    let cart = one_line_cart(2);
+
+    let first = purchase(&client(&emulator, &path), "job-1", &cart)
+        .await
+        .unwrap();
+    let sent = emulator.received().len();
+    // Another client on the same file, as after a restart.
+    let again = purchase(&client(&emulator, &path), "job-1", &cart)
+        .await
+        .unwrap();
+    assert_eq!(first, again);
+    assert_eq!(
+        emulator.received().len(),
+        sent,
+        "nothing sent the second time"
+    );
+    assert_eq!(emulator.orders(CUSTOMER).len(), 1);
+
+    // Another key is other work.
+    purchase(&client(&emulator, &path), "job-2", &cart)
+        .await
+        .unwrap();
+    assert_eq!(emulator.orders(CUSTOMER).len(), 2);
+    let journal = Journal::sqlite(&path).unwrap();
+    assert!(journal.unsettled().await.unwrap().is_empty());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_write_whose_answer_was_lost_is_sent_again_as_the_same_request() {
+    let dir = scratch("lost");
+    let data = dir.join("emulator");
+    let path = dir.join("journal.sqlite3");
+    let cart = one_line_cart(3);
+
+    // Every answer to a write is lost (the write is made, then 504).
+    let emulator = Emulator::new()
+        .data_dir(&data)
+        .faults(Faults::none().lost_answers(1.0))
+        .start()
+        .await
+        .unwrap();
+    let error = purchase(&client(&emulator, &path), "job-1", &cart)
+        .await
+        .unwrap_err();
+    assert!(error.outcome_unknown(), "{error}");
+    let unsettled = Journal::sqlite(&path).unwrap().unsettled().await.unwrap();
+    assert_eq!(unsettled.len(), 1, "{unsettled:?}");
+    assert_eq!(unsettled[0].operation, "createCart");
+    assert_eq!((unsettled[0].key.as_str(), unsettled[0].step), ("job-1", 0));
+    let first_ids = write_ids(&emulator);
+    assert_eq!(first_ids, [unsettled[0].request_id.to_string()]);
+    emulator.shutdown().await;
+
+    // The service again, answering; the work done again by a new client.
+    let emulator = Emulator::new().data_dir(&data).start().await.unwrap();
+    let (cart_id, orders) = purchase(&client(&emulator, &path), "job-1", &cart)
+        .await
+        .unwrap();
+    let ids = write_ids(&emulator);
+    assert_eq!(ids.len(), 2, "the create again, then the checkout: {ids:?}");
+    assert_eq!(
+        ids[0], first_ids[0],
+        "the create went with its first request id"
+    );
+    assert_ne!(ids[1], first_ids[0]);
+    assert_eq!(emulator.stats().replayed, 1);
+    assert_eq!(emulator.orders(CUSTOMER).len(), 1);
+    assert_eq!(orders.len(), 1);
+    assert!(emulator.cart(CUSTOMER, &cart_id).is_some());
+    assert!(
+        Journal::sqlite(&path)
+            .unwrap()
+            .unsettled()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_throttled_write_goes_again_with_the_same_id() {
+    let dir = scratch("throttled");
+    let path = dir.join("journal.sqlite3");
+    let cart = one_line_cart(1);
+    // Every request throttled, and not retried: the service did not judge it.
+    let emulator = Emulator::new()
+        .faults(Faults::none().throttle(1.0))
+        .start()
+        .await
+        .unwrap();
+    let error = purchase(&client(&emulator, &path), "job-1", &cart)
+        .await
+        .unwrap_err();
+    assert!(matches!(error.kind(), ErrorKind::Throttled(_)), "{error}");
+    assert!(!error.outcome_unknown());
+    let throttled = write_ids(&emulator);
+    emulator.shutdown().await;
+
+    let emulator = Emulator::new().start().await.unwrap();
+    purchase(&client(&emulator, &path), "job-1", &cart)
+        .await
+        .unwrap();
+    let ids = write_ids(&emulator);
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], throttled[0], "the same request, never judged");
+    assert_eq!(emulator.stats().replayed, 0);
+    assert_eq!(emulator.orders(CUSTOMER).len(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_refused_write_goes_again_as_a_new_request() {
+    let dir = scratch("refused");
+    let path = dir.join("journal.sqlite3");
+    // A line the catalog does not have: the checkout is refused.
+    let mut cart = one_line_cart(1);
+    cart.line_items[0].catalog_item_id = "CFQ7TTC0NONE:0001:CFQ7TTC0NONE".into();
+    let emulator = Emulator::new().check_catalog(true).start().await.unwrap();
+    let pc = client(&emulator, &path);
+    let mut refusals = Vec::new();
+    for _ in 0..2 {
+        let error = purchase(&pc, "job-1", &cart).await.unwrap_err();
+        assert!(matches!(error.kind(), ErrorKind::Service(_)), "{error}");
+        assert!(!error.outcome_unknown());
+        refusals.push(error.request_id().unwrap());
+    }
+    let ids = write_ids(&emulator);
+    assert_eq!(
+        ids.len(),
+        3,
+        "one create (made once), two checkouts: {ids:?}"
+    );
+    assert_ne!(refusals[0], refusals[1], "a new request, with a new id");
+    assert_eq!(ids[1..], [refusals[0].to_string(), refusals[1].to_string()]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn other_work_under_a_used_key_is_refused_and_nothing_is_sent() {
+    let dir = scratch("changed");
+    let path = dir.join("journal.sqlite3");
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = client(&emulator, &path);
+    pc.work("job-1")
+        .customer(CUSTOMER)
+        .create(&one_line_cart(1))
+        .await
+        .unwrap();
+    let sent = emulator.received().len();
+
+    let error = pc
+        .work("job-1")
+        .customer(CUSTOMER)
+        .create(&one_line_cart(5))
+        .await
+        .unwrap_err();
+    let ErrorKind::Journal(failure) = error.kind() else {
+        panic!("{error}")
+    };
+    assert!(failure.reason().contains("with another body"), "{error}");
+    assert!(error.to_string().contains("was not sent"), "{error}");
+    assert!(!error.outcome_unknown());
+    assert_eq!(emulator.received().len(), sent);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_file_that_is_not_a_journal_is_an_error() {
+    let dir = scratch("bad");
+    let path = dir.join("not-a-journal");
+    std::fs::write(
+        &path,
+        b"this is not SQLite, and it is long enough to be read as a header ....",
+    )
+    .unwrap();
+    let error = Journal::sqlite(&path).unwrap_err();
+    assert!(matches!(error.kind(), ErrorKind::Journal(_)), "{error}");
+    assert!(error.to_string().contains("not-a-journal"), "{error}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `n` purchases, over `customers` customers (a valid customer id each).
+fn batch(n: usize, customers: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let customer = format!("00000000-0000-4000-8000-{:012}", i % customers);
+            serde_json::json!({
+                "key": format!("piece-{i}"),
+                "customer": customer,
+                "lineItems": [{"catalogItemId": "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P", "quantity": 1 + i % 3, "billingCycle": "monthly", "termDuration": "P1M"}],
+            })
+            .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_batch_with_lost_answers_is_done_once_and_skipped_when_run_again() {
+    use partner_center_carts::bulk::{PieceOutcome, Runner};
+    let dir = scratch("batch");
+    let path = dir.join("journal.sqlite3");
+    let emulator = Emulator::new()
+        .faults(Faults::none().lost_answers(0.3).seed(7))
+        .start()
+        .await
+        .unwrap();
+    let pc = emulator
+        .client()
+        .clock(partner_center_carts::clock::VirtualClock::new())
+        .journal(Journal::sqlite(&path).unwrap())
+        .build()
+        .unwrap();
+    let mut lines = batch(24, 5);
+    lines.insert(3, "not json".into());
+    let mut results = Vec::new();
+    let summary = Runner::new(&pc)
+        .unwrap()
+        .concurrency(6)
+        .run(lines.clone(), |r| results.push(r.clone()))
+        .await;
+    assert_eq!(summary.invalid, 1);
+    assert_eq!(
+        summary.done + summary.failed + summary.unknown,
+        24,
+        "{summary:?}"
+    );
+    let orders = |emulator: &RunningEmulator| -> usize {
+        (0..5)
+            .map(|c| {
+                emulator
+                    .orders(&format!("00000000-0000-4000-8000-{c:012}"))
+                    .len()
+            })
+            .sum()
+    };
+    // Nothing made twice, whatever was lost.
+    assert_eq!(orders(&emulator), summary.done, "{summary:?}");
+
+    // Run again: what was done is skipped, the rest done; nothing twice.
+    results.clear();
+    let again = Runner::new(&pc)
+        .unwrap()
+        .run(lines, |r| results.push(r.clone()))
+        .await;
+    assert_eq!(again.already_done, summary.done, "{again:?}");
+    assert_eq!(again.already_done + again.done, 24, "{again:?}");
+    assert_eq!(orders(&emulator), 24);
+    let keys: std::collections::BTreeSet<_> = results
+        .iter()
+        .filter(|r| matches!(r.outcome, PieceOutcome::Done | PieceOutcome::AlreadyDone))
+        .filter_map(|r| r.key.clone())
+        .collect();
+    assert_eq!(keys.len(), 24);
+    std::fs::remove_dir_all(dir).unwrap();
+}
