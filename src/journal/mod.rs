@@ -11,7 +11,7 @@
 //!   so the service answers it with the first sending's outcome rather than make it twice;
 //! - a write the service refused is sent again as a new request;
 //! - a write that is not the one journaled at that step (another operation, place or body) is
-//!   refused, nothing sent ([`ErrorKind::Journal`](crate::ErrorKind::Journal)).
+//!   refused, nothing sent ([`ErrorKind::Journal`]).
 //!
 //! Request ids are made from the journal's scope, the key and the step, so even a journal that
 //! lost its entries makes the same ids again (the service's replay window then still holds).
