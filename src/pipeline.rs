@@ -46,6 +46,8 @@ pub(crate) struct Sending {
     pub customer: Option<String>,
     /// The piece of work a write belongs to, for the client's journal.
     pub work: Option<Arc<WorkScope>>,
+    /// Another round of the write just made, a new request in the same journal step.
+    pub round: bool,
 }
 
 impl Sending {
@@ -67,6 +69,7 @@ impl PartnerCenter {
             prior: Effect::None,
             customer: None,
             work: self.work_scope(),
+            round: false,
         }
     }
 }
@@ -117,6 +120,7 @@ pub(crate) async fn run(
         prior,
         customer,
         work,
+        round,
     } = sending;
     // A write of a piece of work goes through the client's journal, which may have its answer
     // already, or the ids it was first sent with.
@@ -125,7 +129,7 @@ pub(crate) async fn run(
     let (mut ids, mut prior) = (*ids, *prior);
     if let (Some(journal), Some(work)) = (journal, work) {
         let name = operation.map_or("", Operation::name);
-        match step::before(journal, work, name, &request, ids.correlation_id).await {
+        match step::before(journal, work, name, &request, ids.correlation_id, *round).await {
             Ok(Before::Send(journaled)) => {
                 ids = journaled.ids;
                 if journaled.again {

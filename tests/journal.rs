@@ -323,3 +323,102 @@ async fn a_batch_with_lost_answers_is_done_once_and_skipped_when_run_again() {
     assert_eq!(keys.len(), 24);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_checkout_asked_again_while_the_cart_was_busy_is_one_step() {
+    let dir = scratch("busy");
+    let path = dir.join("journal.sqlite3");
+    // Most checkouts find the cart busy (409, nothing done): the checkout's request is tried
+    // again, then the checkout asks again as a new request, round after round.
+    let emulator = Emulator::new()
+        .faults(Faults::none().busy(0.6).seed(3))
+        .start()
+        .await
+        .unwrap();
+    let pc = emulator
+        .client()
+        .retry_policy(RetryPolicy::default().max_attempts(3))
+        .clock(partner_center_carts::clock::VirtualClock::new())
+        .journal(Journal::sqlite(&path).unwrap())
+        .build()
+        .unwrap();
+    let cart = one_line_cart(1);
+    let first = purchase(&pc, "job-1", &cart).await.unwrap();
+    let checkouts: std::collections::BTreeSet<_> =
+        write_ids(&emulator).into_iter().skip(1).collect();
+    assert!(
+        checkouts.len() > 1,
+        "the seed makes the checkout go in rounds: {checkouts:?}"
+    );
+    let sent = emulator.stats().requests;
+    // Done again, the whole purchase is the journal's: nothing is sent.
+    let again = purchase(&pc, "job-1", &cart).await.unwrap();
+    assert_eq!(again, first);
+    assert_eq!(emulator.stats().requests, sent);
+    assert_eq!(emulator.orders(CUSTOMER).len(), 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_batch_from_a_channel_gives_results_while_it_waits_for_lines() {
+    use partner_center_carts::bulk::Runner;
+    let dir = scratch("channel");
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = emulator
+        .client()
+        .journal(Journal::sqlite(dir.join("journal.sqlite3")).unwrap())
+        .build()
+        .unwrap();
+    let runner = Runner::new(&pc).unwrap();
+    let lines = batch(5, 2);
+    let (feed, fed) = tokio::sync::mpsc::channel(8);
+    let (results, mut got) = tokio::sync::mpsc::unbounded_channel();
+    let run = runner.run_channel(fed, |r| results.send(r.clone()).unwrap());
+    let drive = async {
+        for line in &lines[..3] {
+            feed.send(line.clone()).await.unwrap();
+        }
+        // The channel stays open: the three results come all the same.
+        for _ in 0..3 {
+            got.recv().await.unwrap();
+        }
+        for line in &lines[3..] {
+            feed.send(line.clone()).await.unwrap();
+        }
+        drop(feed);
+    };
+    let within = std::time::Duration::from_secs(60);
+    let (summary, ()) = tokio::time::timeout(within, async { tokio::join!(run, drive) })
+        .await
+        .expect("the results of the lines read came while the channel waited");
+    assert_eq!(summary.done, 5, "{summary:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_batch_whose_token_is_refused_stops_at_the_first_piece() {
+    use partner_center_carts::bulk::Runner;
+    let dir = scratch("refused-token");
+    let emulator = Emulator::new()
+        .accept_only_token("the-right-one")
+        .start()
+        .await
+        .unwrap();
+    let pc = PartnerCenter::builder()
+        .base_url(emulator.url())
+        .bearer_token("a-wrong-one")
+        .journal(Journal::sqlite(dir.join("journal.sqlite3")).unwrap())
+        .build()
+        .unwrap();
+    let runner = Runner::new(&pc).unwrap().concurrency(1);
+    let summary = runner.run(batch(40, 4), |_| {}).await;
+    assert_eq!((summary.failed, summary.done), (1, 0), "{summary:?}");
+    assert!(summary.not_started >= 1, "{summary:?}");
+    assert!(
+        summary.failed + summary.not_started < 40,
+        "the rest was not read: {summary:?}"
+    );
+    assert!(runner.stopper().is_stopped());
+    assert_eq!(emulator.stats().requests, 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}

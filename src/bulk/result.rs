@@ -13,7 +13,8 @@ pub enum PieceOutcome {
     Done,
     /// Done by an earlier run: its result is the one kept then, and nothing was sent.
     AlreadyDone,
-    /// Not done, and nothing of it is pending: running the batch again tries it again.
+    /// Not done, and no write of it is pending: running the batch again tries it again (what
+    /// was made of it before the failure stays made, and is not made again).
     Failed,
     /// A write was sent and its answer never came: running the batch again settles it with
     /// the same request id before going on.
@@ -107,6 +108,22 @@ impl PieceError {
             request_id: None,
         }
     }
+
+    /// A piece's task that ended in a panic (a bug: its line is not known, and its writes are
+    /// in the journal).
+    pub(crate) fn panicked(message: String) -> Self {
+        Self {
+            kind: "panicked".into(),
+            message: format!("a piece's task ended: {message}"),
+            code: None,
+            request_id: None,
+        }
+    }
+
+    /// Whether every other piece would fail the same way.
+    pub(crate) fn ends_the_batch(&self) -> bool {
+        matches!(self.kind.as_str(), "auth" | "config")
+    }
 }
 
 fn kind_name(kind: &ErrorKind) -> &'static str {
@@ -145,7 +162,7 @@ pub struct Summary {
     pub unknown: usize,
     /// Lines that are not pieces of work.
     pub invalid: usize,
-    /// Not started, because the run was stopped.
+    /// Read, and not started, because the run was stopped (the input after them is not read).
     pub not_started: usize,
 }
 

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, oneshot};
@@ -27,25 +27,54 @@ pub struct Runner {
     stop: Stop,
 }
 
-/// Stops a [`Runner`]'s run: no piece starts after [`stop`](Self::stop); those under way
-/// finish, and the journal keeps what any of them left unknown. Cheap to clone.
+/// Stops a [`Runner`]'s run: no piece starts after [`stop`](Self::stop), and no more input
+/// is read; those under way finish, and the journal keeps what any of them left unknown. A
+/// run stops by itself when a piece fails for the credentials or the configuration (an
+/// [`Auth`](crate::ErrorKind::Auth) or [`Config`](crate::ErrorKind::Config) error: every
+/// piece would). Cheap to clone.
 #[derive(Clone, Debug, Default)]
-pub struct Stop(Arc<AtomicBool>);
+pub struct Stop(Arc<StopState>);
+
+#[derive(Debug, Default)]
+struct StopState {
+    stopped: AtomicBool,
+    under_way: AtomicUsize,
+}
 
 impl Stop {
     /// Starts no more pieces.
     pub fn stop(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.stopped.store(true, Ordering::SeqCst);
     }
 
-    /// Whether [`stop`](Self::stop) was called.
+    /// Whether the run was stopped.
     pub fn is_stopped(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        self.0.stopped.load(Ordering::SeqCst)
+    }
+
+    /// How many pieces are under way now (started, not finished).
+    pub fn under_way(&self) -> usize {
+        self.0.under_way.load(Ordering::SeqCst)
+    }
+
+    /// A piece starts; it is counted until the guard is dropped.
+    fn start(&self) -> UnderWay<'_> {
+        self.0.under_way.fetch_add(1, Ordering::SeqCst);
+        UnderWay(self)
+    }
+}
+
+/// A piece under way, counted in [`Stop::under_way`] while it lives.
+struct UnderWay<'a>(&'a Stop);
+
+impl Drop for UnderWay<'_> {
+    fn drop(&mut self) {
+        self.0.0.under_way.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 impl Runner {
-    /// A runner of pieces through `pc`, 4 at a time.
+    /// A runner of pieces through `pc`, 16 at a time.
     ///
     /// # Errors
     ///
@@ -58,14 +87,15 @@ impl Runner {
         Ok(Self {
             pc: pc.clone(),
             journal,
-            concurrency: 4,
+            concurrency: 16,
             stop: Stop::default(),
         })
     }
 
-    /// How many pieces are done at once (at least 1); pieces of one customer are done one
-    /// after another, in the order of the input. The client's pace, or the fleet's shared
-    /// limit, paces them all.
+    /// How many pieces are done at once (at least 1; 16 by default); pieces of one customer
+    /// are done one after another, in the order of the input. The client's pace, or the
+    /// fleet's shared limit, paces them all; to reach the service's limit, give at least that
+    /// limit times a request's time (20 a second and answers in half a second: 10).
     pub fn concurrency(mut self, pieces: usize) -> Self {
         self.concurrency = pieces.max(1);
         self
@@ -78,10 +108,34 @@ impl Runner {
 
     /// Does each line's piece of work, giving each result to `each` as it comes (in the order
     /// they finish), and returns how many came to what. A piece the journal says is done is
-    /// not done again: its result is the one kept then ([`PieceOutcome::AlreadyDone`]).
+    /// not done again: its result is the one kept then ([`PieceOutcome::AlreadyDone`]). For
+    /// lines in hand (a file read whole); [`run_channel`](Self::run_channel) takes them as
+    /// they come.
     pub async fn run(
         &self,
         lines: impl IntoIterator<Item = String>,
+        each: impl FnMut(&PieceResult),
+    ) -> Summary {
+        let mut lines = lines.into_iter();
+        self.run_from(async || lines.next(), each).await
+    }
+
+    /// As [`run`](Self::run), with the lines as they come from `lines` (a pipe, a producer),
+    /// which ends when its senders are gone: while it waits for the next line, the results of
+    /// the pieces under way are still given. Once [stopped](Stop::stop), no more are read.
+    pub async fn run_channel(
+        &self,
+        mut lines: tokio::sync::mpsc::Receiver<String>,
+        each: impl FnMut(&PieceResult),
+    ) -> Summary {
+        self.run_from(async || lines.recv().await, each).await
+    }
+
+    /// The run, reading lines with `next` (cancelled, and called again, when a piece finishes
+    /// first: it must lose no line then).
+    async fn run_from(
+        &self,
+        mut next: impl AsyncFnMut() -> Option<String>,
         mut each: impl FnMut(&PieceResult),
     ) -> Summary {
         let mut summary = Summary::default();
@@ -92,6 +146,7 @@ impl Runner {
         // Each customer's latest piece, which ends by dropping its sender.
         let mut latest: HashMap<String, oneshot::Receiver<()>> = HashMap::new();
         let mut running = JoinSet::new();
+        let stop = &self.stop;
         let mut report = |result: Option<PieceResult>, summary: &mut Summary| match result {
             Some(result) => {
                 summary.count(&result);
@@ -99,21 +154,32 @@ impl Runner {
             }
             None => summary.not_started += 1,
         };
-        for (number, text) in lines.into_iter().enumerate() {
-            let line = number + 1;
-            if text.trim().is_empty() {
-                continue;
-            }
-            // Wait for a place ahead, reporting what finishes meanwhile.
+        let mut line = 0;
+        loop {
+            // A place ahead, then a line, reporting what finishes meanwhile.
             let place = loop {
                 tokio::select! {
                     place = ahead.clone().acquire_owned() => break place,
                     Some(done) = running.join_next() => report(joined(done), &mut summary),
                 }
             };
-            if self.stop.is_stopped() {
-                summary.not_started += 1;
+            if stop.is_stopped() {
+                break;
+            }
+            let text = loop {
+                tokio::select! {
+                    text = next() => break text,
+                    Some(done) = running.join_next() => report(joined(done), &mut summary),
+                }
+            };
+            let Some(text) = text else { break };
+            line += 1;
+            if text.trim().is_empty() {
                 continue;
+            }
+            if stop.is_stopped() {
+                summary.not_started += 1;
+                break;
             }
             let piece = match Piece::from_line(&text) {
                 Ok(piece) => piece,
@@ -136,7 +202,20 @@ impl Runner {
                 let _turn = room.acquire_owned().await;
                 let result = match stop.is_stopped() {
                     true => None,
-                    false => Some(piece_result(&pc, &journal, line, piece).await),
+                    false => {
+                        let _counted = stop.start();
+                        let result = piece_result(&pc, &journal, line, piece).await;
+                        // Every piece would fail the same way: the credentials or the
+                        // configuration. Stopped before the next piece may start.
+                        if result
+                            .error
+                            .as_ref()
+                            .is_some_and(PieceError::ends_the_batch)
+                        {
+                            stop.stop();
+                        }
+                        Some(result)
+                    }
                 };
                 drop((ended, place));
                 result
@@ -154,7 +233,7 @@ impl Runner {
 fn joined(done: Result<Option<PieceResult>, tokio::task::JoinError>) -> Option<PieceResult> {
     done.unwrap_or_else(|e| {
         let mut result = PieceResult::new(0, PieceOutcome::Unknown);
-        result.error = Some(PieceError::invalid(format!("a piece's task ended: {e}")));
+        result.error = Some(PieceError::panicked(e.to_string()));
         Some(result)
     })
 }

@@ -32,16 +32,24 @@ pub(crate) enum Before {
 }
 
 /// Looks the write up in the journal and keeps its intent when it is to be sent as a new
-/// request. `operation` is the spec's id of it; `correlation_id` the one it would go with.
+/// request. `operation` is the spec's id of it; `correlation_id` the one it would go with;
+/// `round` says it is another round of the write just made (a checkout asked again while the
+/// cart was busy, `modify`'s PUT after a conflict): the same step, as a new request.
 pub(crate) async fn before(
     journal: &Journal,
     work: &WorkScope,
     operation: &str,
     request: &reqwest::Request,
     correlation_id: Uuid,
+    round: bool,
 ) -> Result<Before, Error> {
     let store = journal.backend();
-    let (key, step) = (work.key(), work.next_step());
+    let key = work.key();
+    let step = if round {
+        work.this_step()
+    } else {
+        work.next_step()
+    };
     let url = request.url();
     let target = match url.query() {
         Some(query) => format!("{} {}?{query}", request.method(), url.path()),
@@ -58,6 +66,9 @@ pub(crate) async fn before(
         ))
     })?;
     let tries = match kept {
+        // Another round: its earlier one was not made (or it would not be asked again), and
+        // its body may differ (a PUT of what was read again).
+        Some(kept) if round => kept.tries + 1,
         Some(kept)
             if kept.operation != operation
                 || kept.target != target

@@ -26,4 +26,12 @@ impl WorkScope {
     pub(crate) fn next_step(&self) -> u32 {
         self.next.fetch_add(1, Ordering::Relaxed)
     }
+
+    /// The step of the write made last, for another round of it; the next if none was.
+    pub(crate) fn this_step(&self) -> u32 {
+        match self.next.load(Ordering::Relaxed) {
+            0 => self.next_step(),
+            next => next - 1,
+        }
+    }
 }

@@ -166,6 +166,7 @@ impl CartRef {
             let sending = next.take().unwrap_or_else(|| Sending {
                 ids: OperationIds::new(None, Some(correlation)),
                 started,
+                round: true,
                 ..self.pc.sending(None)
             });
             let send = async |api: &Client| {

@@ -135,7 +135,11 @@ impl CartRef {
             }
             // A fixed request id belongs to the first PUT only: once the service has answered
             // it, the next PUT is a new request.
-            let error = match self.put_with(changed, sending(request_id.take())).await {
+            let put = Sending {
+                round: rounds.made() > 0,
+                ..sending(request_id.take())
+            };
+            let error = match self.put_with(changed, put).await {
                 Ok(cart) => return Ok(cart),
                 Err(e) => e,
             };
