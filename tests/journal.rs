@@ -392,6 +392,17 @@ async fn a_batch_from_a_channel_gives_results_while_it_waits_for_lines() {
         .await
         .expect("the results of the lines read came while the channel waited");
     assert_eq!(summary.done, 5, "{summary:?}");
+
+    // Stopped while the channel waits for its next line (kept open): the run ends.
+    let (feed, fed) = tokio::sync::mpsc::channel(8);
+    feed.send(batch(1, 1)[0].clone()).await.unwrap();
+    let stop = runner.stopper();
+    let run = runner.run_channel(fed, |_| stop.stop());
+    let summary = tokio::time::timeout(within, run)
+        .await
+        .expect("a stopped run waits for no more lines");
+    assert_eq!(summary.already_done, 1, "{summary:?}");
+    drop(feed);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -39,12 +39,23 @@ pub struct Stop(Arc<StopState>);
 struct StopState {
     stopped: AtomicBool,
     under_way: AtomicUsize,
+    /// Wakes a run waiting for its next line.
+    woken: tokio::sync::Notify,
 }
 
 impl Stop {
     /// Starts no more pieces.
     pub fn stop(&self) {
         self.0.stopped.store(true, Ordering::SeqCst);
+        self.0.woken.notify_waiters();
+    }
+
+    /// Once stopped.
+    async fn stopped(&self) {
+        let woken = self.0.woken.notified();
+        if !self.is_stopped() {
+            woken.await;
+        }
     }
 
     /// Whether the run was stopped.
@@ -170,6 +181,8 @@ impl Runner {
                 tokio::select! {
                     text = next() => break text,
                     Some(done) = running.join_next() => report(joined(done), &mut summary),
+                    // A stop while the input keeps its next line back.
+                    () = stop.stopped() => break None,
                 }
             };
             let Some(text) = text else { break };

@@ -546,11 +546,7 @@ impl fmt::Display for ErrorKind {
                 )
             }
             ErrorKind::Config(c) => write!(f, "the client is not configured to work: {}", c.reason),
-            ErrorKind::Journal(j) => write!(
-                f,
-                "the journal refused the write, nothing was sent: {}",
-                printable(&j.reason)
-            ),
+            ErrorKind::Journal(j) => write!(f, "journal: {}", printable(&j.reason)),
             ErrorKind::Auth(a) => {
                 write!(f, "authentication failed: {}", printable(&a.reason))?;
                 match &a.service {
