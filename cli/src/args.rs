@@ -21,6 +21,8 @@ pub const EXIT_CODES: &str = "Exit codes:
        items not fulfilled
   4    authentication: no credential, or one that cannot be read, had or used, or that the
        service refused
+  130  bulk only: stopped by Ctrl-C or SIGTERM before every piece was started (run the batch
+       again)
   141  standard output was closed before all of it was written (as `| head` does)";
 
 /// Drive Microsoft Partner Center carts, or an emulator of them.
@@ -84,6 +86,32 @@ pub enum Command {
     /// promotions; a customer's own with --customer.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Do a batch of purchases and order changes, each exactly once however often the batch
+    /// is run: one JSON object a line in, one result a line out, every write kept in a journal.
+    ///
+    /// Each line of FILE (or of standard input) is a piece of work: a cart to create and check
+    /// out, `{"key": "inv-1042", "customer": "<tenant id>", "lineItems": [...]}` (the lines of
+    /// `cart create --file`), or a change to an order, `{"key": ..., "customer": ...,
+    /// "order": "<order id>", "change": {<the order's fields to patch>}}`. The key names the
+    /// piece for good (an invoice line's id, say): done again under the same key, it is made
+    /// once.
+    ///
+    /// Each piece's result goes to standard output as one line of JSON as it finishes (its
+    /// line, key, customer, outcome: done, alreadyDone, failed, unknown or invalid, the cart
+    /// and orders it made, and its error); a summary goes to stderr at the end, with a
+    /// progress bar while it runs when stderr is a terminal. Pieces of one customer are done
+    /// one after another, in the order of the input.
+    ///
+    /// After a crash, a kill or a lost answer, run the same batch again with the same journal:
+    /// a piece done before is given back (alreadyDone) and nothing is sent for it; a write
+    /// whose answer was lost is sent again with its original request id, so the service
+    /// answers it rather than make it twice; the rest is done.
+    ///
+    /// Ctrl-C (or SIGTERM) starts no more pieces and reads no more input, and lets those under
+    /// way finish; a second one exits at once, and the journal keeps what was in flight for the
+    /// next run. A piece that fails for authentication stops the batch the same way (exit 4):
+    /// every other would fail too.
+    Bulk(BulkArgs),
     /// Print a shell's completion script, such as
     /// `pc-carts completions bash > ~/.local/share/bash-completion/completions/pc-carts`.
     Completions {
@@ -448,6 +476,118 @@ pub struct EmulatorArgs {
     pub seed: Option<u64>,
 }
 
+/// What `pc-carts bulk` exits with (the table of `pc-carts --help`, in a batch's terms).
+const BULK_EXIT_CODES: &str = "Exit codes of bulk:
+  0    every piece is done, by this run or an earlier one, and every checkout placed all of its
+       orders
+  1    some piece failed or its outcome is unknown (run the batch again), the input could
+       not be read to its end, or the Redis journal could not be reached
+  2    bad arguments, or a SQLite journal that cannot be opened: nothing was sent; or some
+       line is not a piece of work (the others were done)
+  3    every piece is done, but a checkout did not place every order group (its line says
+       complete: false)
+  4    authentication: no credential, or one that cannot be read, had or used; or a piece
+       failed for authentication (the service refused the token), which stops the batch: the
+       rest are not started
+  130  stopped by Ctrl-C or SIGTERM before every piece was started (run the batch again)
+  141  standard output was closed before all of it was written";
+
+/// `pc-carts bulk`.
+#[derive(Debug, Args)]
+#[command(after_help = BULK_EXIT_CODES)]
+pub struct BulkArgs {
+    /// The pieces of work, one JSON object a line (`-` or none: standard input).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// The journal every write is kept in: a SQLite file (made if missing; one machine's
+    /// processes may share it), or a Redis server, redis://HOST:PORT[/DB], which the workers
+    /// of a fleet share (with --journal-name). Run a batch again with the journal it ran with.
+    #[arg(long, value_name = "PATH|redis://HOST:PORT[/DB]", value_parser = journal_at)]
+    pub journal: JournalAt,
+    /// The name the fleet's workers share their Redis journal under (required with Redis;
+    /// request ids are made from it, so keep it for good).
+    #[arg(long, value_name = "NAME")]
+    pub journal_name: Option<String>,
+    /// How many pieces are done at once (a customer's pieces one after another). To reach the
+    /// service's limit, give at least the limit times a request's time (20 requests a second,
+    /// each answered in half a second: 10); past the limit, the client slows to the pace the
+    /// service's throttling sets.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub concurrency: u16,
+    #[command(flatten)]
+    pub service: Service,
+}
+
+/// Where `pc-carts bulk` keeps its journal.
+#[derive(Clone, Debug)]
+pub enum JournalAt {
+    Sqlite(PathBuf),
+    /// A Redis URL (it may hold a password: never printed).
+    Redis(String),
+}
+
+/// A Redis URL by its scheme, else a SQLite file. Never refused here: clap would echo the
+/// value, and a Redis URL may hold a password.
+fn journal_at(value: &str) -> Result<JournalAt, String> {
+    let scheme = value.split_once("://").map(|(scheme, _)| scheme);
+    Ok(match scheme {
+        Some("redis" | "rediss" | "redis+unix" | "unix") => JournalAt::Redis(value.to_string()),
+        _ => JournalAt::Sqlite(PathBuf::from(value)),
+    })
+}
+
+/// Where to connect and how to authenticate, for a command whose output is its own (`bulk`):
+/// [`Connection`] without the choice of output, nor a request id (each write has its own).
+#[derive(Debug, Args)]
+pub struct Service {
+    /// The service's base URL.
+    #[arg(long, env = "PARTNER_CENTER_BASE_URL", default_value = partner_center_carts::DEFAULT_BASE_URL)]
+    pub base_url: String,
+    /// An access token. Without one, the client-credentials variables are used:
+    /// PARTNER_CENTER_TENANT_ID, PARTNER_CENTER_CLIENT_ID, PARTNER_CENTER_CLIENT_SECRET and
+    /// optionally PARTNER_CENTER_AUTHORITY.
+    #[arg(long, env = "PARTNER_CENTER_TOKEN", hide_env_values = true, value_parser = secret)]
+    pub token: Option<SecretString>,
+    /// Read the access token from this file (`-` for standard input, when the pieces come
+    /// from FILE), which keeps it out of the process list; its surrounding whitespace is
+    /// dropped.
+    #[arg(long, value_name = "PATH", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+    /// The X-Locale to send.
+    #[arg(long, env = "PARTNER_CENTER_LOCALE", default_value = "en-US")]
+    pub locale: String,
+    /// The MS-CorrelationId of every operation of the batch (a GUID).
+    #[arg(long, value_parser = uuid)]
+    pub correlation_id: Option<Uuid>,
+    /// The most time one operation may take, retries and waits included, in seconds
+    /// [default: 300].
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: Option<u64>,
+    /// The most attempts of one operation that fails for a passing reason (1: no retry)
+    /// [default: 6].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_attempts: Option<u32>,
+}
+
+impl Service {
+    /// The same options as the other commands take them, to make the client the same way.
+    pub fn connection(&self) -> Connection {
+        Connection {
+            base_url: self.base_url.clone(),
+            token: self.token.clone(),
+            locale: self.locale.clone(),
+            request_id: None,
+            correlation_id: self.correlation_id,
+            output: Output::Json,
+            query: None,
+            quiet: false,
+            token_file: self.token_file.clone(),
+            request_timeout: self.request_timeout,
+            max_attempts: self.max_attempts,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum CartCommand {
     /// Create a cart from a JSON file, or with one line item.
@@ -763,7 +903,8 @@ impl Command {
             Self::Subscription(command) => Some(&command.subscription().connection),
             Self::Auth(AuthCommand::Status(args)) => Some(&args.connection),
             Self::Catalog(command) => Some(command.connection()),
-            Self::Demo | Self::Emulator(_) | Self::Completions { .. } => None,
+            // Its options are its own (`Service`): no output to choose, no request id.
+            Self::Demo | Self::Emulator(_) | Self::Completions { .. } | Self::Bulk(_) => None,
         }
     }
 }
@@ -787,6 +928,7 @@ impl Command {
                     | SubscriptionCommand::Cancel(_)
                     | SubscriptionCommand::Transition(_)
             ),
+            Self::Bulk(_) => true,
             Self::Auth(_)
             | Self::Catalog(_)
             | Self::Demo

@@ -214,6 +214,11 @@ fn cart_ref(args: &CartArgs) -> Result<partner_center_carts::CartRef, Failure> {
 /// The client the options describe: a token, or client credentials from the environment; the
 /// time and attempts an operation may take.
 pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
+    Ok(builder(connection)?.build()?)
+}
+
+/// The builder of [`client`], for a command that adds to it (`bulk`: its journal).
+pub fn builder(connection: &Connection) -> Result<PartnerCenterBuilder, Failure> {
     partner_center_carts::validate::base_url(&connection.base_url).map_err(|reason| {
         Failure::Input(format!(
             "expected an https URL (or http to 127.0.0.1 or localhost): {reason}"
@@ -241,7 +246,7 @@ pub fn client(connection: &Connection) -> Result<PartnerCenter, Failure> {
     if let Some(attempts) = connection.max_attempts {
         policy = policy.max_attempts(attempts);
     }
-    Ok(builder.retry_policy(policy).build()?)
+    Ok(builder.retry_policy(policy))
 }
 
 /// A token from a file, or from standard input for `-`, without its surrounding whitespace.

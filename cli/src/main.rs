@@ -2,6 +2,7 @@
 
 mod args;
 mod auth;
+mod bulk;
 mod carts;
 mod catalog;
 mod demo;
@@ -62,6 +63,10 @@ fn main() -> ExitCode {
     // `info`. By default only the emulator's warnings show: the client's own (a partial
     // checkout) the commands already report in their output.
     let verbosity = match cli.verbose {
+        // A batch's journal warnings (an outcome it could not keep) are in no result line.
+        0 if matches!(cli.command, Command::Bulk(_)) => {
+            "partner_center_carts::journal=warn,partner_center_carts::bulk=warn"
+        }
         0 => "partner_center_carts_emulator=warn",
         1 => "partner_center_carts=info,partner_center_carts_emulator=info",
         _ => "partner_center_carts=debug,partner_center_carts_emulator=debug",
@@ -84,7 +89,9 @@ fn main() -> ExitCode {
         }
     };
     let outcome = runtime.block_on(async {
-        match cli.command {
+        let done = match cli.command {
+            // Its exit code is its batch's (`bulk --help`).
+            Command::Bulk(args) => return bulk::run(args).await,
             Command::Demo => demo::run().await,
             Command::Completions { shell } => {
                 print::out!("{}", completions(shell));
@@ -107,10 +114,11 @@ fn main() -> ExitCode {
             }
             Command::Auth(command) => auth::run(command).await,
             Command::Catalog(command) => catalog::run(command).await,
-        }
+        };
+        done.map(|()| ExitCode::SUCCESS)
     });
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(failure) => {
             print::err!("{failure}");
             failure.exit_code()

@@ -636,8 +636,8 @@ async fn order_wait_past_its_timeout_exits_1_after_a_single_poll() {
 }
 
 /// The exit codes in the one table that `pc-carts --help`, the README and docs/cli.md each show:
-/// the same codes everywhere, and each of them asserted by a test of this file or of
-/// terminal.rs.
+/// the same codes everywhere, and each of them asserted by a test of this file, of terminal.rs
+/// or of bulk.rs (130, `bulk`'s alone).
 #[test]
 fn help_the_readme_and_the_guide_list_the_same_exit_codes() {
     fn codes_in_table(markdown: &str) -> Vec<String> {
@@ -659,11 +659,16 @@ fn help_the_readme_and_the_guide_list_the_same_exit_codes() {
         .filter(|word| word.bytes().all(|b| b.is_ascii_digit()))
         .map(str::to_string)
         .collect();
-    let tested = ["0", "1", "2", "3", "4", "141"];
+    let tested = ["0", "1", "2", "3", "4", "130", "141"];
     assert_eq!(in_help, tested, "{help}");
     assert_eq!(codes_in_table(include_str!("../../README.md")), tested);
     assert_eq!(codes_in_table(include_str!("../../docs/cli.md")), tested);
-    let tests = [include_str!("cli.rs"), include_str!("terminal.rs")].concat();
+    let tests = [
+        include_str!("cli.rs"),
+        include_str!("terminal.rs"),
+        include_str!("bulk.rs"),
+    ]
+    .concat();
     for code in tested {
         assert!(
             tests.contains(&format!("Some({code})")) || tests.contains(&format!("={code}\"")),
