@@ -18,6 +18,7 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
     let mut generated = Vec::new();
     let mut writes = Vec::new();
     let mut user_only = Vec::new();
+    let mut limits = Vec::new();
     let mut docs = Vec::new();
     for (path, method, operation) in spec.operations() {
         let Some(id) = operation.operation_id.clone() else {
@@ -31,6 +32,10 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
         writes.push(!method.eq_ignore_ascii_case("get") && !read_only);
         let marked = operation.extensions.get("x-app-user-only");
         user_only.push(marked.and_then(serde_json::Value::as_bool).unwrap_or(false));
+        limits.push(documented_limit(
+            &id,
+            operation.extensions.get("x-rate-limit"),
+        )?);
         generated.push(sanitize(&id).to_snake_case());
         variants.push(variant);
         ids.push(id);
@@ -73,6 +78,15 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
                 }
             }
 
+            /// The limit the service documents for the operation (the spec's `x-rate-limit`):
+            /// the name of the budget it shares with other operations (`orders`), and that
+            /// budget's requests a second for the partner tenant.
+            pub const fn documented_limit(self) -> Option<(&'static str, f64)> {
+                match self {
+                    #(Operation::#variants => #limits,)*
+                }
+            }
+
             /// The operation progenitor names `generated` in its `OperationInfo` (`get_cart`).
             pub fn from_generated(generated: &str) -> Option<Operation> {
                 match generated {
@@ -100,6 +114,25 @@ pub fn operations(spec: &OpenAPI) -> Result<Vec<syn::Item>, String> {
         }
     };
     Ok(file.items)
+}
+
+/// An operation's `x-rate-limit` as code: `Some((budget, requests a second))`, or `None`.
+fn documented_limit(id: &str, limit: Option<&serde_json::Value>) -> Result<syn::Expr, String> {
+    let Some(limit) = limit else {
+        return Ok(syn::parse_quote!(None));
+    };
+    let number = |field: &str| limit.get(field).and_then(serde_json::Value::as_f64);
+    let budget = limit.get("budget").and_then(serde_json::Value::as_str);
+    match (number("requests"), number("perSeconds"), budget) {
+        (Some(requests), Some(seconds), Some(budget)) if requests > 0.0 && seconds > 0.0 => {
+            let per_second = requests / seconds;
+            Ok(syn::parse_quote!(Some((#budget, #per_second))))
+        }
+        _ => Err(format!(
+            "has `{id}` with an `x-rate-limit` that lacks positive `requests` and `perSeconds` \
+             or a `budget`"
+        )),
+    }
 }
 
 /// As progenitor cleans an `operationId` before it changes its case: quotes dropped, and any

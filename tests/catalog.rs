@@ -458,3 +458,31 @@ async fn a_line_from_a_sku_with_provisioning_variables_carries_its_duration() {
     assert_eq!(context.len(), 1);
     single.assert();
 }
+
+/// The limits the service documents (the spec's `x-rate-limit`) come from the spec, by budget:
+/// the Order resource's 500 a minute, the Subscription resource's 500, promotion
+/// eligibility's 625; the rest have none of their own.
+#[test]
+fn documented_limits_come_from_the_spec_by_budget() {
+    let per_minute = |op: Operation| op.documented_limit().map(|(b, r)| (b, (r * 60.0).round()));
+    assert_eq!(per_minute(Operation::GetOrder), Some(("orders", 500.0)));
+    assert_eq!(per_minute(Operation::UpdateOrder), Some(("orders", 500.0)));
+    assert_eq!(
+        per_minute(Operation::UpdateSubscription),
+        Some(("subscriptions", 500.0))
+    );
+    assert_eq!(
+        per_minute(Operation::CheckPromotionEligibilities),
+        Some(("promotionEligibilities", 625.0))
+    );
+    assert_eq!(Operation::CreateCart.documented_limit(), None);
+    let budgets: std::collections::BTreeSet<_> = Operation::ALL
+        .iter()
+        .filter_map(|op| op.documented_limit())
+        .map(|(budget, _)| budget)
+        .collect();
+    assert_eq!(
+        budgets.into_iter().collect::<Vec<_>>(),
+        ["orders", "promotionEligibilities", "subscriptions"]
+    );
+}

@@ -468,6 +468,10 @@ pub struct EmulatorArgs {
     /// Retry-After, as the service throttles [default: no limit].
     #[arg(long, value_name = "PER_SECOND", value_parser = rate, help_heading = "Faults")]
     pub tenant_rate: Option<f64>,
+    /// Changes the tenant's rate while serving, as the service adjusts it: `SECS=RATE` pairs,
+    /// seconds after the start, such as `60=10,120=20` (0 lifts the limit).
+    #[arg(long, value_name = "SECS=RATE,...", value_parser = schedule, help_heading = "Faults")]
+    pub tenant_rate_schedule: Option<Schedule>,
     /// Requests a second each partner tenant may make for one customer [default: no limit].
     #[arg(long, value_name = "PER_SECOND", value_parser = rate, help_heading = "Faults")]
     pub customer_rate: Option<f64>,
@@ -834,6 +838,29 @@ fn rate(value: &str) -> Result<f64, String> {
             "expected requests a second, above 0; got {value:?}"
         )),
     }
+}
+
+/// Rates from given times on: (seconds after the start, requests a second; 0 for none), in
+/// the order of their times.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Schedule(pub Vec<(u64, f64)>);
+
+fn schedule(value: &str) -> Result<Schedule, String> {
+    let mut steps = value
+        .split(',')
+        .map(|step| {
+            let parsed = step.split_once('=').and_then(|(secs, rate)| {
+                let rate = rate.trim().parse::<f64>().ok()?;
+                (rate >= 0.0 && rate.is_finite())
+                    .then_some((secs.trim().parse::<u64>().ok()?, rate))
+            });
+            parsed.ok_or_else(|| {
+                format!("expected SECS=RATE pairs such as 60=10,120=20; got {step:?}")
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    steps.sort_by_key(|(secs, _)| *secs);
+    Ok(Schedule(steps))
 }
 
 /// https, or http to this machine (an emulator): a token is never sent in the clear elsewhere.

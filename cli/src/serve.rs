@@ -87,7 +87,22 @@ pub async fn run(args: EmulatorArgs) -> Result<(), Failure> {
         "Partner Center emulator on {} ({tokens}; {kept}; Ctrl-C or SIGTERM stops it)\n",
         running.url()
     );
-    stop.await;
+    // The tenant's rate as scheduled, until stopped.
+    let steps = args.tenant_rate_schedule.map(|s| s.0).unwrap_or_default();
+    let customer = args.customer_rate.unwrap_or(0.0);
+    let started = tokio::time::Instant::now();
+    let scheduled = async {
+        for (secs, rate) in steps {
+            tokio::time::sleep_until(started + Duration::from_secs(secs)).await;
+            running.set_rate_limits(rate, customer);
+            crate::print::err!("the tenant's rate is now {rate} a second (0: no limit)\n");
+        }
+        std::future::pending::<()>().await
+    };
+    tokio::select! {
+        () = stop => {}
+        () = scheduled => {}
+    }
     crate::print::err!(
         "stopping: the requests under way are finished ({} s at most)\n",
         partner_center_carts_emulator::SHUTDOWN_WAIT.as_secs()

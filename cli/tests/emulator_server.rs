@@ -496,3 +496,38 @@ async fn two_bodies_larger_than_the_budget_together_are_both_served() {
         assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
     }
 }
+
+#[tokio::test]
+async fn the_tenants_rate_changes_as_scheduled() {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pc-carts"));
+    // No limit at first; from the start on, one request every ten seconds.
+    command.args([
+        "emulator",
+        "--listen",
+        "127.0.0.1:0",
+        "--tenant-rate-schedule",
+        "0=0.1",
+    ]);
+    let (_server, url, lines) = started(command, "warn");
+    // Said as it applies (within a minute on any machine that runs the suite at all).
+    let said = std::iter::from_fn(|| lines.recv_timeout(std::time::Duration::from_secs(60)).ok())
+        .any(|line| line.contains("the tenant's rate is now 0.1 a second"));
+    assert!(said, "the schedule is said as it applies");
+    let carts = client(&url).customer(customer(0));
+    carts.create(&support::one_line_cart(1)).await.unwrap();
+    let throttled = carts.create(&support::one_line_cart(1)).await.unwrap_err();
+    assert_eq!(throttled.status(), Some(429), "{throttled}");
+}
+
+#[test]
+fn a_schedule_that_cannot_be_read_is_refused() {
+    for bad in ["60", "x=1", "60=-1", "60=fast"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_pc-carts"))
+            .args(["emulator", "--tenant-rate-schedule", bad])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let words = String::from_utf8_lossy(&output.stderr);
+        assert!(words.contains("SECS=RATE"), "{bad}: {words}");
+    }
+}

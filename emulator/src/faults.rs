@@ -129,6 +129,14 @@ impl Faults {
     }
 }
 
+/// The rates a running emulator is set to (`RunningEmulator::set_rate_limits`).
+pub(crate) fn rates(tenant: f64, customer: f64) -> Rates {
+    Rates {
+        tenant: positive(tenant),
+        customer: positive(customer),
+    }
+}
+
 fn positive(rate: f64) -> Option<f64> {
     (rate > 0.0 && rate.is_finite()).then_some(rate)
 }

@@ -437,6 +437,34 @@ impl RunningEmulator {
         self.service.log.all()
     }
 
+    /// Changes the rate limits while it runs, as the service adjusts a tenant's: each
+    /// partner tenant to `tenant` requests a second, and each tenant and customer to
+    /// `customer` (as [`Faults::tenant_rate_limit`] and [`Faults::customer_rate_limit`]; a
+    /// rate that is not above zero is no limit). Buckets keep what they hold, within their new
+    /// size.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use partner_center_carts_emulator::{Emulator, Faults};
+    ///
+    /// let emulator = Emulator::new().faults(Faults::none().tenant_rate_limit(20.0)).start().await?;
+    /// emulator.set_rate_limits(10.0, 0.0); // the service halves the tenant's limit
+    /// assert_eq!(emulator.rate_limits(), (Some(10.0), None));
+    /// # Ok(()) }
+    /// ```
+    pub fn set_rate_limits(&self, tenant: f64, customer: f64) {
+        self.service
+            .rate_limits
+            .set(faults::rates(tenant, customer));
+    }
+
+    /// The rate limits in force: per tenant, and per tenant and customer (`None`: none).
+    pub fn rate_limits(&self) -> (Option<f64>, Option<f64>) {
+        let rates = self.service.rate_limits.rates();
+        (rates.tenant, rates.customer)
+    }
+
     /// What it has seen so far, and what it holds.
     pub fn stats(&self) -> Stats {
         self.service.stats()

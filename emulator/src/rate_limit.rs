@@ -1,10 +1,12 @@
 //! The service's rate limits: a token bucket per partner tenant and one per partner and
 //! customer, as the throttling guidance describes them. A bucket holds one second of requests
 //! and refills at its rate; a request finding it empty gets 429 with the seconds until it
-//! holds a request again.
+//! holds a request again. The rates can change while the emulator runs (the service
+//! "dynamically adjusts" a tenant's), for tests and benchmarks of clients that learn them.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, Utc};
 
@@ -19,14 +21,22 @@ pub(crate) struct Rates {
     pub customer: Option<f64>,
 }
 
+impl Rates {
+    fn any(&self) -> bool {
+        self.tenant.is_some() || self.customer.is_some()
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct RateLimits {
-    rates: Rates,
+    /// Whether any rate is set: read on every request without the lock.
+    any: AtomicBool,
     buckets: Mutex<Buckets>,
 }
 
 #[derive(Debug, Default)]
 struct Buckets {
+    rates: Rates,
     tenants: Pruned<u64>,
     customers: Pruned<(u64, String)>,
 }
@@ -99,13 +109,35 @@ fn capacity(rate: f64) -> f64 {
 impl RateLimits {
     pub fn new(rates: Rates) -> Self {
         Self {
-            rates,
-            buckets: Mutex::new(Buckets::default()),
+            any: AtomicBool::new(rates.any()),
+            buckets: Mutex::new(Buckets {
+                rates,
+                ..Buckets::default()
+            }),
         }
     }
 
     pub fn any(&self) -> bool {
-        self.rates.tenant.is_some() || self.rates.customer.is_some()
+        self.any.load(Ordering::Relaxed)
+    }
+
+    /// The rates from now on. A bucket keeps the requests it holds, within its new size; one
+    /// whose limit is lifted is dropped, and starts full if the limit comes back.
+    pub fn set(&self, rates: Rates) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
+        buckets.rates = rates;
+        if rates.tenant.is_none() {
+            buckets.tenants = Pruned::default();
+        }
+        if rates.customer.is_none() {
+            buckets.customers = Pruned::default();
+        }
+        self.any.store(rates.any(), Ordering::Relaxed);
+    }
+
+    /// The rates in force.
+    pub fn rates(&self) -> Rates {
+        self.buckets.lock().unwrap_or_else(|p| p.into_inner()).rates
     }
 
     /// Takes one request from the tenant's bucket and the customer's, or leaves both as they
@@ -117,12 +149,16 @@ impl RateLimits {
         now: DateTime<Utc>,
     ) -> Result<(), u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
-        let Buckets { tenants, customers } = &mut *buckets;
+        let Buckets {
+            rates,
+            tenants,
+            customers,
+        } = &mut *buckets;
         let mut taken: Vec<(&mut Bucket, f64)> = Vec::with_capacity(2);
-        if let Some(rate) = self.rates.tenant {
+        if let Some(rate) = rates.tenant {
             taken.push((tenants.bucket(tenant, rate, now), rate));
         }
-        if let (Some(rate), Some(customer)) = (self.rates.customer, customer) {
+        if let (Some(rate), Some(customer)) = (rates.customer, customer) {
             let key = (tenant, customer.to_ascii_lowercase());
             taken.push((customers.bucket(key, rate, now), rate));
         }
@@ -166,6 +202,41 @@ mod tests {
         assert_eq!(limits.admit(1, None, at(0.049)), Err(1));
         assert_eq!(limits.admit(1, None, at(0.050)), Ok(()));
         assert_eq!(limits.admit(1, None, at(0.050)), Err(1));
+    }
+
+    #[test]
+    fn a_rate_changed_while_running_holds_from_then_on() {
+        let limits = RateLimits::new(Rates {
+            tenant: Some(20.0),
+            customer: None,
+        });
+        for _ in 0..20 {
+            assert_eq!(limits.admit(1, None, at(0.0)), Ok(()));
+        }
+        assert_eq!(limits.admit(2, None, at(0.0)), Ok(()));
+        // Down to 10 a second: the empty bucket refills at the new rate.
+        limits.set(Rates {
+            tenant: Some(10.0),
+            customer: None,
+        });
+        assert_eq!(limits.admit(1, None, at(0.099)), Err(1));
+        assert_eq!(limits.admit(1, None, at(0.100)), Ok(()));
+        // The other tenant's 19 shrink to the new size, 10.
+        for _ in 0..10 {
+            assert_eq!(limits.admit(2, None, at(5.0)), Ok(()));
+        }
+        assert_eq!(limits.admit(2, None, at(5.0)), Err(1));
+        // Lifted, then back: a bucket starts full again.
+        limits.set(Rates::default());
+        assert!(!limits.any());
+        limits.set(Rates {
+            tenant: Some(20.0),
+            customer: None,
+        });
+        for _ in 0..20 {
+            assert_eq!(limits.admit(2, None, at(5.0)), Ok(()));
+        }
+        assert_eq!(limits.admit(2, None, at(5.0)), Err(1));
     }
 
     #[test]
