@@ -215,7 +215,9 @@ impl PartnerCenterBuilder {
     }
 
     /// Records the writes of each piece of work ([`PartnerCenter::work`]) in `journal`, so that
-    /// each is made once across crashes and restarts (see [`crate::journal`]).
+    /// each is made once across crashes and restarts (see [`crate::journal`]; features
+    /// `journal`, `redis`).
+    #[cfg(any(feature = "journal", feature = "redis"))]
     pub fn journal(mut self, journal: Journal) -> Self {
         self.journal = Some(journal);
         self

@@ -15,6 +15,8 @@ use crate::error::effect::{self, Attempt as AttemptEffect};
 use crate::error::{Effect, Error, ErrorKind};
 use crate::generated::Client;
 use crate::hooks::Context;
+use crate::journal::entry::Outcome;
+use crate::journal::step;
 use crate::pipeline::{Record, Sending};
 
 impl PartnerCenter {
@@ -84,7 +86,17 @@ impl PartnerCenter {
     ) -> Result<T, Error> {
         let api = self.client_with(Context::for_call(self.clone(), sending));
         let result = send(&api).await;
-        finish(result, api.inner.into_record(), check)
+        let mut record = api.inner.into_record();
+        let step = record.as_mut().and_then(|r| r.step.take());
+        let done = finish(result, record, check);
+        // A success that placed nothing (a checkout whose every order group failed) is a
+        // refusal: the journal sends the write again as a new request, not its kept answer.
+        if let (Err(e), Some(step), Some(journal)) = (&done, &step, &self.shared.journal)
+            && matches!(e.kind(), ErrorKind::NothingOrdered(_))
+        {
+            step::after(journal, step, Some(Outcome::NotMade)).await;
+        }
+        done
     }
 }
 

@@ -95,7 +95,12 @@ impl PartnerCenter {
     ///
     /// Send the writes of one piece of work one after another (not at once), and each time in
     /// the same order with the same bodies: a write that is not the one journaled at its step
-    /// is refused, [`ErrorKind::Journal`](crate::ErrorKind::Journal). Reads are not journaled.
+    /// is refused, [`ErrorKind::Journal`](crate::ErrorKind::Journal). A write that was not made
+    /// keeps its step, so trying it again on the same handle (after a retryable error, or
+    /// `resend` on this handle) is that step again. The journal chooses each write's request id
+    /// (a `with_request_id` is not used). Reads are not journaled, and operations that read
+    /// and then write what they read (`modify`, a subscription's changes) are refused under a
+    /// journal: write the body the work means (`put`, `update`).
     ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter, cart: partner_center_carts::types::Cart) -> Result<(), partner_center_carts::Error> {
@@ -114,7 +119,8 @@ impl PartnerCenter {
         }
     }
 
-    /// The client's journal, if it has one.
+    /// The client's journal, if it has one (features `journal`, `redis`).
+    #[cfg(any(feature = "journal", feature = "redis"))]
     pub fn journal(&self) -> Option<&Journal> {
         self.shared.journal.as_ref()
     }
@@ -122,6 +128,21 @@ impl PartnerCenter {
     /// The piece of work the next write joins.
     pub(crate) fn work_scope(&self) -> Option<Arc<WorkScope>> {
         self.work.clone()
+    }
+
+    /// Refuses an operation that reads and then writes what it read, under a journaled piece
+    /// of work: done again after its write was made, it would read the changed resource and
+    /// write another body, which the journal refuses; and a change found already made would
+    /// write nothing, shifting every later step.
+    pub(crate) fn refuse_read_then_write(&self, what: &str) -> Result<(), crate::error::Error> {
+        match (&self.work, &self.shared.journal) {
+            (Some(work), Some(_)) => Err(crate::error::Error::invalid_input(format!(
+                "{what} reads and then writes what it read, which a journal cannot make once \
+                 across doings (work {:?}): write the body the work means instead (put, update)",
+                work.key()
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// The base URL requests go to.

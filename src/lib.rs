@@ -174,8 +174,11 @@ mod headers;
 mod hooks;
 #[cfg(feature = "client")]
 mod ids;
-#[cfg(feature = "client")]
+// Public with a store to keep it in; without one, the pipeline's hooks are there, unused.
+#[cfg(all(feature = "client", any(feature = "journal", feature = "redis")))]
 pub mod journal;
+#[cfg(all(feature = "client", not(any(feature = "journal", feature = "redis"))))]
+mod journal;
 #[cfg(feature = "client")]
 mod operations;
 #[cfg(feature = "client")]

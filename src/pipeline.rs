@@ -25,7 +25,7 @@ use crate::generated::Operation;
 use crate::headers::prepare;
 use crate::ids::{OperationIds, RequestId};
 use crate::journal::entry::Outcome;
-use crate::journal::step::{self, Before};
+use crate::journal::step::{self, Before, Step};
 use crate::journal::work::WorkScope;
 use crate::read::Seen;
 use crate::retry::{Next, Strategy};
@@ -98,9 +98,12 @@ pub(crate) struct Record {
     pub request: Option<reqwest::Request>,
     /// The body of a success, for the journal.
     pub answer: Option<bytes::Bytes>,
-    /// The last attempt was a business failure, which the service would answer its request id
-    /// with again.
+    /// The last attempt was a business failure: the service asks for a new request id after
+    /// one.
     pub refused: bool,
+    /// The journal's step of the write, for the call to settle again when the answer, read,
+    /// says nothing was made (a checkout that ordered nothing).
+    pub step: Option<Step>,
 }
 
 /// Runs one operation: the generated code's `request`, sent until it succeeds or the strategy
@@ -137,8 +140,9 @@ pub(crate) async fn run(
                 }
                 step = Some(journaled);
             }
-            Ok(Before::Made(response, seen)) => {
-                let mut record = Record::new(operation, writes, ids, prior);
+            Ok(Before::Made(response, seen, made)) => {
+                // Made by its first sending: its ids, and what it did.
+                let mut record = Record::new(operation, writes, made, Effect::Applied);
                 record.seen = Some(seen);
                 return (Some(Ended::Answer(response)), record);
             }
@@ -173,8 +177,10 @@ pub(crate) async fn run(
     record.aborted = refused;
     if record.aborted.is_some() {
         if let (Some(journal), Some(step)) = (journal, &step) {
-            step::after(journal, step, Some(Outcome::Unsent)).await;
+            // Not sent: unless an earlier sending's outcome is unknown.
+            step::after(journal, step, outcome(&record)).await;
         }
+        record.step = step;
         return (None, record);
     }
 
@@ -216,6 +222,7 @@ pub(crate) async fn run(
     if let (Some(journal), Some(step)) = (journal, &step) {
         step::after(journal, step, outcome(&record)).await;
     }
+    record.step = step;
     if writes {
         record.request = request;
     }
@@ -250,6 +257,7 @@ impl Record {
             request: None,
             answer: None,
             refused: false,
+            step: None,
         }
     }
 }
@@ -296,9 +304,9 @@ async fn attempts(
                 failed
             }
         };
-        // A business failure ends the request id's use: the service answers it with that
-        // failure again ("reset for the next call", headers.md). A throttled, busy or
-        // unauthorised one was not judged.
+        // A business failure ends the request id's use: the service asks for a new one after
+        // it ("upon receiving a response (success or business failure), the value should be
+        // reset for the next call"). A throttled, busy or unauthorised one was not judged.
         record.refused = failed
             .seen
             .as_ref()

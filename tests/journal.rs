@@ -12,6 +12,9 @@ use partner_center_carts::{ErrorKind, PartnerCenter};
 use partner_center_carts_emulator::{Emulator, Faults, RunningEmulator};
 use support::{CUSTOMER, one_line_cart};
 
+/// Faults drawn with this seed throttle the first request of a run and admit the second.
+const SEED: u64 = 2;
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "pcc-journal-{}-{name}-{:x}",
@@ -431,5 +434,97 @@ async fn a_batch_whose_token_is_refused_stops_at_the_first_piece() {
     );
     assert!(runner.stopper().is_stopped());
     assert_eq!(emulator.stats().requests, 1);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_write_tried_again_on_the_same_handle_is_the_same_step() {
+    let dir = scratch("same-handle");
+    let path = dir.join("journal.sqlite3");
+    // The seed throttles the first request and admits the second.
+    let emulator = Emulator::new()
+        .faults(Faults::none().throttle(0.5).seed(SEED))
+        .start()
+        .await
+        .unwrap();
+    let pc = client(&emulator, &path);
+    let customer = pc.work("job-1").customer(CUSTOMER);
+    let error = customer.create(&one_line_cart(1)).await.unwrap_err();
+    assert!(error.is_retryable(), "{error}");
+    // Tried again on the same handle, as `is_retryable` invites: the same step, not made
+    // before, so the same request.
+    let cart = customer.create(&one_line_cart(1)).await.unwrap();
+    let ids = write_ids(&emulator);
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], ids[1], "the same step, the same request");
+    // Done again after a crash: the step was made, nothing is sent, one cart.
+    let again = client(&emulator, &path)
+        .work("job-1")
+        .customer(CUSTOMER)
+        .create(&one_line_cart(1))
+        .await
+        .unwrap();
+    assert_eq!(again.id, cart.id);
+    assert_eq!(write_ids(&emulator).len(), 2);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_read_then_write_is_refused_under_a_journaled_piece_of_work() {
+    let dir = scratch("read-then-write");
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = client(&emulator, &dir.join("journal.sqlite3"));
+    let customer = pc.customer(CUSTOMER);
+    let cart = customer.create(&one_line_cart(1)).await.unwrap();
+    let id = cart.id.unwrap();
+    let sent = emulator.received().len();
+    let error = pc
+        .work("job-1")
+        .customer(CUSTOMER)
+        .cart(&id)
+        .modify(|c| c.line_items[0].quantity = 2)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::InvalidInput(_)),
+        "{error}"
+    );
+    assert!(error.to_string().contains("put, update"), "{error}");
+    assert_eq!(emulator.received().len(), sent, "nothing read or written");
+    // Without a piece of work, modify is as ever.
+    customer
+        .cart(&id)
+        .modify(|c| c.line_items[0].quantity = 2)
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_key_given_twice_in_a_batch_is_refused_the_second_time() {
+    use partner_center_carts::bulk::{PieceOutcome, Runner};
+    let dir = scratch("twice");
+    let emulator = Emulator::new().start().await.unwrap();
+    let pc = client(&emulator, &dir.join("journal.sqlite3"));
+    let mut lines = batch(3, 2);
+    // Line 4: line 1's key, for another customer.
+    let mut twice: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    twice["customer"] = "00000000-0000-4000-8000-000000000009".into();
+    lines.push(twice.to_string());
+    let mut results = Vec::new();
+    let summary = Runner::new(&pc)
+        .unwrap()
+        .run(lines, |r| results.push(r.clone()))
+        .await;
+    assert_eq!((summary.done, summary.invalid), (3, 1), "{summary:?}");
+    let refused = results
+        .iter()
+        .find(|r| r.outcome == PieceOutcome::Invalid)
+        .unwrap();
+    assert_eq!(refused.line, 4);
+    assert!(
+        refused.error.as_ref().unwrap().message.contains("line 1"),
+        "{refused:?}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -17,7 +17,8 @@ pub enum PieceOutcome {
     /// was made of it before the failure stays made, and is not made again).
     Failed,
     /// A write was sent and its answer never came: running the batch again settles it with
-    /// the same request id before going on.
+    /// the same request id before going on. (Also a piece whose task panicked, line 0, kind
+    /// `panicked`: a bug, whose writes are in the journal.)
     Unknown,
     /// The line is not a piece of work; nothing was sent.
     Invalid,

@@ -165,6 +165,8 @@ impl Runner {
             }
             None => summary.not_started += 1,
         };
+        // Each key's line: a key is one piece of work, done once.
+        let mut keys: HashMap<String, usize> = HashMap::new();
         let mut line = 0;
         loop {
             // A place ahead, then a line, reporting what finishes meanwhile.
@@ -195,6 +197,19 @@ impl Runner {
                 break;
             }
             let piece = match Piece::from_line(&text) {
+                Ok(piece) => match keys.get(&piece.key) {
+                    Some(first) => Err(format!(
+                        "the key {:?} is line {first}'s: each piece of work needs its own",
+                        piece.key
+                    )),
+                    None => {
+                        keys.insert(piece.key.clone(), line);
+                        Ok(piece)
+                    }
+                },
+                Err(words) => Err(words),
+            };
+            let piece = match piece {
                 Ok(piece) => piece,
                 Err(words) => {
                     let mut result = PieceResult::new(line, PieceOutcome::Invalid);

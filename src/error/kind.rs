@@ -70,9 +70,8 @@ pub enum ErrorKind {
     /// For a success, [`Error::body`](crate::Error::body) keeps the whole body, so nothing the
     /// service said is lost.
     Undecodable(Undecodable),
-    /// The client's journal ([`Journal`](crate::journal::Journal)) could not keep a write's
-    /// intent, or keeps another write at the same step of the same piece of work: nothing was
-    /// sent.
+    /// The client's journal could not keep a write's intent, or keeps another write at the same
+    /// step of the same piece of work (nothing was sent); or it could not be opened or read.
     Journal(JournalFailure),
 }
 

@@ -3,6 +3,8 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use uuid::Uuid;
+
 use super::entry::{Entry, Outcome};
 
 /// A store's answer, or why it could not give one (in words: the journal's error says which
@@ -19,8 +21,9 @@ pub(crate) trait Backend: Send + Sync + 'static {
     fn load(&self, key: &str, step: u32) -> Stored<'_, Option<Entry>>;
     /// Keeps `entry` (its outcome unknown), replacing any entry of the same key and step.
     fn intend(&self, entry: Entry) -> Stored<'_, ()>;
-    /// Keeps the outcome of `key`'s `step`-th write.
-    fn settle(&self, key: &str, step: u32, outcome: Outcome) -> Stored<'_, ()>;
+    /// Keeps the outcome of `key`'s `step`-th write, if it is still the sending `request_id`
+    /// (a slower worker's outcome of an older sending must not settle a newer one).
+    fn settle(&self, key: &str, step: u32, request_id: Uuid, outcome: Outcome) -> Stored<'_, ()>;
     /// Every entry whose outcome is unknown.
     fn unsettled(&self) -> Stored<'_, Vec<Entry>>;
     /// Keeps that the piece of work `key` is done, with what it came to.

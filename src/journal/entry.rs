@@ -28,8 +28,8 @@ pub(crate) struct Entry {
 pub(crate) enum Outcome {
     /// It was made: the service's success answer, kept to be given again instead of sending.
     Made { status: u16, body: Vec<u8> },
-    /// The service refused it, and will answer its request id with that refusal: the step is
-    /// sent again as a new request, with a new id.
+    /// The service refused it (a business failure, after which it asks for a new request id):
+    /// the step is sent again as a new request, with a new id.
     NotMade,
     /// It was not made, and the service did not judge it (it was throttled, unavailable, or
     /// never sent): the step is sent again with the same id.

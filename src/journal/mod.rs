@@ -13,11 +13,16 @@
 //! - a write that is not the one journaled at that step (another operation, place or body) is
 //!   refused, nothing sent ([`ErrorKind::Journal`]).
 //!
-//! Request ids are made from the journal's scope, the key and the step, so even a journal that
-//! lost its entries makes the same ids again (the service's replay window then still holds).
+//! Request ids are made from the journal's scope, the key, the step and how many times the
+//! service refused that step, so a journal whose scope outlives its entries (Redis's is the
+//! name it is given; SQLite's is made with its file) makes the same ids again, and the
+//! service's replay window still holds.
 //! Kept in SQLite ([`Journal::sqlite`], feature `journal`) or Redis ([`Journal::redis`],
 //! feature `redis`), for a fleet whose workers finish each other's work. docs/journal.md says
 //! what each guarantees, and where that ends.
+
+// Without a store (features `journal`, `redis`) no journal can be made.
+#![cfg_attr(not(any(feature = "journal", feature = "redis")), allow(dead_code))]
 
 mod backend;
 pub(crate) mod entry;

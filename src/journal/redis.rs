@@ -49,15 +49,18 @@ const COMMAND_TIMEOUT: Duration = Duration::from_secs(5);
 /// KEYS: the entry, the unsettled set. ARGV: the set's member, the outcome (`made`, `not made`
 /// or `not sent`), and for `made` the status and the answer's bytes.
 const SETTLE: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  if ARGV[2] == 'made' then
-    redis.call('HSET', KEYS[1], 'outcome', 'made', 'status', ARGV[3], 'answer', ARGV[4])
+-- Only the sending it belongs to: a newer sending of the step stays as it is.
+if redis.call('HGET', KEYS[1], 'request_id') == ARGV[2] then
+  if ARGV[3] == 'made' then
+    redis.call('HSET', KEYS[1], 'outcome', 'made', 'status', ARGV[4], 'answer', ARGV[5])
   else
-    redis.call('HSET', KEYS[1], 'outcome', ARGV[2])
+    redis.call('HSET', KEYS[1], 'outcome', ARGV[3])
     redis.call('HDEL', KEYS[1], 'status', 'answer')
   end
+  redis.call('SREM', KEYS[2], ARGV[1])
+elseif redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('SREM', KEYS[2], ARGV[1])
 end
-redis.call('SREM', KEYS[2], ARGV[1])
 return 0
 ";
 
@@ -292,7 +295,7 @@ impl Backend for Redis {
         })
     }
 
-    fn settle(&self, key: &str, step: u32, outcome: Outcome) -> Stored<'_, ()> {
+    fn settle(&self, key: &str, step: u32, request_id: Uuid, outcome: Outcome) -> Stored<'_, ()> {
         let key = key.to_string();
         Box::pin(async move {
             let what = format!("keeping the outcome of {key:?} step {step}");
@@ -300,7 +303,8 @@ impl Backend for Redis {
             invocation
                 .key(self.entry_key(&key, step))
                 .key(self.unsettled_key())
-                .arg(member(&key, step));
+                .arg(member(&key, step))
+                .arg(request_id.to_string());
             match &outcome {
                 Outcome::Made { status, body } => {
                     invocation.arg("made").arg(*status).arg(body.as_slice());

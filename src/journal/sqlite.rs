@@ -103,7 +103,15 @@ fn entry(row: &rusqlite::Row<'_>) -> rusqlite::Result<Entry> {
             body: row.get::<_, Option<Vec<u8>>>(10)?.unwrap_or_default(),
         }),
         Some("not sent") => Some(Outcome::Unsent),
-        Some(_) => Some(Outcome::NotMade),
+        Some("not made") => Some(Outcome::NotMade),
+        Some(other) => {
+            let other = format!("an outcome this journal does not know: {other:?}");
+            return Err(rusqlite::Error::FromSqlConversionFailure(
+                8,
+                rusqlite::types::Type::Text,
+                other.into(),
+            ));
+        }
     };
     Ok(Entry {
         key: row.get(0)?,
@@ -159,7 +167,7 @@ impl Backend for Sqlite {
         })
     }
 
-    fn settle(&self, key: &str, step: u32, outcome: Outcome) -> Stored<'_, ()> {
+    fn settle(&self, key: &str, step: u32, request_id: Uuid, outcome: Outcome) -> Stored<'_, ()> {
         let key = key.to_string();
         self.with(move |c| {
             let (word, status, answer) = match outcome {
@@ -169,8 +177,8 @@ impl Backend for Sqlite {
             };
             c.execute(
                 "UPDATE writes SET outcome = ?3, status = ?4, answer = ?5
-                 WHERE key = ?1 AND step = ?2",
-                params![key, step, word, status, answer],
+                 WHERE key = ?1 AND step = ?2 AND request_id = ?6",
+                params![key, step, word, status, answer, request_id.to_string()],
             )
             .map(drop)
         })

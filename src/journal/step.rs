@@ -16,7 +16,7 @@ use crate::read::{BODY_PREFIX_BYTES, Seen};
 /// A write to send, journaled at `step` of `key`.
 #[derive(Debug)]
 pub(crate) struct Step {
-    key: String,
+    work: std::sync::Arc<WorkScope>,
     step: u32,
     /// The ids it goes with: its own, kept in the journal.
     pub ids: OperationIds,
@@ -27,8 +27,8 @@ pub(crate) struct Step {
 /// What to do with a write.
 pub(crate) enum Before {
     Send(Step),
-    /// It was made before: this answer, kept, is its answer; nothing is sent.
-    Made(reqwest::Response, Seen),
+    /// It was made before, with these ids: this answer, kept, is its answer; nothing is sent.
+    Made(reqwest::Response, Seen, OperationIds),
 }
 
 /// Looks the write up in the journal and keeps its intent when it is to be sent as a new
@@ -37,7 +37,7 @@ pub(crate) enum Before {
 /// cart was busy, `modify`'s PUT after a conflict): the same step, as a new request.
 pub(crate) async fn before(
     journal: &Journal,
-    work: &WorkScope,
+    work: &std::sync::Arc<WorkScope>,
     operation: &str,
     request: &reqwest::Request,
     correlation_id: Uuid,
@@ -48,7 +48,7 @@ pub(crate) async fn before(
     let step = if round {
         work.this_step()
     } else {
-        work.next_step()
+        work.take_step()
     };
     let url = request.url();
     let target = match url.query() {
@@ -59,16 +59,28 @@ pub(crate) async fn before(
         .body()
         .and_then(reqwest::Body::as_bytes)
         .unwrap_or_default();
-    let fingerprint = entry::fingerprint(body);
+    // The headers that make it another request (a checkout for another user, a put over
+    // another etag) count with its body.
+    let mut identity = body.to_vec();
+    for name in ["x-ms-customeruser-upn", "if-match"] {
+        if let Some(value) = request.headers().get(name) {
+            identity.extend_from_slice(b"\n");
+            identity.extend_from_slice(name.as_bytes());
+            identity.extend_from_slice(value.as_bytes());
+        }
+    }
+    let fingerprint = entry::fingerprint(&identity);
     let kept = store.load(key, step).await.map_err(|e| {
         failure(format!(
             "cannot read step {step} of work {key:?}, so nothing was sent: {e}"
         ))
     })?;
     let tries = match kept {
-        // Another round: its earlier one was not made (or it would not be asked again), and
-        // its body may differ (a PUT of what was read again).
-        Some(kept) if round => kept.tries + 1,
+        // Another round of the same write: its earlier one was not made (or it would not be
+        // asked again), and its body may differ (a PUT of what was read again).
+        Some(kept) if round && kept.operation == operation && kept.target == target => {
+            kept.tries + 1
+        }
         Some(kept)
             if kept.operation != operation
                 || kept.target != target
@@ -85,11 +97,18 @@ pub(crate) async fn before(
         }
         Some(Entry {
             outcome: Some(Outcome::Made { status, body }),
+            request_id,
+            correlation_id,
             ..
         }) => {
             tracing::debug!(key, step, operation, "made before: the journal's answer");
+            work.settled(true);
             let (response, seen) = answer(status, body.into(), url);
-            return Ok(Before::Made(response, seen));
+            let ids = OperationIds {
+                request_id: request_id.into(),
+                correlation_id,
+            };
+            return Ok(Before::Made(response, seen, ids));
         }
         Some(Entry {
             outcome: None,
@@ -99,7 +118,7 @@ pub(crate) async fn before(
         }) => {
             tracing::info!(key, step, operation, %request_id, "outcome never seen: sending it again as the same request");
             return Ok(Before::Send(Step {
-                key: key.to_string(),
+                work: work.clone(),
                 step,
                 ids: OperationIds {
                     request_id: request_id.into(),
@@ -137,7 +156,7 @@ pub(crate) async fn before(
         ))
     })?;
     Ok(Before::Send(Step {
-        key: key.to_string(),
+        work: work.clone(),
         step,
         ids: OperationIds {
             request_id: request_id.into(),
@@ -173,11 +192,13 @@ fn answer(status: u16, body: Bytes, url: &reqwest::Url) -> (reqwest::Response, S
 /// was, whose next doing sends it again as the same request: the answer in hand stands.
 pub(crate) async fn after(journal: &Journal, step: &Step, outcome: Option<Outcome>) {
     let Some(outcome) = outcome else { return };
+    step.work.settled(matches!(outcome, Outcome::Made { .. }));
+    let (key, request_id) = (step.work.key(), step.ids.request_id.as_uuid());
     if let Err(e) = journal
         .backend()
-        .settle(&step.key, step.step, outcome)
+        .settle(key, step.step, request_id, outcome)
         .await
     {
-        tracing::warn!(key = step.key, step = step.step, error = %e, "the journal could not keep a write's outcome; doing the work again will send it again as the same request");
+        tracing::warn!(key, step = step.step, error = %e, "the journal could not keep a write's outcome; doing the work again will send it again as the same request");
     }
 }

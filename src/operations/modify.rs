@@ -116,6 +116,7 @@ impl CartRef {
         F: FnMut(&mut Cart) -> Result<(), E>,
         E: From<Error>,
     {
+        self.pc.refuse_read_then_write("modify")?;
         let shared = &self.pc.shared;
         let started = self.pc.now();
         let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);

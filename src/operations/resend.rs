@@ -186,9 +186,8 @@ impl PartnerCenter {
         Some(Sending {
             ids: OperationIds::new(Some(request_id), error.correlation_id()),
             prior: Effect::Unknown,
-            // Not a new step of a piece of work: the journal settles its own on the work's
-            // next doing, with these same ids.
-            work: None,
+            // On a piece of work's handle it is the same step again (a write not made keeps
+            // its step), whose journal entry has these same ids.
             ..self.sending(None)
         })
     }

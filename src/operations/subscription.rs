@@ -134,6 +134,9 @@ impl SubscriptionRef {
         change: impl FnOnce(&mut Subscription),
     ) -> Result<Subscription, Error> {
         const OP: Operation = Operation::UpdateSubscription;
+        self.pc
+            .refuse_read_then_write("a subscription's change")
+            .map_err(|e| e.named(OP))?;
         let correlation = self.pc.correlation_id().unwrap_or_else(Uuid::new_v4);
         let started = self.pc.now();
         // The read and the PATCH: one flow, one time budget; a fixed id goes on the PATCH.
