@@ -526,8 +526,8 @@ pub struct BulkArgs {
 #[derive(Clone, Debug)]
 pub enum JournalAt {
     Sqlite(PathBuf),
-    /// A Redis URL (it may hold a password: never printed).
-    Redis(String),
+    /// A Redis URL: it may hold a password, so it is a secret (never printed, `Debug` too).
+    Redis(SecretString),
 }
 
 /// A Redis URL by its scheme, else a SQLite file. Never refused here: clap would echo the
@@ -535,7 +535,7 @@ pub enum JournalAt {
 fn journal_at(value: &str) -> Result<JournalAt, String> {
     let scheme = value.split_once("://").map(|(scheme, _)| scheme);
     Ok(match scheme {
-        Some("redis" | "rediss" | "redis+unix" | "unix") => JournalAt::Redis(value.to_string()),
+        Some("redis" | "rediss" | "redis+unix" | "unix") => JournalAt::Redis(value.into()),
         _ => JournalAt::Sqlite(PathBuf::from(value)),
     })
 }

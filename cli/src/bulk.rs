@@ -13,6 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use partner_center_carts::bulk::{PieceOutcome, PieceResult, Runner, Stop, Summary};
 use partner_center_carts::journal::Journal;
 use partner_center_carts::{Error, ErrorKind};
+use secrecy::ExposeSecret;
 use tokio::sync::mpsc::Sender;
 
 use crate::args::{BulkArgs, JournalAt};
@@ -68,7 +69,7 @@ pub async fn run(args: BulkArgs) -> Result<ExitCode, Failure> {
     let journal = match &args.journal {
         JournalAt::Sqlite(file) => Journal::sqlite(file)
             .map_err(|e| Failure::Input(format!("cannot open the journal: {}", reason(&e))))?,
-        JournalAt::Redis(url) => Journal::redis(url, name)
+        JournalAt::Redis(url) => Journal::redis(url.expose_secret(), name)
             .await
             .map_err(|e| Failure::Other(format!("cannot open the journal: {}", reason(&e))))?,
     };
@@ -467,7 +468,7 @@ fn words(
     if summary.unknown > 0 {
         advice.push(format!(
             "{} sent a write whose answer was lost: run the same batch again with the same \
-             journal to settle them (each such write goes again with its own request id, so \
+             journal to settle them (each such write goes again with its original request id, so \
              nothing is made twice)",
             pieces(summary.unknown)
         ));
