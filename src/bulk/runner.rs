@@ -106,7 +106,9 @@ impl Runner {
     /// How many pieces are done at once (at least 1; 16 by default); pieces of one customer
     /// are done one after another, in the order of the input. The client's pace, or the
     /// fleet's shared limit, paces them all; to reach the service's limit, give at least that
-    /// limit times a request's time (20 a second and answers in half a second: 10).
+    /// limit times a request's time (20 a second and answers in half a second: 10). The runner
+    /// reads 16 times that many pieces ahead: an input sorted by customer, whose next pieces
+    /// are all one customer's, runs them one at a time, so interleave the customers.
     pub fn concurrency(mut self, pieces: usize) -> Self {
         self.concurrency = pieces.max(1);
         self
