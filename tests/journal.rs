@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use partner_center_carts::journal::Journal;
 use partner_center_carts::retry::RetryPolicy;
-use partner_center_carts::types::Cart;
 use partner_center_carts::{ErrorKind, PartnerCenter};
 use partner_center_carts_emulator::{Emulator, Faults, RunningEmulator};
+use support::journal::{purchase, write_ids};
 use support::{CUSTOMER, one_line_cart};
 
 /// Faults drawn with this seed throttle the first request of a run and admit the second.
@@ -34,34 +34,6 @@ fn client(emulator: &RunningEmulator, path: &std::path::Path) -> PartnerCenter {
         .journal(Journal::sqlite(path).unwrap())
         .build()
         .unwrap()
-}
-
-/// The `MS-RequestId`s of the writes the emulator received.
-fn write_ids(emulator: &RunningEmulator) -> Vec<String> {
-    emulator
-        .received()
-        .iter()
-        .filter(|r| r.method != "GET")
-        .filter_map(|r| r.header("MS-RequestId").map(str::to_string))
-        .collect()
-}
-
-async fn purchase(
-    pc: &PartnerCenter,
-    key: &str,
-    cart: &Cart,
-) -> Result<(String, Vec<String>), partner_center_carts::Error> {
-    let work = pc.work(key);
-    let customer = work.customer(CUSTOMER);
-    let created = customer.create(cart).await?;
-    let id = created.id.clone().unwrap();
-    let placed = customer.cart(&id).checkout().await?;
-    let orders = placed
-        .orders()
-        .iter()
-        .filter_map(|o| o.id.clone())
-        .collect();
-    Ok((id, orders))
 }
 
 #[tokio::test]

@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::Trial;
 
+use partner_center_carts::PartnerCenter;
 use partner_center_carts::journal::Journal;
 use partner_center_carts::retry::RetryPolicy;
-use partner_center_carts::{Error, PartnerCenter};
 use partner_center_carts_emulator::{Emulator, Faults, RunningEmulator};
+use support::journal::{purchase, write_ids};
 use support::redis::RedisServer;
 use support::{CUSTOMER, one_line_cart};
 
@@ -187,31 +188,6 @@ async fn worker(emulator: &RunningEmulator, redis: &RedisServer) -> PartnerCente
         .unwrap()
 }
 
-/// Creates and checks out a cart under `key`: the cart's id and the orders' ids.
-async fn purchase(pc: &PartnerCenter, key: &str) -> Result<(String, Vec<String>), Error> {
-    let customer = pc.work(key).customer(CUSTOMER);
-    let cart = customer.create(&one_line_cart(2)).await?;
-    let id = cart.id.unwrap_or_default();
-    let placed = customer.cart(&id).checkout().await?;
-    Ok((
-        id,
-        placed
-            .orders()
-            .iter()
-            .filter_map(|o| o.id.clone())
-            .collect(),
-    ))
-}
-
-fn write_ids(emulator: &RunningEmulator) -> Vec<String> {
-    emulator
-        .received()
-        .iter()
-        .filter(|r| r.method != "GET")
-        .filter_map(|r| r.header("MS-RequestId").map(str::to_string))
-        .collect()
-}
-
 async fn another_worker_settles_a_lost_answer_and_a_lost_journal_makes_nothing_twice() {
     let redis = RedisServer::start();
     let data = std::env::temp_dir().join(format!(
@@ -226,7 +202,7 @@ async fn another_worker_settles_a_lost_answer_and_a_lost_journal_makes_nothing_t
         .start()
         .await
         .unwrap();
-    let error = purchase(&worker(&emulator, &redis).await, "job")
+    let error = purchase(&worker(&emulator, &redis).await, "job", &one_line_cart(2))
         .await
         .unwrap_err();
     assert!(error.outcome_unknown(), "{error}");
@@ -239,7 +215,7 @@ async fn another_worker_settles_a_lost_answer_and_a_lost_journal_makes_nothing_t
     let unsettled = other.journal().unwrap().unsettled().await.unwrap();
     assert_eq!(unsettled.len(), 1, "{unsettled:?}");
     assert_eq!(unsettled[0].request_id.to_string(), lost[0]);
-    let done = purchase(&other, "job").await.unwrap();
+    let done = purchase(&other, "job", &one_line_cart(2)).await.unwrap();
     let ids = write_ids(&emulator);
     assert_eq!(ids[0], lost[0]);
     assert_eq!(emulator.stats().replayed, 1);
@@ -248,7 +224,7 @@ async fn another_worker_settles_a_lost_answer_and_a_lost_journal_makes_nothing_t
     // Redis loses the journal: the same work makes the same ids, which the service answers
     // from its replays. Nothing is made twice.
     redis.command(&["FLUSHALL"]);
-    let again = purchase(&worker(&emulator, &redis).await, "job")
+    let again = purchase(&worker(&emulator, &redis).await, "job", &one_line_cart(2))
         .await
         .unwrap();
     assert_eq!(again, done);

@@ -11,6 +11,7 @@ use partner_center_carts::retry::RetryPolicy;
 use serde_json::Value;
 
 mod common;
+pub mod journal;
 pub mod logs;
 pub mod needs;
 pub mod redis;
