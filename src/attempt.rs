@@ -13,10 +13,12 @@ use crate::auth::AccessToken;
 use crate::classify::{attempt_error, from_status};
 use crate::client::Shared;
 use crate::error::{Auth, Error, ErrorKind};
+use crate::generated::Operation;
 use crate::read::{Limits, Seen, read_bounded};
 use crate::retry::Admission;
+use crate::retry::Priority;
 #[cfg(feature = "redis")]
-use crate::retry::Turn;
+use crate::retry::{Scopes, Turn};
 use crate::types::PartnerCenterError;
 #[cfg(feature = "redis")]
 use std::time::Duration;
@@ -56,6 +58,10 @@ pub(crate) struct To<'a> {
     pub customer: Option<&'a str>,
     /// The service answers it to App+User tokens issued with MFA only.
     pub needs_mfa: bool,
+    /// The operation, for its documented budget under the fleet's shared limit.
+    pub operation: Option<Operation>,
+    /// Its class under the fleet's shared limit.
+    pub priority: Priority,
 }
 
 /// Makes attempt number `number` of the operation whose request is `original`: a copy of it,
@@ -70,6 +76,8 @@ pub(crate) async fn send(
         deadline,
         customer,
         needs_mfa,
+        operation,
+        priority,
     } = to;
     let left = deadline.saturating_duration_since(shared.clock.now());
     if left.is_zero() {
@@ -92,8 +100,14 @@ pub(crate) async fn send(
     // answers, else from the client's pace, learnt from the service's 429s (which learns
     // from every answer, to be ready).
     #[cfg(feature = "redis")]
+    let scopes = Scopes {
+        customer,
+        budget: operation.and_then(Operation::documented_limit),
+        priority,
+    };
+    #[cfg(feature = "redis")]
     let fleet = match &shared.fleet {
-        Some(fleet) => match fleet.acquire(&*shared.clock, deadline, customer).await {
+        Some(fleet) => match fleet.acquire(&*shared.clock, deadline, scopes).await {
             Turn::Taken => Some(fleet),
             Turn::Unreachable => None,
             Turn::TooLate => return Attempt::NotMade(Some(Error::timeout())),
@@ -101,7 +115,7 @@ pub(crate) async fn send(
         None => None,
     };
     #[cfg(not(feature = "redis"))]
-    let (fleet, _): (Option<()>, _) = (None, customer);
+    let (fleet, _): (Option<()>, _) = (None, (customer, operation, priority));
     let permit = match &shared.rate {
         Some(rate) if fleet.is_some() => Some(rate.permit_now()),
         Some(rate) => match rate.acquire(&*shared.clock, deadline).await {
@@ -153,14 +167,17 @@ pub(crate) async fn send(
         };
         rate.observe(permit, admission, &*shared.clock);
     }
+    // The fleet learns what the service admits from every answer.
     #[cfg(feature = "redis")]
-    if let (Some(fleet), Ok((_, seen, _))) = (fleet, &answer)
-        && seen.status == 429
-    {
-        let wait = seen.retry_after.unwrap_or(Duration::from_secs(1));
-        fleet
-            .throttled(&*shared.clock, wait, customer, deadline)
-            .await;
+    if let (Some(fleet), Ok((_, seen, _))) = (fleet, &answer) {
+        if seen.status == 429 {
+            let wait = seen.retry_after.unwrap_or(Duration::from_secs(1));
+            fleet
+                .throttled(&*shared.clock, wait, scopes, deadline)
+                .await;
+        } else {
+            fleet.admitted();
+        }
     }
     let elapsed_ms = || sent.map(|sent| sent.elapsed().as_millis() as u64);
     let (error, ended, seen) = match answer {

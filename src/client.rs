@@ -12,6 +12,7 @@ use crate::auth::TokenProvider;
 use crate::clock::Clock;
 use crate::journal::Journal;
 use crate::journal::work::WorkScope;
+use crate::retry::Priority;
 use crate::retry::{AdaptiveRate, RetryBudget, RetryPolicy};
 
 /// A Partner Center client. Cheap to clone; clones share the connection pool, the token cache
@@ -36,6 +37,8 @@ pub struct PartnerCenter {
     correlation_id: Option<Uuid>,
     /// The piece of work this handle's writes belong to ([`PartnerCenter::work`]).
     work: Option<Arc<WorkScope>>,
+    /// The class of this handle's requests under a fleet's shared limit, when not by default.
+    priority: Option<Priority>,
 }
 
 /// What every operation of one client uses.
@@ -68,6 +71,7 @@ impl PartnerCenter {
             shared: Arc::new(shared),
             correlation_id,
             work: None,
+            priority: None,
         }
     }
 
@@ -75,9 +79,8 @@ impl PartnerCenter {
     /// together in the service's traces. It shares everything else with `self`.
     pub fn with_correlation_id(&self, correlation_id: Uuid) -> Self {
         Self {
-            shared: self.shared.clone(),
             correlation_id: Some(correlation_id),
-            work: self.work.clone(),
+            ..self.clone()
         }
     }
 
@@ -113,10 +116,25 @@ impl PartnerCenter {
     /// ```
     pub fn work(&self, key: impl Into<String>) -> Self {
         Self {
-            shared: self.shared.clone(),
-            correlation_id: self.correlation_id,
             work: Some(Arc::new(WorkScope::new(key.into()))),
+            ..self.clone()
         }
+    }
+
+    /// A client whose requests all go as `priority` under a fleet's shared limit
+    /// ([`SharedLimit`](crate::retry::SharedLimit)), rather than by default (writes as
+    /// [`Priority::Purchase`], reads as [`Priority::Normal`]). It shares everything else with
+    /// `self`. Without a shared limit it changes nothing.
+    pub fn with_priority(&self, priority: Priority) -> Self {
+        Self {
+            priority: Some(priority),
+            ..self.clone()
+        }
+    }
+
+    /// The class this handle's requests go as, when not by default.
+    pub(crate) fn priority(&self) -> Option<Priority> {
+        self.priority
     }
 
     /// The client's journal, if it has one (features `journal`, `redis`).

@@ -19,6 +19,13 @@ pub trait Clock: Send + Sync + fmt::Debug + 'static {
 
     /// Waits for `duration`.
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
+    /// The time a fleet's shared limit ([`SharedLimit`](crate::retry::SharedLimit)) keeps its
+    /// turns in: `None` (the default), Redis's own, which every machine of a fleet agrees on;
+    /// a virtual clock gives its date, so that a test runs the shared limit on it.
+    fn fleet_time(&self) -> Option<SystemTime> {
+        None
+    }
 }
 
 /// The real clock, waiting with `tokio::time::sleep`.
@@ -141,6 +148,10 @@ impl Clock for VirtualClock {
         });
         Box::pin(std::future::ready(()))
     }
+
+    fn fleet_time(&self) -> Option<SystemTime> {
+        Some(self.date())
+    }
 }
 
 impl<C: Clock> Clock for std::sync::Arc<C> {
@@ -154,6 +165,10 @@ impl<C: Clock> Clock for std::sync::Arc<C> {
 
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
         (**self).sleep(duration)
+    }
+
+    fn fleet_time(&self) -> Option<SystemTime> {
+        (**self).fleet_time()
     }
 }
 

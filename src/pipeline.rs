@@ -28,7 +28,7 @@ use crate::journal::entry::Outcome;
 use crate::journal::step::{self, Before, Step};
 use crate::journal::work::WorkScope;
 use crate::read::Seen;
-use crate::retry::{Next, Strategy};
+use crate::retry::{Next, Priority, Strategy};
 
 /// How one operation is sent: its ids, when the caller's operation began, what earlier
 /// sendings of this same request did, and the customer it is for.
@@ -48,6 +48,8 @@ pub(crate) struct Sending {
     pub work: Option<Arc<WorkScope>>,
     /// Another round of the write just made, a new request in the same journal step.
     pub round: bool,
+    /// Its class under the fleet's shared limit, when the caller gave one.
+    pub priority: Option<Priority>,
 }
 
 impl Sending {
@@ -70,6 +72,7 @@ impl PartnerCenter {
             customer: None,
             work: self.work_scope(),
             round: false,
+            priority: self.priority(),
         }
     }
 }
@@ -124,6 +127,7 @@ pub(crate) async fn run(
         customer,
         work,
         round,
+        priority,
     } = sending;
     // A write of a piece of work goes through the client's journal, which may have its answer
     // already, or the ids it was first sent with.
@@ -187,13 +191,15 @@ pub(crate) async fn run(
     let mut request = Some(request);
     let started = *started;
     let customer = customer.as_deref();
+    // A purchase's writes first, unless the caller said otherwise.
+    let priority = priority.unwrap_or(Priority::of(writes));
     // Wrapped in its span only when something listens: the wrapper is one more copy of the
     // whole future on every operation. (Awaited where it is made: a future first kept in a
     // variable is copied whole again.)
     let ended = if span.is_disabled() {
-        attempts(pc, &mut request, started, customer, &mut record).await
+        attempts(pc, &mut request, started, customer, priority, &mut record).await
     } else {
-        attempts(pc, &mut request, started, customer, &mut record)
+        attempts(pc, &mut request, started, customer, priority, &mut record)
             .instrument(span.clone())
             .await
     };
@@ -270,6 +276,7 @@ async fn attempts(
     original: &mut Option<reqwest::Request>,
     started: Instant,
     customer: Option<&str>,
+    priority: Priority,
     record: &mut Record,
 ) -> Option<Ended> {
     let shared = &pc.shared;
@@ -284,6 +291,8 @@ async fn attempts(
         deadline,
         customer,
         needs_mfa: record.operation.is_some_and(Operation::app_user_only),
+        operation: record.operation,
+        priority,
     };
     loop {
         let number = record.attempts + 1;

@@ -20,6 +20,7 @@
 mod adaptive;
 mod budget;
 pub(crate) mod policy;
+mod priority;
 mod rounds;
 #[cfg(feature = "redis")]
 mod shared_limit;
@@ -29,11 +30,12 @@ pub use adaptive::RateAdaptation;
 pub(crate) use adaptive::{AdaptiveRate, Admission};
 pub use budget::RetryBudget;
 pub use policy::RetryPolicy;
+pub use priority::Priority;
 pub(crate) use rounds::{Again, Round, Rounds};
 #[cfg(feature = "redis")]
-pub use shared_limit::SharedLimit;
+pub(crate) use shared_limit::{Fleet, Scopes, Turn};
 #[cfg(feature = "redis")]
-pub(crate) use shared_limit::{Fleet, Turn};
+pub use shared_limit::{LearntRate, SharedLimit};
 pub(crate) use strategy::{Next, Strategy};
 
 /// Whether the service's `Retry-After` is honoured for this status.

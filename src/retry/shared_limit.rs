@@ -1,21 +1,23 @@
 //! A rate limit shared by a fleet: every client configured with the same [`SharedLimit`], in
 //! any number of processes on any number of machines, takes its turns from one GCRA kept in
-//! Redis, so together they send at the rate given and no faster; and a 429's `Retry-After`
-//! seen by one holds them all.
+//! Redis, so together they send at one rate; that rate is learnt, for the whole fleet, from
+//! the service's 429s (the configured rate is a first guess), and a long `Retry-After` seen by
+//! one holds them all.
 //!
 //! Learnt from redis-cell (GCRA in one atomic step, one key per scope), Azure's
-//! rate-limiting pattern (a shared budget, not each worker guessing its share) and the
-//! `governor` crate (GCRA's single timestamp per key). Unlike the client's own pace
-//! ([`RateAdaptation`](super::RateAdaptation)) the fleet does not learn its share: when a
-//! worker finishes, the others take its turns at once.
+//! rate-limiting pattern (a shared budget, not each worker guessing its share), the
+//! `governor` crate (GCRA's single timestamp per key), and the client's own pace
+//! ([`RateAdaptation`](super::RateAdaptation)), whose learning the script does for the fleet:
+//! when a worker finishes, the others take its turns at once.
 
 use std::fmt;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::Priority;
 use crate::clock::Clock;
 use crate::error::Error;
 
@@ -23,8 +25,18 @@ use crate::error::Error;
 const SCRIPT: &str = include_str!("shared_limit.lua");
 
 /// A rate limit shared through Redis by every client given one with the same key: the
-/// partner tenant's limit (as the service keys its throttling), and optionally one per
-/// partner and customer.
+/// partner tenant's limit (as the service keys its throttling), optionally one per partner and
+/// customer, and the budgets the spec documents for some operations (`x-rate-limit`: orders
+/// and subscriptions 500 a minute, promotion eligibility 625), each a scope of its own.
+///
+/// The rate is learnt, for the whole fleet together: on a 429, 0.95 of what the service
+/// admitted over the last second; between 429s it climbs back to that fast, then probes above
+/// it (2% a second for 15 seconds, then faster), so a limit that rises is found, and one that
+/// falls is followed at the next 429. The configured [`rate`](Self::rate) is the first guess
+/// (none: every request goes until the first 429), and [`ceiling`](Self::ceiling) caps it; a
+/// documented budget and the per-customer limit are fixed rates, not learnt. The learnt
+/// rates are logged (`info`) when they change, and read by [`learnt`](Self::learnt)
+/// (`pc-carts limits`). A purchase's writes go before reads ([`Priority`]).
 ///
 /// When Redis cannot be reached a client paces itself as it would alone (its
 /// [`RateAdaptation`](super::RateAdaptation)), logs that once at `warn`, and asks Redis again
@@ -34,9 +46,9 @@ const SCRIPT: &str = include_str!("shared_limit.lua");
 /// use partner_center_carts::PartnerCenter;
 /// use partner_center_carts::retry::SharedLimit;
 ///
-/// // The Order resource's documented limit: 500 requests a minute for the tenant.
+/// // A first guess of the tenant's rate, learnt from there by the whole fleet.
 /// let limit = SharedLimit::redis("redis://127.0.0.1:6379/", "contoso-tenant-id")?
-///     .rate(500.0 / 60.0);
+///     .rate(20.0);
 /// let pc = PartnerCenter::builder()
 ///     .bearer_token("token")
 ///     .shared_limit(limit)
@@ -47,7 +59,8 @@ const SCRIPT: &str = include_str!("shared_limit.lua");
 pub struct SharedLimit {
     client: redis::Client,
     scope: String,
-    rate: f64,
+    rate: Option<f64>,
+    ceiling: Option<f64>,
     burst: u32,
     per_customer: Option<(f64, u32)>,
     timeout: Duration,
@@ -61,6 +74,7 @@ impl fmt::Debug for SharedLimit {
             .field("redis", &info.addr().to_string())
             .field("scope", &self.scope)
             .field("rate", &self.rate)
+            .field("ceiling", &self.ceiling)
             .field("burst", &self.burst)
             .field("per_customer", &self.per_customer)
             .field("timeout", &self.timeout)
@@ -72,9 +86,8 @@ impl SharedLimit {
     /// A limit kept in the Redis at `url` (`redis://[:password@]host[:port][/db]`: one
     /// server or a primary, Redis 5 or later; TLS and cluster redirections are not supported)
     /// under `scope`, the name every client of the fleet gives it (the partner tenant's id,
-    /// say). By default 500 requests a minute (the limit the Order
-    /// resource documents for a tenant) in turns of at most 1 at once; set yours with
-    /// [`rate`](Self::rate).
+    /// say). With no first guess of the rate: the fleet learns it from the first 429 on (give
+    /// one with [`rate`](Self::rate)), in turns of at most 1 at once.
     ///
     /// # Errors
     ///
@@ -90,17 +103,30 @@ impl SharedLimit {
         Ok(Self {
             client,
             scope,
-            rate: 500.0 / 60.0,
+            rate: None,
+            ceiling: None,
             burst: 1,
             per_customer: None,
             timeout: Duration::from_millis(200),
         })
     }
 
-    /// The fleet's rate, in requests a second (0.01 to 100,000; not a number is ignored).
+    /// The first guess of the fleet's rate, in requests a second (0.01 to 100,000; not a
+    /// number is ignored): where the learning starts, for a scope the fleet has not learnt yet.
     pub fn rate(mut self, per_second: f64) -> Self {
         if !per_second.is_nan() {
-            self.rate = per_second.clamp(MIN_RATE, MAX_RATE);
+            self.rate = Some(per_second.clamp(MIN_RATE, MAX_RATE));
+        }
+        self
+    }
+
+    /// A rate the fleet never goes above, in requests a second (0.01 to 100,000; not a number
+    /// is ignored), learning below it: for a tenant whose limit the service's support has
+    /// given, or a share of it the fleet may take. None by default: the fleet probes as high as
+    /// the service admits.
+    pub fn ceiling(mut self, per_second: f64) -> Self {
+        if !per_second.is_nan() {
+            self.ceiling = Some(per_second.clamp(MIN_RATE, MAX_RATE));
         }
         self
     }
@@ -112,7 +138,8 @@ impl SharedLimit {
     }
 
     /// A second limit, per partner and customer (the customer of each operation of the front
-    /// door: `pc.customer(id)`), besides the tenant's. An operation of the generated client
+    /// door: `pc.customer(id)`), besides the tenant's, learnt the same way from this first
+    /// guess. An operation of the generated client
     /// ([`PartnerCenter::call`](crate::PartnerCenter::call)) counts against the tenant's alone.
     pub fn per_customer(mut self, per_second: f64, burst: u32) -> Self {
         if !per_second.is_nan() {
@@ -133,6 +160,102 @@ impl SharedLimit {
     fn tenant_key(&self) -> String {
         format!("partner-center-carts:limit:{{{}}}", self.scope)
     }
+
+    /// The rates the fleet has learnt, per scope of this limit (the tenant's, each customer's
+    /// and each budget's in use), as Redis holds them now.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Config`](crate::ErrorKind::Config) when Redis cannot be read.
+    pub async fn learnt(&self) -> Result<Vec<LearntRate>, Error> {
+        let mut connection = within(self.client.get_multiplexed_async_connection()).await?;
+        let tenant = self.tenant_key();
+        // The scope's own characters are not a pattern.
+        let pattern = format!("{}*", escape_glob(&tenant));
+        let mut keys: Vec<String> = Vec::new();
+        let mut cursor = 0u64;
+        loop {
+            let (next, found): (u64, Vec<String>) = within(
+                redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(1000)
+                    .query_async(&mut connection),
+            )
+            .await?;
+            keys.extend(found);
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        keys.sort();
+        let (seconds, micros): (u64, u64) =
+            within(redis::cmd("TIME").query_async(&mut connection)).await?;
+        let now = seconds as f64 * 1e6 + micros as f64;
+        let mut learnt = Vec::new();
+        for key in keys {
+            let (rate, ceiling, cut): (Option<f64>, Option<f64>, Option<f64>) = within(
+                redis::cmd("HMGET")
+                    .arg(&key)
+                    .arg("rate")
+                    .arg("ceiling")
+                    .arg("cut")
+                    .query_async(&mut connection),
+            )
+            .await?;
+            let scope = match key.strip_prefix(&tenant).unwrap_or(&key) {
+                "" => "tenant".to_string(),
+                rest => rest.trim_start_matches(':').to_string(),
+            };
+            learnt.push(LearntRate {
+                scope,
+                rate,
+                ceiling,
+                since_cut: cut.map(|cut| Duration::from_secs_f64((now - cut).max(0.0) / 1e6)),
+            });
+        }
+        Ok(learnt)
+    }
+}
+
+/// What the fleet has learnt of one scope's limit ([`SharedLimit::learnt`]).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct LearntRate {
+    /// `tenant`, `customer:<id>` or `budget:<name>`.
+    pub scope: String,
+    /// The rate in force, requests a second (`None`: no 429 yet and no first guess: unpaced).
+    pub rate: Option<f64>,
+    /// What the service admitted a second at the last 429.
+    pub ceiling: Option<f64>,
+    /// How long ago the last 429 cut the rate.
+    pub since_cut: Option<Duration>,
+}
+
+/// Redis's answer to `what`, within 5 s.
+async fn within<T>(what: impl Future<Output = redis::RedisResult<T>>) -> Result<T, Error> {
+    match tokio::time::timeout(Duration::from_secs(5), what).await {
+        Ok(Ok(answer)) => Ok(answer),
+        Ok(Err(e)) => Err(Error::config(format!("the shared limit's Redis: {e}"))),
+        Err(_) => Err(Error::config(
+            "the shared limit's Redis did not answer within 5 s",
+        )),
+    }
+}
+
+/// `text` matched literally by a Redis glob pattern.
+fn escape_glob(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            escaped.push('\\');
+        }
+        escaped.push(c);
+    }
+    escaped
 }
 
 /// The rates a limit accepts: GCRA's times are whole microseconds in Redis, so the interval
@@ -168,6 +291,21 @@ pub(crate) struct Fleet {
     down_until: Mutex<Option<Instant>>,
     /// Whether the fall-back has been logged since Redis last answered.
     warned: AtomicBool,
+    /// The learnt rate last logged.
+    last_rate: Mutex<String>,
+    /// The answers other than 429 not yet reported to Redis, which learns from them what the
+    /// service admits.
+    admitted: AtomicU64,
+}
+
+/// What a request counts against, and its class.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Scopes<'a> {
+    /// Its customer, for the per-customer limit (the tenant's alone when `None`).
+    pub customer: Option<&'a str>,
+    /// Its operation's documented budget ([`crate::Operation::documented_limit`]).
+    pub budget: Option<(&'static str, f64)>,
+    pub priority: Priority,
 }
 
 impl fmt::Debug for Fleet {
@@ -191,46 +329,72 @@ impl Fleet {
             connection: tokio::sync::OnceCell::new(),
             down_until: Mutex::new(None),
             warned: AtomicBool::new(false),
+            last_rate: Mutex::new(String::new()),
+            admitted: AtomicU64::new(0),
         }
     }
 
-    /// Waits, on `clock`, for a turn of the shared limit for a request for `customer` (the
-    /// tenant's limit alone when `None`): one round trip to Redis reserves it (the wait is
-    /// Redis's time, slept on `clock`).
-    pub async fn acquire(
-        &self,
-        clock: &dyn Clock,
-        deadline: Instant,
-        customer: Option<&str>,
-    ) -> Turn {
-        if self.is_down(clock.now()) {
-            return Turn::Unreachable;
-        }
-        let left = deadline.saturating_duration_since(clock.now());
-        let accepted = left.as_micros().min(i64::MAX as u128).to_string();
-        match self.run(&["take", &accepted], customer, left).await {
-            Ok(0) => Turn::Taken,
-            Ok(wait) if wait > 0 => {
-                clock
-                    .sleep(Duration::from_micros(wait.unsigned_abs()))
-                    .await;
-                Turn::Taken
+    /// Waits, on `clock`, for a turn of the shared limit for a request: `request` says which
+    /// scopes it counts against, and its class. One round trip to Redis reserves the turn (the
+    /// wait is Redis's time, slept on `clock`); a read whose turn would be beyond its class's
+    /// reach waits outside the queue and asks again.
+    pub async fn acquire(&self, clock: &dyn Clock, deadline: Instant, request: Scopes<'_>) -> Turn {
+        let horizon = request
+            .priority
+            .horizon()
+            .map_or(-1, |h| h.as_micros().min(i64::MAX as u128) as i64)
+            .to_string();
+        loop {
+            if self.is_down(clock.now()) {
+                return Turn::Unreachable;
             }
-            Ok(_) | Err(NoAnswer::OutOfTime) => Turn::TooLate,
-            Err(NoAnswer::Failed(e)) => {
-                self.went_down(clock.now(), &e);
-                Turn::Unreachable
+            let left = deadline.saturating_duration_since(clock.now());
+            let accepted = left.as_micros().min(i64::MAX as u128).to_string();
+            let answer = self
+                .run(clock, &["take", &accepted, &horizon], request, left)
+                .await;
+            let (code, wait) = match answer {
+                Ok(redis::Value::Array(parts)) => match parts.as_slice() {
+                    [redis::Value::Int(code), redis::Value::Int(wait)] => (*code, *wait),
+                    _ => (-1, 0),
+                },
+                Ok(_) => (-1, 0),
+                Err(NoAnswer::OutOfTime) => return Turn::TooLate,
+                Err(NoAnswer::Failed(e)) => {
+                    self.went_down(clock.now(), &e);
+                    return Turn::Unreachable;
+                }
+            };
+            let wait = Duration::from_micros(wait.unsigned_abs());
+            match code {
+                0 => {
+                    // What the fleet's limit costs a request, and whose turn went first.
+                    tracing::debug!(
+                        wait_ms = wait.as_millis() as u64,
+                        priority = ?request.priority,
+                        "the fleet's shared limit gave a turn"
+                    );
+                    clock.sleep(wait).await;
+                    return Turn::Taken;
+                }
+                1 => return Turn::TooLate,
+                2 if clock.now() + wait <= deadline => clock.sleep(wait).await,
+                2 => return Turn::TooLate,
+                _ => {
+                    self.went_down(clock.now(), "an answer of another shape than the script's");
+                    return Turn::Unreachable;
+                }
             }
         }
     }
 
-    /// Shares a 429: every client of the fleet waits `retry_after` from now, and the fleet's
-    /// rate is cut.
+    /// Shares a 429: the fleet's rate is cut to what the service admitted, and for a long
+    /// `retry_after` (2 s or more) every client of the fleet waits it out from now.
     pub async fn throttled(
         &self,
         clock: &dyn Clock,
         retry_after: Duration,
-        customer: Option<&str>,
+        request: Scopes<'_>,
         deadline: Instant,
     ) {
         let left = deadline.saturating_duration_since(clock.now());
@@ -241,9 +405,33 @@ impl Fleet {
             .as_micros()
             .min(u128::from(u32::MAX))
             .to_string();
-        if let Err(NoAnswer::Failed(e)) = self.run(&["throttled", &micros], customer, left).await {
-            self.went_down(clock.now(), &e);
+        match self
+            .run(clock, &["throttled", &micros, "-1"], request, left)
+            .await
+        {
+            Ok(redis::Value::BulkString(rate)) => {
+                // Said when it changes, to a tenth of a request a second.
+                let Some(rate) = std::str::from_utf8(&rate)
+                    .ok()
+                    .and_then(|rate| rate.parse::<f64>().ok())
+                    .map(|rate| format!("{rate:.1}"))
+                else {
+                    return;
+                };
+                let mut last = self.last_rate.lock().unwrap_or_else(|p| p.into_inner());
+                if *last != rate {
+                    tracing::info!(scope = %self.limit.scope, rate = %rate, "the fleet's learnt rate, requests a second");
+                    *last = rate;
+                }
+            }
+            Ok(_) | Err(NoAnswer::OutOfTime) => {}
+            Err(NoAnswer::Failed(e)) => self.went_down(clock.now(), &e),
         }
+    }
+
+    /// Counts an answer other than 429, for the next call to report.
+    pub fn admitted(&self) {
+        self.admitted.fetch_add(1, Ordering::Relaxed);
     }
 
     fn is_down(&self, now: Instant) -> bool {
@@ -262,16 +450,24 @@ impl Fleet {
         }
     }
 
-    /// Runs the script for the scopes of a request for `customer`; `Err` says why Redis did not
-    /// answer within the limit's time-out (or `left`, the operation's time, if shorter).
+    /// Runs the script for the scopes of `request`; `Err` says why Redis did not answer within
+    /// the limit's time-out (or `left`, the operation's time, if shorter).
     async fn run(
         &self,
-        event: &[&str; 2],
-        customer: Option<&str>,
+        clock: &dyn Clock,
+        event: &[&str; 3],
+        request: Scopes<'_>,
         left: Duration,
-    ) -> Result<i64, NoAnswer> {
+    ) -> Result<redis::Value, NoAnswer> {
         let limit = &self.limit;
         let within = limit.timeout.min(left);
+        // The admissions seen since the last call; given back if Redis does not take them.
+        let reported = self.admitted.swap(0, Ordering::Relaxed);
+        // Redis's time, unless a test's clock keeps it.
+        let now = clock.fleet_time().map_or(String::new(), |date| {
+            let since = date.duration_since(UNIX_EPOCH).unwrap_or_default();
+            since.as_micros().to_string()
+        });
         let attempt = async {
             let connection = self
                 .connection
@@ -289,18 +485,31 @@ impl Fleet {
                 .arg(event[0])
                 .arg(event[1])
                 .arg(IDLE_TTL.as_millis() as u64)
-                .arg(limit.rate)
-                .arg(limit.burst);
-            if let (Some((rate, burst)), Some(customer)) = (limit.per_customer, customer) {
+                .arg(event[2])
+                .arg(reported)
+                .arg(&now)
+                .arg(limit.rate.unwrap_or(0.0))
+                .arg(limit.burst)
+                .arg(limit.ceiling.unwrap_or(0.0));
+            if let (Some((rate, burst)), Some(customer)) = (limit.per_customer, request.customer) {
                 // GUIDs come in either case; one customer is one scope.
                 let customer = customer.to_ascii_lowercase();
                 invocation
                     .key(format!("{}:customer:{customer}", limit.tenant_key()))
                     .arg(rate)
-                    .arg(burst);
+                    .arg(burst)
+                    .arg(rate);
+            }
+            if let Some((budget, rate)) = request.budget {
+                // A documented budget: its rate from the start, and never above it.
+                invocation
+                    .key(format!("{}:budget:{budget}", limit.tenant_key()))
+                    .arg(rate)
+                    .arg(1)
+                    .arg(rate);
             }
             invocation
-                .invoke_async::<i64>(&mut connection.clone())
+                .invoke_async::<redis::Value>(&mut connection.clone())
                 .await
         };
         let answer = match tokio::time::timeout(within, attempt).await {
@@ -310,6 +519,9 @@ impl Fleet {
             Err(_) if within < limit.timeout => Err(NoAnswer::OutOfTime),
             Err(_) => Err(NoAnswer::Failed(format!("no answer within {within:?}"))),
         };
+        if answer.is_err() {
+            self.admitted.fetch_add(reported, Ordering::Relaxed);
+        }
         if answer.is_ok() && self.warned.swap(false, Ordering::Relaxed) {
             tracing::info!(scope = %limit.scope, "the shared rate limit answers again");
         }
@@ -338,6 +550,7 @@ mod tests {
             .rate(f64::NAN)
             .rate(-1.0)
             .burst(0);
-        assert_eq!((limit.rate, limit.burst), (0.01, 1));
+        assert_eq!((limit.rate, limit.burst), (Some(0.01), 1));
+        assert_eq!(escape_glob("a*b?[c]\\"), "a\\*b\\?\\[c\\]\\\\");
     }
 }
