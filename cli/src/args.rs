@@ -112,6 +112,11 @@ pub enum Command {
     /// next run. A piece that fails for authentication stops the batch the same way (exit 4):
     /// every other would fail too.
     Bulk(BulkArgs),
+    /// What a fleet sharing one rate limit through Redis (the library's `SharedLimit`) has
+    /// learnt of the service's limits, per scope (the tenant, each customer, each documented
+    /// budget): the rate in force, requests a second; what the service admitted a second at
+    /// the last 429; and how long ago that was. It reads Redis only.
+    Limits(LimitsArgs),
     /// Print a shell's completion script, such as
     /// `pc-carts completions bash > ~/.local/share/bash-completion/completions/pc-carts`.
     Completions {
@@ -520,6 +525,20 @@ pub struct BulkArgs {
     pub concurrency: u16,
     #[command(flatten)]
     pub service: Service,
+}
+
+#[derive(Debug, Args)]
+pub struct LimitsArgs {
+    /// The fleet's Redis, `redis://[:PASSWORD@]HOST:PORT[/DB]` (a secret: never printed).
+    #[arg(long, env = "PARTNER_CENTER_REDIS_URL", hide_env_values = true, value_parser = secret)]
+    pub redis: SecretString,
+    /// The name the fleet's limit is shared under (`SharedLimit::redis`'s scope: the partner
+    /// tenant's id, say).
+    #[arg(long)]
+    pub scope: String,
+    /// How to show what was learnt.
+    #[arg(short, long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
 }
 
 /// Where `pc-carts bulk` keeps its journal.
@@ -931,7 +950,11 @@ impl Command {
             Self::Auth(AuthCommand::Status(args)) => Some(&args.connection),
             Self::Catalog(command) => Some(command.connection()),
             // Its options are its own (`Service`): no output to choose, no request id.
-            Self::Demo | Self::Emulator(_) | Self::Completions { .. } | Self::Bulk(_) => None,
+            Self::Demo
+            | Self::Emulator(_)
+            | Self::Completions { .. }
+            | Self::Bulk(_)
+            | Self::Limits(_) => None,
         }
     }
 }
@@ -957,6 +980,7 @@ impl Command {
             ),
             Self::Bulk(_) => true,
             Self::Auth(_)
+            | Self::Limits(_)
             | Self::Catalog(_)
             | Self::Demo
             | Self::Emulator(_)

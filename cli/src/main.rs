@@ -7,6 +7,7 @@ mod carts;
 mod catalog;
 mod demo;
 mod failure;
+mod limits;
 mod orders;
 mod output;
 mod print;
@@ -114,6 +115,7 @@ fn main() -> ExitCode {
             }
             Command::Auth(command) => auth::run(command).await,
             Command::Catalog(command) => catalog::run(command).await,
+            Command::Limits(args) => limits::run(args).await,
         };
         done.map(|()| ExitCode::SUCCESS)
     });
