@@ -24,7 +24,8 @@ use partner_center_carts::{PartnerCenter, RequestId};
 use partner_center_carts_emulator::{Emulator, Faults, RunningEmulator};
 use support::logs::{logged, logs};
 use support::redis::RedisServer;
-use support::{CUSTOMER, one_line_cart};
+use support::scripted::{Answer, Scripted};
+use support::{CART, CUSTOMER, one_line_cart};
 
 fn main() -> ExitCode {
     let trials = vec![
@@ -55,6 +56,10 @@ fn main() -> ExitCode {
         trial(
             "a_purchase_waits_behind_at_most_its_horizon_of_reads",
             a_purchase_waits_behind_at_most_its_horizon_of_reads,
+        ),
+        trial(
+            "a_fleet_held_by_a_long_retry_after_learns_no_room_from_the_wait",
+            a_fleet_held_by_a_long_retry_after_learns_no_room_from_the_wait,
         ),
         trial(
             "a_fleet_told_too_little_finds_the_limit_and_follows_it",
@@ -500,4 +505,55 @@ async fn a_purchase_waits_behind_at_most_its_horizon_of_reads() {
             read.await.unwrap();
         }
     }
+}
+
+/// A 429 with a minute's `Retry-After` holds the whole fleet for that minute; the turns taken
+/// during it wait for its end, which says nothing of the service's room, so the rate learnt
+/// before it (the 20 admitted in the second of the 429, less the margin) is where the fleet
+/// resumes, not a rate grown over the minute (which was 100,000 a second, unpaced, before this
+/// was fixed). On a virtual clock shared by the client and the script, against a scripted
+/// service.
+async fn a_fleet_held_by_a_long_retry_after_learns_no_room_from_the_wait() {
+    let redis = RedisServer::start();
+    let server = Scripted::start().await;
+    let mut cart = serde_json::to_value(one_line_cart(1)).unwrap();
+    cart["id"] = serde_json::json!(CART);
+    for _ in 0..20 {
+        server.then(Answer::json(200, cart.clone()));
+    }
+    server.then(Answer::json(429, serde_json::json!({})).header("Retry-After", "60"));
+    server.always(Answer::json(201, cart));
+    let clock = Arc::new(VirtualClock::new());
+    let shared = SharedLimit::redis(&redis.url(), new_scope())
+        .unwrap()
+        .rate(20.0)
+        .timeout(Duration::from_secs(10));
+    // No retries: the 429 is the read's answer, and the writes after it wait for the fleet.
+    let pc = PartnerCenter::builder()
+        .base_url(&server.url)
+        .bearer_token("t")
+        .clock(clock.clone())
+        .retry_policy(RetryPolicy::none())
+        .shared_limit(shared.clone())
+        .build()
+        .unwrap();
+    let customer = pc.customer(CUSTOMER);
+    for _ in 0..20 {
+        customer.cart(CART).get().await.unwrap();
+    }
+    let throttled = customer.cart(CART).get().await.unwrap_err();
+    assert_eq!(throttled.status(), Some(429), "{throttled}");
+    let held = clock.now();
+    for _ in 0..10 {
+        customer.create(&one_line_cart(1)).await.unwrap();
+    }
+    // The minute was waited out, once.
+    assert!(
+        clock.now() - held >= Duration::from_secs(59),
+        "{:?}",
+        clock.now() - held
+    );
+    let learnt = shared.learnt().await.unwrap();
+    let rate = learnt[0].rate.expect("a rate is learnt");
+    assert!(rate <= 21.0, "learnt {learnt:?}");
 }

@@ -139,16 +139,33 @@ local function last_second(s)
   return s.an + s.ap * weight, s.gn + s.gp * weight
 end
 
+-- `rate` within a scope's bounds: at most its cap (0: none), and at least the floor, or the
+-- cap where that is lower.
+local function bounded(rate, cap)
+  local floor = MIN_RATE
+  if cap > 0 then
+    rate = math.min(rate, cap)
+    floor = math.min(MIN_RATE, cap)
+  end
+  return math.max(floor, math.min(MAX_RATE, rate))
+end
+
 -- The rate now: grown since it last grew, while the scope was in use (turns back to back),
--- up to its cap.
+-- up to its cap. Not while the fleet is held by a long Retry-After: its turns wait at the
+-- block's end then, which says nothing about the room the service has.
 local function grow(s, first_guess, cap)
   local rate = s.rate or first_guess
   if rate <= 0 then
-    return 0
+    -- No guess: unpaced until the first 429, unless capped.
+    if cap <= 0 then
+      return 0
+    end
+    rate = cap
   end
   local interval = SECOND / rate
-  local busy = (s.tat or 0) >= now - interval
-  local from = s.grown or now
+  local blocked = s.blocked or 0
+  local busy = now >= blocked and (s.tat or 0) >= now - interval
+  local from = math.max(s.grown or now, blocked)
   local elapsed = math.max(0, now - from) / SECOND
   if busy and elapsed > 0 then
     -- Below what the service admitted at the last 429, or before the first 429 (the first
@@ -164,13 +181,10 @@ local function grow(s, first_guess, cap)
       rate = rate * math.exp(GROWTH * exponent)
     end
   elseif not busy then
-    -- Idle: no room learnt, and probing starts over when the scope is in use again.
+    -- Idle (or held): no room learnt, and probing starts over when the scope is in use again.
     s.probe = nil
   end
-  if cap > 0 then
-    rate = math.min(rate, cap)
-  end
-  rate = math.max(MIN_RATE, math.min(MAX_RATE, rate))
+  rate = bounded(rate, cap)
   s.grown = now
   s.rate = rate
   return rate
@@ -187,11 +201,7 @@ local function late_reports(s, cap)
   local seen = last_second(s)
   if seen > (s.ceiling or 0) then
     s.ceiling = seen
-    local rate = seen * MARGIN
-    if cap > 0 then
-      rate = math.min(rate, cap)
-    end
-    s.rate = math.max(s.rate or 0, math.min(MAX_RATE, rate))
+    s.rate = math.max(s.rate or 0, bounded(seen * MARGIN, cap))
   end
 end
 
@@ -205,6 +215,7 @@ if ARGV[1] == 'throttled' then
     local s = load(key)
     roll(s, i == 1 and reported or 0)
     if i == 1 and now - (s.cut or 0) < SECOND then
+      -- Cut already this second: this 429 was to a request sent before the cut.
       late_reports(s, cap)
     elseif i == 1 then
       -- One cut per throttle: the requests already under way were sent at this rate, and
@@ -212,18 +223,18 @@ if ARGV[1] == 'throttled' then
       -- What the service admitted while it throttled is its limit (the fleet sent more).
       -- No admission reported yet (the first answers of a fleet are still on their way):
       -- half the turns given.
+      -- (A ceiling learnt before is forgotten then: the rate climbs back from there, doubling
+      -- each second, until the next 429.)
       local seen, given = last_second(s)
       local rate
       if seen > 0 then
         s.ceiling = seen
         rate = seen * MARGIN
       else
+        s.ceiling = nil
         rate = given * 0.5
       end
-      if cap > 0 then
-        rate = math.min(rate, cap)
-      end
-      s.rate = math.max(MIN_RATE, math.min(MAX_RATE, rate))
+      s.rate = bounded(rate, cap)
       s.cut, s.grown, s.probe = now, now, nil
     end
     if wait >= BLOCKING then

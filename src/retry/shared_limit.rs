@@ -35,7 +35,7 @@ const SCRIPT: &str = include_str!("shared_limit.lua");
 /// falls is followed at the next 429. The configured [`rate`](Self::rate) is the first guess
 /// (none: every request goes until the first 429), and [`ceiling`](Self::ceiling) caps it; a
 /// documented budget and the per-customer limit are fixed rates, not learnt. The learnt
-/// rates are logged (`info`) when they change, and read by [`learnt`](Self::learnt)
+/// rates are logged (`info`) when a 429 changes them, and read by [`learnt`](Self::learnt)
 /// (`pc-carts limits`). A purchase's writes go before reads ([`Priority`]).
 ///
 /// When Redis cannot be reached a client paces itself as it would alone (its
@@ -112,7 +112,10 @@ impl SharedLimit {
     }
 
     /// The first guess of the fleet's rate, in requests a second (0.01 to 100,000; not a
-    /// number is ignored): where the learning starts, for a scope the fleet has not learnt yet.
+    /// number is ignored): where the learning starts, for a scope the fleet has not learnt yet
+    /// (or has forgotten: a scope unused for 10 minutes is). The learnt rate never goes below
+    /// half a request a second, unless a [`ceiling`](Self::ceiling) is lower. None by
+    /// default: every request goes until the first 429.
     pub fn rate(mut self, per_second: f64) -> Self {
         if !per_second.is_nan() {
             self.rate = Some(per_second.clamp(MIN_RATE, MAX_RATE));
@@ -122,8 +125,8 @@ impl SharedLimit {
 
     /// A rate the fleet never goes above, in requests a second (0.01 to 100,000; not a number
     /// is ignored), learning below it: for a tenant whose limit the service's support has
-    /// given, or a share of it the fleet may take. None by default: the fleet probes as high as
-    /// the service admits.
+    /// given, or a share of it the fleet may take. Without a [`rate`](Self::rate) it is also
+    /// the first guess. None by default: the fleet probes as high as the service admits.
     pub fn ceiling(mut self, per_second: f64) -> Self {
         if !per_second.is_nan() {
             self.ceiling = Some(per_second.clamp(MIN_RATE, MAX_RATE));
@@ -138,8 +141,9 @@ impl SharedLimit {
     }
 
     /// A second limit, per partner and customer (the customer of each operation of the front
-    /// door: `pc.customer(id)`), besides the tenant's, learnt the same way from this first
-    /// guess. An operation of the generated client
+    /// door: `pc.customer(id)`), besides the tenant's: a fixed rate, not learnt (a 429 does
+    /// not say whose limit it was; the tenant's scope learns from it). An operation of the
+    /// generated client
     /// ([`PartnerCenter::call`](crate::PartnerCenter::call)) counts against the tenant's alone.
     pub fn per_customer(mut self, per_second: f64, burst: u32) -> Self {
         if !per_second.is_nan() {
@@ -214,7 +218,7 @@ impl SharedLimit {
                 scope,
                 rate,
                 ceiling,
-                since_cut: cut.map(|cut| Duration::from_secs_f64((now - cut).max(0.0) / 1e6)),
+                since_cut: cut.and_then(|cut| Duration::try_from_secs_f64((now - cut) / 1e6).ok()),
             });
         }
         Ok(learnt)
@@ -378,7 +382,11 @@ impl Fleet {
                     return Turn::Taken;
                 }
                 1 => return Turn::TooLate,
-                2 if clock.now() + wait <= deadline => clock.sleep(wait).await,
+                // Reads turned away together would all ask again at once: spread over the
+                // next half of that wait.
+                2 if clock.now() + wait <= deadline => {
+                    clock.sleep(wait.mul_f64(1.0 + fastrand::f64() * 0.5)).await;
+                }
                 2 => return Turn::TooLate,
                 _ => {
                     self.went_down(clock.now(), "an answer of another shape than the script's");
