@@ -40,7 +40,8 @@ fn main() -> ExitCode {
 
 /// A fleet told nothing sends at once, meets the emulator's 429s at 10 a second and learns
 /// from them; `limits` then shows the tenant's rate (cut to what was admitted, so at most the
-/// requests sent in that second) and the customer's, which is its configured cap.
+/// requests sent in that second), the orders budget's (the spec's 500 a minute) and the
+/// customer's, each its fixed rate.
 async fn it_shows_what_the_fleet_learnt_per_scope() {
     let redis = RedisServer::start();
     let emulator = Emulator::new()
@@ -66,6 +67,9 @@ async fn it_shows_what_the_fleet_learnt_per_scope() {
             .expect("every create succeeds, after its 429s");
     }
     assert!(emulator.stats().throttled > 0, "the fleet met the limit");
+    // An operation with a documented budget (the Order resource's 500 a minute) takes a turn
+    // of it too.
+    pc.customer(CUSTOMER).orders().list().await.unwrap();
 
     let mut command = pc_carts();
     command
@@ -81,7 +85,11 @@ async fn it_shows_what_the_fleet_learnt_per_scope() {
         .map(|s| s["scope"].as_str().unwrap())
         .collect();
     let customer = format!("customer:{CUSTOMER}");
-    assert_eq!(scopes, ["tenant".to_string(), customer], "{shown}");
+    assert_eq!(
+        scopes,
+        ["tenant".to_string(), "budget:orders".into(), customer],
+        "{shown}"
+    );
     let tenant = &shown[0];
     let rate = tenant["rate"].as_f64().unwrap();
     assert!(rate > 0.0 && rate <= 30.0, "{tenant}");
@@ -90,7 +98,8 @@ async fn it_shows_what_the_fleet_learnt_per_scope() {
         tenant["secondsSinceLast429"].as_f64().unwrap() >= 0.0,
         "{tenant}"
     );
-    assert_eq!(shown[1]["rate"].as_f64(), Some(50.0), "{shown}");
+    assert_eq!(shown[1]["rate"].as_f64(), Some(500.0 / 60.0), "{shown}");
+    assert_eq!(shown[2]["rate"].as_f64(), Some(50.0), "{shown}");
 
     let mut command = pc_carts();
     command
