@@ -487,9 +487,11 @@ impl Fleet {
                     ConnectionManager::new_with_config(limit.client.clone(), config).await
                 })
                 .await?;
+            // Every scope's key starts with the tenant's.
+            let tenant = limit.tenant_key();
             let mut invocation = self.script.prepare_invoke();
             invocation
-                .key(limit.tenant_key())
+                .key(&tenant)
                 .arg(event[0])
                 .arg(event[1])
                 .arg(IDLE_TTL.as_millis() as u64)
@@ -503,7 +505,7 @@ impl Fleet {
                 // GUIDs come in either case; one customer is one scope.
                 let customer = customer.to_ascii_lowercase();
                 invocation
-                    .key(format!("{}:customer:{customer}", limit.tenant_key()))
+                    .key(format!("{tenant}:customer:{customer}"))
                     .arg(rate)
                     .arg(burst)
                     .arg(rate);
@@ -511,7 +513,7 @@ impl Fleet {
             if let Some((budget, rate)) = request.budget {
                 // A documented budget: its rate from the start, and never above it.
                 invocation
-                    .key(format!("{}:budget:{budget}", limit.tenant_key()))
+                    .key(format!("{tenant}:budget:{budget}"))
                     .arg(rate)
                     .arg(1)
                     .arg(rate);
