@@ -325,6 +325,44 @@ async fn agreements_are_listed_by_type_and_confirmed_with_the_request_id_kept() 
     assert!(Operation::CreateAgreement.writes());
 }
 
+#[tokio::test]
+async fn a_confirmation_whose_answer_was_lost_is_settled_by_resend_as_the_same_request() {
+    let server = MockServer::start_async().await;
+    let path = format!("/v1/customers/{CUSTOMER}/agreements");
+    let request_id = RequestId::new();
+    let mut lost = server.mock(|when, then| {
+        headers(when.method(POST).path(&path))
+            .header("ms-requestid", request_id.to_string())
+            .json_body(example("ConfirmAgreementRequest"));
+        then.status(504)
+            .json_body(json!({"code": 0, "description": "gateway"}));
+    });
+    let pc = support::client(&server);
+    let agreement: Agreement = serde_json::from_value(example("ConfirmAgreementRequest")).unwrap();
+    let error = pc
+        .customer(CUSTOMER)
+        .with_request_id(request_id)
+        .confirm_agreement(&agreement)
+        .await
+        .unwrap_err();
+    assert!(error.outcome_unknown(), "{error:?}");
+    lost.assert();
+    lost.delete();
+    // The same request id and body, or this mock does not answer.
+    let recorded = server.mock(|when, then| {
+        headers(when.method(POST).path(&path))
+            .header("ms-requestid", request_id.to_string())
+            .json_body(example("ConfirmAgreementRequest"));
+        then.status(201).json_body(example("ConfirmedAgreement"));
+    });
+    let settled = pc.resend(&error).await.unwrap();
+    let agreement = settled
+        .into_agreement()
+        .expect("an agreement's confirmation");
+    assert!(agreement.agreement_link.is_some());
+    recorded.assert();
+}
+
 /// The customer's catalog of `CFQ7TTC0LH0Z:0001`, whose single availability offers a term the
 /// list does not (P1Y billed monthly), and the inventory SKU `DZH318Z0BQ3Q:0009`.
 fn serve_customer_catalog(server: &MockServer) {

@@ -26,6 +26,8 @@ pub(crate) enum Unconfirmed {
         subscription_id: String,
         transition: bool,
     },
+    /// A customer's acceptance of an agreement confirmed.
+    Agreement { customer_id: String },
 }
 
 impl Unconfirmed {
@@ -48,6 +50,12 @@ impl Unconfirmed {
         Self::Order {
             customer_id: customer_id.to_string(),
             order_id: order_id.to_string(),
+        }
+    }
+
+    pub(crate) fn agreement(customer_id: &str) -> Self {
+        Self::Agreement {
+            customer_id: customer_id.to_string(),
         }
     }
 

@@ -6,7 +6,7 @@
 use super::checks::{answered_for, checked, checked_catalog, checked_country};
 use super::refs::{Customer, WithRequestId};
 use crate::client::PartnerCenter;
-use crate::error::Error;
+use crate::error::{Error, Unconfirmed};
 use crate::generated::{Client, Operation};
 use crate::pipeline::Sending;
 use crate::types::{
@@ -409,9 +409,10 @@ impl Customer {
     /// A write: [`with_request_id`](Customer::with_request_id) sends it with an
     /// `MS-RequestId` kept beforehand. An error whose
     /// [`outcome_unknown`](Error::outcome_unknown) is true may have recorded it:
-    /// [`agreements`](Self::agreements) says whether it was. Send it again only with the same
-    /// request id: a new confirmation of an acceptance already recorded may be refused as one
-    /// that exists (the emulator answers 409 / 600061).
+    /// [`PartnerCenter::resend`](crate::PartnerCenter::resend) sends it again as the same
+    /// request ([`Settled::Agreement`](crate::Settled::Agreement)). Never as a new one: a new
+    /// confirmation of an acceptance already recorded may be refused as one that exists (the
+    /// emulator answers 409 / 600061).
     ///
     /// ```no_run
     /// # async fn run(pc: partner_center_carts::PartnerCenter) -> Result<(), Box<dyn std::error::Error>> {
@@ -442,7 +443,7 @@ impl Customer {
             .await
     }
 
-    async fn confirm_agreement_with(
+    pub(super) async fn confirm_agreement_with(
         &self,
         agreement: Agreement,
         sending: Sending,
@@ -455,6 +456,7 @@ impl Customer {
         self.pc
             .invoke(sending.for_customer(&customer), send, |_| None)
             .await
+            .map_err(|e| e.unconfirmed_at(Unconfirmed::agreement(&customer)))
     }
 }
 

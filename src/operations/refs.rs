@@ -64,9 +64,11 @@ impl Customer {
         SubscriptionRef::new(self.pc.clone(), self.id.clone(), subscription_id.into())
     }
 
-    /// A [`create`](WithRequestId::create) sent with this `MS-RequestId` instead of a new one.
-    /// The service treats a repeat with the same id as the same request, so a create replayed
-    /// after a crash makes no second cart. The returned value is used up by the create.
+    /// A [`create`](WithRequestId::create) or an agreement's
+    /// [`confirm_agreement`](WithRequestId::confirm_agreement) sent with this `MS-RequestId`
+    /// instead of a new one. The service treats a repeat with the same id as the same request,
+    /// so a create replayed after a crash makes no second cart. The returned value is used up
+    /// by the write.
     /// `None` sends it with a new id, as without this call.
     pub fn with_request_id(
         &self,
@@ -191,9 +193,9 @@ impl SubscriptionRef {
 }
 
 /// One operation, sent with an `MS-RequestId` the caller chose (or, given `None`, a new one as
-/// usual): from `with_request_id` on a [`Customer`] (create), a [`CartRef`] (put, modify,
-/// checkout), an [`OrderRef`] (update, cancel) or a [`SubscriptionRef`] (modify, cancel,
-/// transition): every write of the crate.
+/// usual): from `with_request_id` on a [`Customer`] (create, an agreement's confirmation), a
+/// [`CartRef`] (put, modify, checkout), an [`OrderRef`] (update, cancel) or a
+/// [`SubscriptionRef`] (modify, cancel, transition): every write of the crate.
 ///
 /// Every method takes it by value, and it cannot be cloned: the id goes on exactly one
 /// operation, and another operation on the same cart gets a new one, as the service requires.

@@ -7,7 +7,7 @@ use crate::client::PartnerCenter;
 use crate::error::{Effect, Error, Unconfirmed};
 use crate::ids::OperationIds;
 use crate::pipeline::Sending;
-use crate::types::{Cart, Order, Subscription, Transition};
+use crate::types::{Agreement, Cart, Order, Subscription, Transition};
 
 /// The body `error`'s write was sent with; it encodes back to the same bytes (this crate
 /// wrote them).
@@ -34,6 +34,8 @@ pub enum Settled {
     Subscription(Subscription),
     /// A subscription transitioned.
     Transition(Transition),
+    /// A customer's acceptance of an agreement confirmed.
+    Agreement(Agreement),
 }
 
 impl Settled {
@@ -76,12 +78,21 @@ impl Settled {
             _ => None,
         }
     }
+
+    /// The agreement recorded, when the write was its confirmation.
+    pub fn into_agreement(self) -> Option<Agreement> {
+        match self {
+            Settled::Agreement(agreement) => Some(agreement),
+            _ => None,
+        }
+    }
 }
 
 impl PartnerCenter {
     /// Sends again, as the same request, the write whose outcome `error` left unknown
     /// ([`Error::outcome_unknown`]), whichever it was: a cart's create, put or `modify`'s PUT,
-    /// a checkout, an order's change, a subscription's change or transition. It goes with the
+    /// a checkout, an order's change, a subscription's change or transition, an agreement's
+    /// confirmation. It goes with the
     /// same `MS-RequestId`, correlation id, body and `If-Match`, and the service answers a
     /// repeat of a request with its first answer, so:
     ///
@@ -175,6 +186,13 @@ impl PartnerCenter {
                         .await
                         .map(Settled::Transition),
                 }
+            }
+            Unconfirmed::Agreement { customer_id } => {
+                let customer = Customer::new(self.clone(), customer_id.clone());
+                customer
+                    .confirm_agreement_with(body(error)?, sending)
+                    .await
+                    .map(Settled::Agreement)
             }
         }
     }
