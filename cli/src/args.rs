@@ -299,7 +299,8 @@ pub struct LinksArgs {
 pub enum SubscriptionCommand {
     /// Get a subscription, with how many seats can still be given back and until when.
     Get(SubscriptionArgs),
-    /// Change the quantity (fewer seats are given back, within the window) or the renewal.
+    /// Change the quantity (fewer seats are given back, within the window), the renewal, the
+    /// billing cycle or the term.
     Set(SetArgs),
     /// Cancel a subscription for a refund, within its window (7 days for new commerce).
     Cancel(SubscriptionArgs),
@@ -317,11 +318,22 @@ pub struct SetArgs {
     #[command(flatten)]
     pub subscription: SubscriptionArgs,
     /// The new quantity (1 or more).
-    #[arg(long, value_parser = quantity, required_unless_present = "auto_renew")]
+    #[arg(
+        long,
+        value_parser = quantity,
+        required_unless_present_any = ["auto_renew", "billing_cycle", "term_duration"]
+    )]
     pub quantity: Option<i32>,
     /// Whether it renews at the end of its term.
     #[arg(long, value_name = "on|off", value_parser = on_off)]
     pub auto_renew: Option<bool>,
+    /// The billing cycle (`monthly`, `annual`, ...), where the service allows a change.
+    #[arg(long)]
+    pub billing_cycle: Option<String>,
+    /// The term, as an ISO 8601 duration (`P1M`, `P1Y`, ...), where the service allows a
+    /// change.
+    #[arg(long)]
+    pub term_duration: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,5 @@
-//! `pc-carts subscription ...`: read a subscription, change its quantity or renewal, cancel it
-//! within its window, transition it, and its provisioning status.
+//! `pc-carts subscription ...`: read a subscription, change its quantity, renewal, billing cycle
+//! or term, cancel it within its window, transition it, and its provisioning status.
 
 use chrono::Utc;
 use partner_center_carts::SubscriptionRef;
@@ -25,15 +25,20 @@ pub async fn run(command: SubscriptionCommand) -> Result<(), Failure> {
             show(&read, &shown, subscription_table, |_| id())?;
         }
         SubscriptionCommand::Set(set) => {
-            let (quantity, auto_renew) = (set.quantity, set.auto_renew);
             let changed = subscription
                 .with_request_id(request_id)
                 .modify(|s| {
-                    if let Some(quantity) = quantity {
+                    if let Some(quantity) = set.quantity {
                         s.quantity = Some(quantity);
                     }
-                    if let Some(enabled) = auto_renew {
+                    if let Some(enabled) = set.auto_renew {
                         s.auto_renew_enabled = Some(enabled);
+                    }
+                    if let Some(cycle) = &set.billing_cycle {
+                        s.billing_cycle = Some(cycle.as_str().into());
+                    }
+                    if let Some(term) = &set.term_duration {
+                        s.term_duration = Some(term.clone());
                     }
                 })
                 .await?;

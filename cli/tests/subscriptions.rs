@@ -66,6 +66,15 @@ async fn a_purchase_is_undone_within_its_window_and_refused_past_it() {
         (Some(5), Some(false))
     );
 
+    let mut cycle = subscription_command(&url, "set", &subscription);
+    cycle.args(["--billing-cycle", "annual", "--term-duration", "P1Y"]);
+    let set = json_of(cycle).await;
+    assert_eq!(
+        (set["billingCycle"].as_str(), set["termDuration"].as_str()),
+        (Some("annual"), Some("P1Y"))
+    );
+    assert_eq!(set["quantity"], 5, "the quantity set before is kept");
+
     let mut fewer = subscription_command(&url, "set", &subscription);
     fewer.args(["--quantity", "2", "--output", "table"]);
     let output = run(fewer).await;
