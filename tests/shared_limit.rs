@@ -62,6 +62,10 @@ fn main() -> ExitCode {
             a_fleet_held_by_a_long_retry_after_learns_no_room_from_the_wait,
         ),
         trial(
+            "a_turn_reserved_before_a_cut_is_taken_again",
+            a_turn_reserved_before_a_cut_is_taken_again,
+        ),
+        trial(
             "a_fleet_told_too_little_finds_the_limit_and_follows_it",
             a_fleet_told_too_little_finds_the_limit_and_follows_it,
         ),
@@ -556,4 +560,112 @@ async fn a_fleet_held_by_a_long_retry_after_learns_no_room_from_the_wait() {
     let learnt = shared.learnt().await.unwrap();
     let rate = learnt[0].rate.expect("a rate is learnt");
     assert!(rate <= 21.0, "learnt {learnt:?}");
+}
+
+/// A virtual clock whose first sleep after [`GateClock::arm`] waits, once its time has moved,
+/// until the test opens the gate: a request then holds a turn reserved ahead while the test
+/// does something else.
+#[derive(Debug)]
+struct GateClock {
+    clock: VirtualClock,
+    gate: std::sync::Mutex<
+        Option<(
+            tokio::sync::oneshot::Sender<()>,
+            tokio::sync::oneshot::Receiver<()>,
+        )>,
+    >,
+}
+
+impl GateClock {
+    /// Returns a receiver told when the sleep reaches the gate, and the sender that opens it.
+    fn arm(
+        &self,
+    ) -> (
+        tokio::sync::oneshot::Receiver<()>,
+        tokio::sync::oneshot::Sender<()>,
+    ) {
+        let (reached, reached_rx) = tokio::sync::oneshot::channel();
+        let (open, gate) = tokio::sync::oneshot::channel();
+        *self.gate.lock().unwrap() = Some((reached, gate));
+        (reached_rx, open)
+    }
+}
+
+impl Clock for GateClock {
+    fn now(&self) -> Instant {
+        self.clock.now()
+    }
+
+    fn date(&self) -> std::time::SystemTime {
+        self.clock.date()
+    }
+
+    fn sleep(
+        &self,
+        duration: Duration,
+    ) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        let moved = self.clock.sleep(duration);
+        let gate = self.gate.lock().unwrap().take();
+        Box::pin(async move {
+            moved.await;
+            if let Some((reached, gate)) = gate {
+                reached.send(()).unwrap();
+                gate.await.unwrap();
+            }
+        })
+    }
+
+    fn fleet_time(&self) -> Option<std::time::SystemTime> {
+        self.clock.fleet_time()
+    }
+}
+
+/// A 429 cuts the fleet's rate and voids the turns reserved at the rate before: a request
+/// holding one (its turn half a second ahead, at 2 a second) confirms it before it goes, and
+/// takes another.
+async fn a_turn_reserved_before_a_cut_is_taken_again() {
+    let redis = RedisServer::start();
+    let server = Scripted::start().await;
+    let mut cart = serde_json::to_value(one_line_cart(1)).unwrap();
+    cart["id"] = serde_json::json!(CART);
+    server.then(Answer::json(200, cart.clone()));
+    server.then(Answer::json(429, serde_json::json!({})).header("Retry-After", "1"));
+    server.always(Answer::json(200, cart));
+    let clock = Arc::new(GateClock {
+        clock: VirtualClock::new(),
+        gate: std::sync::Mutex::new(None),
+    });
+    let shared = limit(&redis.url(), &new_scope(), 2.0);
+    let pc = PartnerCenter::builder()
+        .base_url(&server.url)
+        .bearer_token("t")
+        .clock(clock.clone())
+        .retry_policy(RetryPolicy::none())
+        .shared_limit(shared)
+        .build()
+        .unwrap();
+    let cart = pc.customer(CUSTOMER).cart(CART);
+    cart.get().await.unwrap();
+    // The next turn is half a second ahead: taken, and held at the gate.
+    let (reached, open) = clock.arm();
+    let held = tokio::spawn({
+        let cart = cart.clone();
+        async move { cart.get().await }
+    });
+    reached.await.unwrap();
+    // Meanwhile a request a turn later is throttled: the rate is cut.
+    let throttled = cart.get().await.unwrap_err();
+    assert_eq!(throttled.status(), Some(429), "{throttled}");
+    let before = clock.clock.sleeps().len();
+    open.send(()).unwrap();
+    held.await
+        .unwrap()
+        .expect("the held request goes, on a turn taken again");
+    let sleeps = clock.clock.sleeps();
+    assert_eq!(
+        sleeps.len(),
+        before + 1,
+        "the held request waited for a new turn: {sleeps:?}"
+    );
+    assert_eq!(server.received().len(), 3);
 }

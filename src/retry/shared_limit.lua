@@ -4,11 +4,12 @@
 -- (src/retry/adaptive.rs): on a 429, 0.95 of what the service admitted over the last second;
 -- between 429s, back to that fast, then probing above it, slowly for a plateau and faster
 -- after. A turn is reserved when asked for, so turns are given in the order they are asked
--- for, and a request costs one round trip however long it waits.
+-- for, and a request costs one round trip however long it waits (two when its turn was
+-- reserved far enough ahead that a cut may have voided it meanwhile: "epoch" confirms it).
 --
 -- KEYS: the scopes a request counts against (the partner tenant; the tenant and customer; the
 --       operation's documented budget).
--- ARGV[1]: "take" or "throttled".
+-- ARGV[1]: "take", "throttled" or "epoch".
 -- ARGV[2]: for "take", the longest wait the request accepts; for "throttled", the service's
 --          Retry-After. In microseconds.
 -- ARGV[3]: how long an idle scope is kept, in milliseconds.
@@ -34,13 +35,16 @@
 --   ws, an, ap: the requests the service admitted, as reported, in this window (an),
 --            started at ws, and the one before (ap); gn, gp: the turns given in them;
 --   blocked  until when the service asked every client to wait (a Retry-After of 2 s or more:
---            the tenant's quota is spent; a shorter one is the learnt rate's to avoid).
+--            the tenant's quota is spent; a shorter one is the learnt rate's to avoid);
+--   epoch    how many times the turns reserved were voided: by a cut (they were spaced for
+--            the rate before it) or a block (they fall inside it).
 -- Times are the Redis server's, so the fleet's machines need not agree on the time.
 --
--- Returns, for "take", {0, the microseconds to wait before sending} with the turn reserved;
--- {1, wait} when that is longer than the request accepts; {2, wait}: ask again after that
--- long, when the turn is beyond the class's reach; nothing is reserved for 1 and 2. For
--- "throttled", the first key's rate, as text.
+-- Returns, for "take", {0, the microseconds to wait before sending, the epoch} with the turn
+-- reserved; {1, wait} when that is longer than the request accepts; {2, wait}: ask again after
+-- that long, when the turn is beyond the class's reach; nothing is reserved for 1 and 2. For
+-- "throttled", the first key's rate, as text. For "epoch", the first key's epoch: a turn
+-- reserved in an earlier one is void, and its request takes another.
 
 -- Before Redis 5 a script may write after TIME only with effects replication, asked for here
 -- (from Redis 7 the call is a no-op kept for compatibility).
@@ -81,7 +85,7 @@ local function probed(s)
 end
 
 local FIELDS = { 'tat', 'rate', 'ceiling', 'cut', 'grown', 'probe', 'ws', 'an', 'ap', 'gn',
-  'gp', 'blocked' }
+  'gp', 'blocked', 'epoch' }
 
 local function load(key)
   local values = redis.call('HMGET', key, unpack(FIELDS))
@@ -205,7 +209,23 @@ local function late_reports(s, cap)
   end
 end
 
+-- Voids the turns reserved so far: their requests take new ones (each confirms its epoch
+-- before sending), so the queue starts again from here, a turn at a time at the rate now.
+local function void_turns(s, burst)
+  s.epoch = (s.epoch or 0) + 1
+  if s.tat and s.rate and s.rate > 0 then
+    s.tat = math.min(s.tat, now + burst * SECOND / s.rate)
+  end
+end
+
 local reported = tonumber(ARGV[5])
+
+if ARGV[1] == 'epoch' then
+  local s = load(KEYS[1])
+  roll(s, reported)
+  save(KEYS[1], s)
+  return s.epoch or 0
+end
 
 if ARGV[1] == 'throttled' then
   local wait = tonumber(ARGV[2])
@@ -236,8 +256,12 @@ if ARGV[1] == 'throttled' then
       end
       s.rate = bounded(rate, cap)
       s.cut, s.grown, s.probe = now, now, nil
+      void_turns(s, tonumber(ARGV[8]))
     end
     if wait >= BLOCKING then
+      if i == 1 and now + wait > (s.blocked or 0) then
+        void_turns(s, tonumber(ARGV[8]))
+      end
       s.blocked = math.max(s.blocked or 0, now + wait)
     end
     save(key, s)
@@ -296,4 +320,4 @@ for _, scope in ipairs(scopes) do
   save(scope.key, s)
   keep(scope.key, math.max(s.tat or 0, s.blocked or 0))
 end
-return answer or { 0, wait }
+return answer or { 0, wait, scopes[1].s.epoch or 0 }

@@ -324,6 +324,9 @@ impl fmt::Debug for Fleet {
 const IDLE_TTL: Duration = Duration::from_secs(600);
 /// How long after a failure Redis is asked again.
 const RECHECK: Duration = Duration::from_secs(1);
+/// A turn reserved at least this far ahead is confirmed before its request goes: a cut of the
+/// rate meanwhile voids it. (Nearer turns go: at most this long of them at the old rate.)
+const CONFIRM_AFTER: Duration = Duration::from_millis(100);
 
 impl Fleet {
     pub fn new(limit: SharedLimit) -> Self {
@@ -340,8 +343,9 @@ impl Fleet {
 
     /// Waits, on `clock`, for a turn of the shared limit for a request: `request` says which
     /// scopes it counts against, and its class. One round trip to Redis reserves the turn (the
-    /// wait is Redis's time, slept on `clock`); a read whose turn would be beyond its class's
-    /// reach waits outside the queue and asks again.
+    /// wait is Redis's time, slept on `clock`), and a second confirms a turn reserved
+    /// [`CONFIRM_AFTER`] or more ahead, which a cut meanwhile voids; a read whose turn would be
+    /// beyond its class's reach waits outside the queue and asks again.
     pub async fn acquire(&self, clock: &dyn Clock, deadline: Instant, request: Scopes<'_>) -> Turn {
         let horizon = request
             .priority
@@ -357,12 +361,17 @@ impl Fleet {
             let answer = self
                 .run(clock, &["take", &accepted, &horizon], request, left)
                 .await;
-            let (code, wait) = match answer {
+            let (code, wait, epoch) = match answer {
                 Ok(redis::Value::Array(parts)) => match parts.as_slice() {
-                    [redis::Value::Int(code), redis::Value::Int(wait)] => (*code, *wait),
-                    _ => (-1, 0),
+                    [redis::Value::Int(code), redis::Value::Int(wait)] => (*code, *wait, 0),
+                    [
+                        redis::Value::Int(code),
+                        redis::Value::Int(wait),
+                        redis::Value::Int(epoch),
+                    ] => (*code, *wait, *epoch),
+                    _ => (-1, 0, 0),
                 },
-                Ok(_) => (-1, 0),
+                Ok(_) => (-1, 0, 0),
                 Err(NoAnswer::OutOfTime) => return Turn::TooLate,
                 Err(NoAnswer::Failed(e)) => {
                     self.went_down(clock.now(), &e);
@@ -379,7 +388,12 @@ impl Fleet {
                         "the fleet's shared limit gave a turn"
                     );
                     clock.sleep(wait).await;
-                    return Turn::Taken;
+                    // A turn reserved further ahead may have been voided meanwhile (a 429 cut
+                    // the rate it was spaced for): then it takes another.
+                    if wait < CONFIRM_AFTER || self.stands(clock, epoch, request).await {
+                        return Turn::Taken;
+                    }
+                    tracing::debug!("a cut of the fleet's rate voided the turn; taking another");
                 }
                 1 => return Turn::TooLate,
                 // Reads turned away together would all ask again at once: spread over the
@@ -392,6 +406,20 @@ impl Fleet {
                     self.went_down(clock.now(), "an answer of another shape than the script's");
                     return Turn::Unreachable;
                 }
+            }
+        }
+    }
+
+    /// Whether a turn reserved in `epoch` still stands. It does when Redis cannot say: it was
+    /// given.
+    async fn stands(&self, clock: &dyn Clock, epoch: i64, request: Scopes<'_>) -> bool {
+        let left = self.limit.timeout;
+        match self.run(clock, &["epoch", "0", "-1"], request, left).await {
+            Ok(redis::Value::Int(now)) => now == epoch,
+            Ok(_) | Err(NoAnswer::OutOfTime) => true,
+            Err(NoAnswer::Failed(e)) => {
+                self.went_down(clock.now(), &e);
+                true
             }
         }
     }
