@@ -16,9 +16,12 @@
 
 mod support;
 
+#[allow(dead_code)]
+#[path = "../../tests/support/redis.rs"]
+mod redis;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitCode, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
@@ -26,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::Trial;
 use partner_center_carts::PartnerCenter;
+use redis::RedisServer;
 use serde_json::Value;
 use support::needs;
 
@@ -203,107 +207,6 @@ impl Drop for EmulatorProcess {
     }
 }
 
-/// A real `redis-server` on a loopback port, nothing on disk, killed when dropped.
-struct RedisProcess {
-    child: Option<Child>,
-    port: u16,
-}
-
-impl RedisProcess {
-    fn start() -> Self {
-        // A port found free may be taken before Redis binds it: then another.
-        for _ in 0..10 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .unwrap()
-                .port();
-            if let Some(child) = Self::serve(port) {
-                return Self {
-                    child: Some(child),
-                    port,
-                };
-            }
-        }
-        panic!("redis-server did not start on a free port in 10 tries");
-    }
-
-    /// A server on `port` once it answers PING, or `None` if it ended (the port was taken).
-    fn serve(port: u16) -> Option<Child> {
-        let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            // Nothing on disk: killed, it loses everything.
-            .args(["--save", "", "--appendonly", "no"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server runs (Debian's package redis-server)");
-        let deadline = Instant::now() + PATIENCE;
-        while Instant::now() < deadline {
-            if child.try_wait().unwrap().is_some() {
-                return None;
-            }
-            if Self::ask(port, &["PING"]).as_deref() == Some("+PONG") {
-                return Some(child);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-        None
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    /// One command's answer, its first line; `None` when the server cannot be reached.
-    fn ask(port: u16, words: &[&str]) -> Option<String> {
-        let mut request = format!("*{}\r\n", words.len());
-        for word in words {
-            request += &format!("${}\r\n{word}\r\n", word.len());
-        }
-        let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-        stream.set_read_timeout(Some(PATIENCE)).ok()?;
-        stream.write_all(request.as_bytes()).ok()?;
-        let mut answer = String::new();
-        BufReader::new(stream).read_line(&mut answer).ok()?;
-        Some(answer.trim_end().to_string())
-    }
-
-    fn command(&self, words: &[&str]) -> String {
-        Self::ask(self.port, words).expect("Redis answers")
-    }
-
-    /// SIGKILL, as a crash.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-
-    /// Killed, then started again on the same port, empty.
-    fn restart_empty(&mut self) {
-        self.kill();
-        for _ in 0..50 {
-            if let Some(child) = Self::serve(self.port) {
-                self.child = Some(child);
-                assert_eq!(self.command(&["DBSIZE"]), ":0", "started again empty");
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("redis-server did not start again on port {}", self.port);
-    }
-}
-
-impl Drop for RedisProcess {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
 /// The `n`-th customer (a tenant id).
 fn customer(n: usize) -> String {
     format!("00000000-0000-4000-8000-{:012}", n % CUSTOMERS)
@@ -352,7 +255,7 @@ fn sqlite_journal(path: &Path) -> Vec<String> {
     vec!["--journal".into(), path.display().to_string()]
 }
 
-fn redis_journal(redis: &RedisProcess) -> Vec<String> {
+fn redis_journal(redis: &RedisServer) -> Vec<String> {
     ["--journal", &redis.url(), "--journal-name", "t"]
         .map(String::from)
         .to_vec()
@@ -653,7 +556,7 @@ fn killed_again_and_again_on_a_sqlite_journal_it_makes_each_piece_once() {
 
 fn killed_again_and_again_on_a_redis_journal_it_makes_each_piece_once() {
     let dir = scratch("killed-redis");
-    let redis = RedisProcess::start();
+    let redis = RedisServer::start();
     let emulator = EmulatorProcess::start(&dir, &crash_faults("8"));
     let unsettled = || {
         let count = redis.command(&["SCARD", "t:unsettled"]);
@@ -686,7 +589,7 @@ fn killed_again_and_again_on_a_redis_journal_it_makes_each_piece_once() {
 /// which the service has kept no answer for.)
 fn a_redis_that_loses_the_journal_mid_run_makes_nothing_twice() {
     let dir = scratch("redis-lost");
-    let mut redis = RedisProcess::start();
+    let mut redis = RedisServer::start();
     let emulator = EmulatorProcess::start(&dir, &["--lost-answers", LOST_ANSWERS, "--seed", "9"]);
     let journal = redis_journal(&redis);
     let lines = batch(PIECES, CUSTOMERS);

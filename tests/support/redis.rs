@@ -20,42 +20,25 @@ impl RedisServer {
                 .and_then(|l| l.local_addr())
                 .expect("a free loopback port")
                 .port();
-            let child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                // Nothing on disk: no snapshot, no append-only file.
-                .args(["--save", "", "--appendonly", "no"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("redis-server runs (Debian's package redis-server; .ci/run installs it)");
-            let mut server = Self { child, port };
-            if server.answers_ping() {
-                return server;
+            if let Some(child) = serve(port) {
+                return Self { child, port };
             }
-            server.kill();
         }
         panic!("redis-server did not start on a free port in 10 tries");
     }
 
-    fn answers_ping(&mut self) -> bool {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if self.child.try_wait().ok().flatten().is_some() {
-                return false;
+    /// Killed, then started again on the same port, empty (nothing was on disk).
+    pub fn restart_empty(&mut self) {
+        self.kill();
+        for _ in 0..50 {
+            if let Some(child) = serve(self.port) {
+                self.child = child;
+                assert_eq!(self.command(&["DBSIZE"]), ":0", "started again empty");
+                return;
             }
-            if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
-                let mut answer = [0; 7];
-                let pong = stream.write_all(b"PING\r\n").is_ok()
-                    && stream.read_exact(&mut answer).is_ok()
-                    && &answer == b"+PONG\r\n";
-                if pong {
-                    return true;
-                }
-            }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(100));
         }
-        false
+        panic!("redis-server did not start again on port {}", self.port);
     }
 
     pub fn url(&self) -> String {
@@ -83,6 +66,39 @@ impl RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A server on `port` once it answers `PING`, or `None` if it ended (the port was taken) or
+/// did not answer within 20 s.
+fn serve(port: u16) -> Option<Child> {
+    let mut child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        // Nothing on disk: no snapshot, no append-only file.
+        .args(["--save", "", "--appendonly", "no"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server runs (Debian's package redis-server; .ci/run installs it)");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if child.try_wait().ok().flatten().is_some() {
+            return None;
+        }
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) {
+            let mut answer = [0; 7];
+            let pong = stream.write_all(b"PING\r\n").is_ok()
+                && stream.read_exact(&mut answer).is_ok()
+                && &answer == b"+PONG\r\n";
+            if pong {
+                return Some(child);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }
 
 impl Drop for RedisServer {
