@@ -497,7 +497,10 @@ impl Fleet {
     ) -> Result<redis::Value, NoAnswer> {
         let limit = &self.limit;
         let within = limit.timeout.min(left);
-        // The admissions seen since the last call; given back if Redis does not take them.
+        // The admissions seen since the last call, reported once: not given back when Redis
+        // does not answer (nor when the call is dropped), as an answer that came too late may
+        // have counted them already. Counted twice they would raise the next cut above what
+        // the service admitted; lost, they lower it a little, within the second they count in.
         let reported = self.admitted.swap(0, Ordering::Relaxed);
         // Redis's time, unless a test's clock keeps it.
         let now = clock.fleet_time().map_or(String::new(), |date| {
@@ -557,9 +560,6 @@ impl Fleet {
             Err(_) if within < limit.timeout => Err(NoAnswer::OutOfTime),
             Err(_) => Err(NoAnswer::Failed(format!("no answer within {within:?}"))),
         };
-        if answer.is_err() {
-            self.admitted.fetch_add(reported, Ordering::Relaxed);
-        }
         if answer.is_ok() && self.warned.swap(false, Ordering::Relaxed) {
             tracing::info!(scope = %limit.scope, "the shared rate limit answers again");
         }
