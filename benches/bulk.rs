@@ -34,6 +34,8 @@
 //! cargo bench --bench bulk --features journal -- --only cost --writes 200 --rounds 11
 //! ```
 
+#[path = "support/cart.rs"]
+mod cart;
 #[path = "support/ratios.rs"]
 mod ratios;
 
@@ -45,8 +47,10 @@ use std::time::{Duration, Instant};
 use partner_center_carts::PartnerCenter;
 use partner_center_carts::bulk::Runner;
 use partner_center_carts::journal::Journal;
-use partner_center_carts::types::{Cart, CartLineItem};
+use partner_center_carts::types::Cart;
 use partner_center_carts_emulator::{Emulator, Faults};
+
+use cart::new_cart;
 
 /// Writes a purchase makes: create the cart, check it out.
 const WRITES_PER_PIECE: usize = 2;
@@ -239,19 +243,6 @@ async fn throughput_at(s: &Settings, concurrency: usize) {
     }
     emulator.shutdown().await;
     done_with(&dir, s);
-}
-
-fn new_cart() -> Cart {
-    Cart {
-        line_items: vec![CartLineItem {
-            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
-            quantity: 1,
-            billing_cycle: "monthly".into(),
-            term_duration: Some("P1M".into()),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
 }
 
 /// One purchase under the key `key` (two writes): as the bulk runner does it, without the

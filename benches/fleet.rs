@@ -26,9 +26,11 @@
 //! `--told` takes a list (`none`: nothing), `--schedule SECS=RATE,...` the moving row's limit
 //! (`none`: no such row), `--configs PxT,...`, `--only` the contenders, `--flows`, `--rate`.
 
-// The tests' redis-server on loopback (its `command` is for the tests).
+#[path = "support/cart.rs"]
+mod cart;
 #[path = "support/flows.rs"]
 mod flows;
+// The tests' redis-server on loopback (its `command` and `restart_empty` are for the tests).
 #[allow(dead_code)]
 #[path = "../tests/support/redis.rs"]
 mod redis;

@@ -18,6 +18,8 @@
 //! cargo bench --bench throttled -- --flows 200 --rate 20 --only a
 //! ```
 
+#[path = "support/cart.rs"]
+mod cart;
 #[path = "support/flows.rs"]
 mod flows;
 #[path = "support/sdk_like.rs"]

@@ -3,25 +3,12 @@
 //! admitted.
 
 use partner_center_carts::PartnerCenter;
-use partner_center_carts::types::{Cart, CartLineItem};
 
+use crate::cart::new_cart;
 use crate::sdk_like::SdkLike;
 
 /// Create, get, put, checkout.
 pub const REQUESTS_PER_FLOW: usize = 4;
-
-pub fn new_cart() -> Cart {
-    Cart {
-        line_items: vec![CartLineItem {
-            catalog_item_id: "CFQ7TTC0LH0Z:0001:CFQ7TTC0K18P".into(),
-            quantity: 1,
-            billing_cycle: "monthly".into(),
-            term_duration: Some("P1M".into()),
-            ..Default::default()
-        }],
-        ..Default::default()
-    }
-}
 
 /// The flow through the crate: create, modify (get + put), checkout. Whether it finished.
 pub async fn crate_flow(pc: &PartnerCenter, customer: &str, admitted: &impl Fn(u32)) -> bool {
