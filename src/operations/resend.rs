@@ -92,9 +92,8 @@ impl PartnerCenter {
     /// Sends again, as the same request, the write whose outcome `error` left unknown
     /// ([`Error::outcome_unknown`]), whichever it was: a cart's create, put or `modify`'s PUT,
     /// a checkout, an order's change, a subscription's change or transition, an agreement's
-    /// confirmation. It goes with the
-    /// same `MS-RequestId`, correlation id, body and `If-Match`, and the service answers a
-    /// repeat of a request with its first answer, so:
+    /// confirmation. It goes with the same `MS-RequestId`, correlation id, body and `If-Match`,
+    /// and the service answers a repeat of a request with its first answer, so:
     ///
     /// - `Ok` means the write was made exactly once, by the first sending or by this one, and
     ///   holds its answer;

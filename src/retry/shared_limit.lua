@@ -224,6 +224,7 @@ if ARGV[1] == 'epoch' then
   local s = load(KEYS[1])
   roll(s, reported)
   save(KEYS[1], s)
+  keep(KEYS[1], math.max(s.tat or 0, s.blocked or 0))
   return s.epoch or 0
 end
 
