@@ -34,8 +34,10 @@
 //! cargo bench --bench bulk --features journal -- --only cost --writes 200 --rounds 11
 //! ```
 
-#[path = "support/cart.rs"]
-mod cart;
+// The tests' cart and ids (its other helpers are for the tests).
+#[allow(dead_code)]
+#[path = "../tests/support/common.rs"]
+mod common;
 #[path = "support/ratios.rs"]
 mod ratios;
 
@@ -50,7 +52,7 @@ use partner_center_carts::journal::Journal;
 use partner_center_carts::types::Cart;
 use partner_center_carts_emulator::{Emulator, Faults};
 
-use cart::new_cart;
+use common::one_line_cart;
 
 /// Writes a purchase makes: create the cart, check it out.
 const WRITES_PER_PIECE: usize = 2;
@@ -267,7 +269,7 @@ async fn purchases(
     at_once: usize,
     customers: usize,
 ) -> Duration {
-    let cart = Arc::new(new_cart());
+    let cart = Arc::new(one_line_cart(1));
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..at_once)

@@ -26,8 +26,10 @@
 //! `--told` takes a list (`none`: nothing), `--schedule SECS=RATE,...` the moving row's limit
 //! (`none`: no such row), `--configs PxT,...`, `--only` the contenders, `--flows`, `--rate`.
 
-#[path = "support/cart.rs"]
-mod cart;
+// The tests' cart and ids (its other helpers are for the tests).
+#[allow(dead_code)]
+#[path = "../tests/support/common.rs"]
+mod common;
 #[path = "support/flows.rs"]
 mod flows;
 // The tests' redis-server on loopback (its `command` and `restart_empty` are for the tests).

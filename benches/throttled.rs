@@ -18,8 +18,10 @@
 //! cargo bench --bench throttled -- --flows 200 --rate 20 --only a
 //! ```
 
-#[path = "support/cart.rs"]
-mod cart;
+// The tests' cart and ids (its other helpers are for the tests).
+#[allow(dead_code)]
+#[path = "../tests/support/common.rs"]
+mod common;
 #[path = "support/flows.rs"]
 mod flows;
 #[path = "support/sdk_like.rs"]

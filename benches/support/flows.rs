@@ -4,7 +4,7 @@
 
 use partner_center_carts::PartnerCenter;
 
-use crate::cart::new_cart;
+use crate::common::one_line_cart;
 use crate::sdk_like::SdkLike;
 
 /// Create, get, put, checkout.
@@ -13,7 +13,7 @@ pub const REQUESTS_PER_FLOW: usize = 4;
 /// The flow through the crate: create, modify (get + put), checkout. Whether it finished.
 pub async fn crate_flow(pc: &PartnerCenter, customer: &str, admitted: &impl Fn(u32)) -> bool {
     let customer = pc.customer(customer);
-    let Ok(cart) = customer.create(&new_cart()).await else {
+    let Ok(cart) = customer.create(&one_line_cart(1)).await else {
         return false;
     };
     admitted(1);
@@ -36,7 +36,7 @@ pub async fn crate_flow(pc: &PartnerCenter, customer: &str, admitted: &impl Fn(u
 
 /// The same flow, hand-written.
 pub async fn sdk_flow(sdk: &SdkLike, customer: &str, admitted: &impl Fn(u32)) -> bool {
-    let Ok(cart) = sdk.create(customer, &new_cart()).await else {
+    let Ok(cart) = sdk.create(customer, &one_line_cart(1)).await else {
         return false;
     };
     admitted(1);
