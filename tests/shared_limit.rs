@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::Trial;
+use tokio::sync::oneshot;
 
 use partner_center_carts::clock::{Clock, VirtualClock};
 use partner_center_carts::retry::{Priority, RetryPolicy, SharedLimit};
@@ -568,24 +569,14 @@ async fn a_fleet_held_by_a_long_retry_after_learns_no_room_from_the_wait() {
 #[derive(Debug)]
 struct GateClock {
     clock: VirtualClock,
-    gate: std::sync::Mutex<
-        Option<(
-            tokio::sync::oneshot::Sender<()>,
-            tokio::sync::oneshot::Receiver<()>,
-        )>,
-    >,
+    gate: std::sync::Mutex<Option<(oneshot::Sender<()>, oneshot::Receiver<()>)>>,
 }
 
 impl GateClock {
     /// Returns a receiver told when the sleep reaches the gate, and the sender that opens it.
-    fn arm(
-        &self,
-    ) -> (
-        tokio::sync::oneshot::Receiver<()>,
-        tokio::sync::oneshot::Sender<()>,
-    ) {
-        let (reached, reached_rx) = tokio::sync::oneshot::channel();
-        let (open, gate) = tokio::sync::oneshot::channel();
+    fn arm(&self) -> (oneshot::Receiver<()>, oneshot::Sender<()>) {
+        let (reached, reached_rx) = oneshot::channel();
+        let (open, gate) = oneshot::channel();
         *self.gate.lock().unwrap() = Some((reached, gate));
         (reached_rx, open)
     }
